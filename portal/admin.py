@@ -1,0 +1,98 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+
+from portal.models import AuditEvent, Department, Notification, User
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "budget_holder"]
+    search_fields = ["name"]
+    autocomplete_fields = ["budget_holder"]
+
+
+class UserCreationForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email", "first_name", "last_name")
+
+
+class UserEditForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    add_form = UserCreationForm
+    form = UserEditForm
+    ordering = ["last_name", "first_name"]
+    list_display = ["email", "first_name", "last_name", "employee_number", "department", "is_active"]
+    list_filter = ["is_active", "is_superuser", "employment_type", "groups", "department"]
+    search_fields = ["email", "first_name", "last_name", "employee_number"]
+    autocomplete_fields = ["line_manager", "department"]
+    readonly_fields = ["password_changed_at", "last_login", "date_joined"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (
+            "Employment",
+            {
+                "fields": [
+                    "first_name",
+                    "last_name",
+                    "employee_number",
+                    "job_title",
+                    "department",
+                    "line_manager",
+                    "employment_type",
+                    "start_date",
+                    "end_date",
+                ]
+            },
+        ),
+        ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+        ("Dates", {"fields": ["password_changed_at", "last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": [
+                    "email",
+                    "first_name",
+                    "last_name",
+                    "usable_password",
+                    "password1",
+                    "password2",
+                ],
+            },
+        )
+    ]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "action", "actor", "object_repr", "ip_address"]
+    list_filter = ["action"]
+    search_fields = ["object_repr", "actor__email"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "recipient", "kind", "subject", "status", "attempts"]
+    list_filter = ["status", "kind"]
+    search_fields = ["recipient__email", "subject"]

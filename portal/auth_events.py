@@ -1,0 +1,50 @@
+"""Sign-in events go to the audit trail.
+
+Django and django-axes announce these with signals; the receivers only record, so the rule
+"no business logic in signals" still holds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from axes.signals import user_locked_out
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from portal import audit
+
+
+@receiver(user_logged_in, dispatch_uid="portal-audit-login")
+def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    audit.record(actor=user, action="auth.login", obj=user, request=request)
+
+
+@receiver(user_logged_out, dispatch_uid="portal-audit-logout")
+def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if user is not None:
+        audit.record(actor=user, action="auth.logout", obj=user, request=request)
+
+
+@receiver(user_login_failed, dispatch_uid="portal-audit-login-failed")
+def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kw: Any) -> None:
+    # Only the address typed is kept; Django has already masked the password.
+    audit.record(
+        actor=None,
+        action="auth.login_failed",
+        data={"email": str(credentials.get("username", ""))[:254]},
+        request=request,
+    )
+
+
+@receiver(user_locked_out, dispatch_uid="portal-audit-lockout")
+def _locked_out(sender: Any, request: Any, username: str | None, ip_address: str, **kw: Any) -> None:
+    user = get_user_model().objects.filter(email=(username or "").lower()).first()
+    audit.record(
+        actor=None,
+        action="auth.locked_out",
+        obj=user,
+        data={"email": (username or "")[:254]},
+        request=request,
+    )

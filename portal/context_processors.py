@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from portal import permissions
+from portal.models import Notification
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    role: str  # shown as a small badge so people know why they see it
+
+
+def navigation(request: HttpRequest) -> dict[str, object]:
+    """The menu for whoever is signed in: only what their roles may use."""
+    user = request.user
+    if not user.is_authenticated:
+        return {}
+    items = [NavItem("Home", reverse("home"), "")]
+    if permissions.is_line_manager(user):
+        items.append(NavItem("My team", reverse("team"), "Manager"))
+    if permissions.can_import_staff(user):
+        items.append(NavItem("Staff import", reverse("staff_import"), "HR"))
+    if permissions.can_view_audit_log(user):
+        items.append(NavItem("Audit log", reverse("audit_log"), "IT / HR"))
+    if permissions.can_use_admin(user):
+        items.append(NavItem("Administration", reverse("admin:index"), "Admin"))
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return {"nav_items": items, "unread_count": unread}

@@ -1,0 +1,97 @@
+"""The demo company: departments, one account per role and a few dozen colleagues."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from portal import permissions
+from portal.models import Department, User
+
+DEMO_PASSWORD = "demo-portal-pass"  # noqa: S105  (published in the README for the demo)
+
+DEPARTMENTS = (
+    "Residential Care",
+    "Community Support",
+    "Finance",
+    "Human Resources",
+    "IT Department",
+    "Company Secretariat",
+)
+
+# email, first, last, department, job title, role group, manager email
+ACCOUNTS = (
+    ("admin@example.com", "Ada", "Admin", "IT Department", "Portal administrator", None, None),
+    ("it@example.com", "Ivan", "Tech", "IT Department", "IT Service Desk Analyst",
+     permissions.IT_GROUP, None),
+    ("hr@example.com", "Hannah", "Rees", "Human Resources", "HR Director",
+     permissions.HR_GROUP, None),
+    ("reviewer@example.com", "Rowan", "Clarke", "Company Secretariat", "Company Secretary",
+     permissions.REVIEWERS_GROUP, None),
+    ("manager@example.com", "Morgan", "Lee", "Residential Care", "Registered Manager",
+     None, None),
+    ("employee@example.com", "Emma", "Jones", "Residential Care", "Support Worker",
+     None, "manager@example.com"),
+)
+
+_FIRST = ("Aisha", "Ben", "Chloe", "Dylan", "Ella", "Farah", "George", "Holly", "Isaac", "Jade",
+          "Kieran", "Leah", "Mohammed", "Niamh", "Owen", "Priya")
+_LAST = ("Patel", "Smith", "Williams", "Evans", "Khan", "Murphy")
+_TITLES = ("Support Worker", "Senior Support Worker", "Care Assistant", "Night Support Worker")
+
+
+@transaction.atomic
+def seed_demo() -> dict[str, int]:
+    """Create the demo data if missing; existing rows and passwords are left as they are."""
+    departments = {name: Department.objects.get_or_create(name=name)[0] for name in DEPARTMENTS}
+    created = 0
+    accounts: dict[str, User] = {}
+    for email, first, last, dept, title, group, manager in ACCOUNTS:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(
+                email,
+                DEMO_PASSWORD,
+                first_name=first,
+                last_name=last,
+                department=departments[dept],
+                job_title=title,
+                employee_number=f"D{len(accounts) + 1:04d}",
+                start_date=date(2024, 4, 1),
+                line_manager=accounts.get(manager or ""),
+                is_staff=email == "admin@example.com",
+                is_superuser=email == "admin@example.com",
+            )
+            created += 1
+        if group:
+            user.groups.add(Group.objects.get(name=group))
+        accounts[email] = user
+
+    manager = accounts["manager@example.com"]
+    care = departments["Residential Care"]
+    if care.budget_holder_id is None:
+        care.budget_holder = manager
+        care.save(update_fields=["budget_holder"])
+
+    names = itertools.islice(itertools.product(_LAST, _FIRST), 40)
+    for index, (last, first) in enumerate(names, start=1):
+        email = f"{first}.{last}{index}@example.com".lower()
+        if User.objects.filter(email=email).exists():
+            continue
+        dept = care if index % 3 else departments["Community Support"]
+        User.objects.create_user(
+            email,
+            DEMO_PASSWORD,
+            first_name=first,
+            last_name=last,
+            department=dept,
+            job_title=_TITLES[index % len(_TITLES)],
+            employee_number=f"E{index:05d}",
+            start_date=date(2020 + index % 6, 1 + index % 12, 1),
+            line_manager=manager if dept == care else None,
+        )
+        created += 1
+    return {"created": created, "total": User.objects.count()}

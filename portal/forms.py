@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+MAX_IMPORT_BYTES = 10 * 1024 * 1024
+
+
+class SignInForm(AuthenticationForm):
+    username = forms.EmailField(
+        label="Email address",
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+    error_messages = {
+        # One message for an unknown address and a wrong password alike.
+        "invalid_login": "That email address and password do not match our records.",
+        "inactive": "That email address and password do not match our records.",
+    }
+
+
+class StaffImportForm(forms.Form):
+    file = forms.FileField(
+        label="Staff directory (CSV)",
+        help_text=(
+            "Columns: employee number, first name, last name, email, department, job title, "
+            "line manager email, employment type, start date, end date."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def clean_file(self) -> bytes:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            raise forms.ValidationError("The file is larger than 10 MB. Split it and try again.")
+        return upload.read()

@@ -1,0 +1,70 @@
+"""Role questions. Views ask these; none of them tests a group name itself."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+
+from portal.models import User
+
+IT_GROUP = "IT"
+HR_GROUP = "HR"
+REVIEWERS_GROUP = "Policy reviewers"
+ROLE_GROUPS = (IT_GROUP, HR_GROUP, REVIEWERS_GROUP)
+
+AnyUser = User | AnonymousUser
+
+
+def _group_names(user: AnyUser) -> frozenset[str]:
+    # One query per request, however many questions a page asks.
+    if not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_portal_group_names", None)
+    if cached is None:
+        cached = frozenset(user.groups.values_list("name", flat=True))
+        user._portal_group_names = cached
+    return cached
+
+
+def is_it(user: AnyUser) -> bool:
+    return user.is_active and IT_GROUP in _group_names(user)
+
+
+def is_hr(user: AnyUser) -> bool:
+    return user.is_active and HR_GROUP in _group_names(user)
+
+
+def is_policy_reviewer(user: AnyUser) -> bool:
+    return user.is_active and REVIEWERS_GROUP in _group_names(user)
+
+
+def is_line_manager(user: AnyUser) -> bool:
+    """A line manager is anyone with an active direct report."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    cached = getattr(user, "_portal_is_line_manager", None)
+    if cached is None:
+        cached = user.direct_reports.filter(is_active=True).exists()
+        user._portal_is_line_manager = cached
+    return cached
+
+
+def manages(user: AnyUser, other: User) -> bool:
+    """Whether ``user`` is ``other``'s line manager (direct reports only)."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and other.line_manager_id is not None
+        and other.line_manager_id == user.pk
+    )
+
+
+def can_import_staff(user: AnyUser) -> bool:
+    return is_hr(user)
+
+
+def can_view_audit_log(user: AnyUser) -> bool:
+    return is_it(user) or is_hr(user)
+
+
+def can_use_admin(user: AnyUser) -> bool:
+    return user.is_active and user.is_superuser

@@ -1,0 +1,326 @@
+"""Staff directory import: HR's CSV creates and updates people, idempotently.
+
+The whole file is read and checked before anything is written: a file that cannot be read is
+refused outright, while a readable file imports every good row in one transaction and reports
+each bad row with its line number and the reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from portal import audit
+from portal.models import Department, User
+
+COLUMNS = (
+    "employee_number",
+    "first_name",
+    "last_name",
+    "email",
+    "department",
+    "job_title",
+    "line_manager_email",
+    "employment_type",
+    "start_date",
+    "end_date",
+)
+REQUIRED = ("employee_number", "first_name", "last_name", "email", "department", "start_date")
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+_EMPLOYMENT_TYPES = {
+    **{value: value for value in User.EmploymentType.values},
+    **{label.lower(): value for value, label in User.EmploymentType.choices},
+    "fixed term": User.EmploymentType.FIXED_TERM,
+}
+# Fields the import owns; anything else on the user (roles, password) it leaves alone.
+_SYNCED_FIELDS = (
+    "email",
+    "first_name",
+    "last_name",
+    "job_title",
+    "employment_type",
+    "start_date",
+    "end_date",
+)
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported; nothing has been written."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    message: str
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def imported(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+
+@dataclass
+class _Row:
+    line: int
+    employee_number: str
+    first_name: str
+    last_name: str
+    email: str
+    department: str
+    job_title: str
+    line_manager_email: str
+    employment_type: str
+    start_date: date
+    end_date: date | None
+
+
+def _header_key(name: str) -> str:
+    return "_".join(name.strip().lower().replace("-", " ").split())
+
+
+def _parse_date(value: str, label: str) -> date:
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"{label} {value!r} is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+
+
+def _read(data: bytes) -> Iterable[tuple[int, dict[str, str]]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportFileError("The file is not UTF-8 text. Save it as 'CSV UTF-8' and try again.")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        if header is None or not any(cell.strip() for cell in header):
+            raise ImportFileError("The file is empty.")
+        keys = [_header_key(cell) for cell in header]
+        missing = [column for column in COLUMNS if column not in keys]
+        if missing:
+            raise ImportFileError(
+                "The header row is missing: " + ", ".join(m.replace("_", " ") for m in missing)
+            )
+        rows = []
+        for cells in reader:
+            if not any(cell.strip() for cell in cells):
+                continue
+            rows.append((reader.line_num, {k: v.strip() for k, v in zip(keys, cells, strict=False)}))
+    except csv.Error as exc:
+        raise ImportFileError(f"The file is not valid CSV (line {reader.line_num}): {exc}") from None
+    return rows
+
+
+def _clean(line: int, raw: dict[str, str]) -> _Row:
+    missing = [c.replace("_", " ") for c in REQUIRED if not raw.get(c)]
+    if missing:
+        raise ValueError("missing " + ", ".join(missing))
+    email = raw["email"].lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValueError(f"email {raw['email']!r} is not a valid address") from None
+    manager_email = raw.get("line_manager_email", "").lower()
+    if manager_email == email:
+        raise ValueError("a person cannot be their own line manager")
+    employment = _EMPLOYMENT_TYPES.get((raw.get("employment_type") or "permanent").lower())
+    if employment is None:
+        raise ValueError(
+            f"employment type {raw['employment_type']!r} is not one of "
+            + ", ".join(label for _, label in User.EmploymentType.choices)
+        )
+    start = _parse_date(raw["start_date"], "start date")
+    end = _parse_date(raw["end_date"], "end date") if raw.get("end_date") else None
+    if end is not None and end < start:
+        raise ValueError("end date is before start date")
+    for name in ("employee_number", "first_name", "last_name", "job_title", "department"):
+        limit = User._meta.get_field(name).max_length if name != "department" else 120
+        if len(raw.get(name, "")) > limit:
+            raise ValueError(f"{name.replace('_', ' ')} is longer than {limit} characters")
+    return _Row(
+        line=line,
+        employee_number=raw["employee_number"],
+        first_name=raw["first_name"],
+        last_name=raw["last_name"],
+        email=email,
+        department=raw["department"],
+        job_title=raw.get("job_title", ""),
+        line_manager_email=manager_email,
+        employment_type=employment,
+        start_date=start,
+        end_date=end,
+    )
+
+
+def _validate(raw_rows: Iterable[tuple[int, dict[str, str]]]) -> tuple[list[_Row], list[RowError]]:
+    rows: list[_Row] = []
+    errors: list[RowError] = []
+    seen_numbers: dict[str, int] = {}
+    seen_emails: dict[str, int] = {}
+    for line, raw in raw_rows:
+        try:
+            row = _clean(line, raw)
+            if row.employee_number in seen_numbers:
+                raise ValueError(
+                    f"employee number {row.employee_number} already on line "
+                    f"{seen_numbers[row.employee_number]}"
+                )
+            if row.email in seen_emails:
+                raise ValueError(f"email {row.email} already on line {seen_emails[row.email]}")
+        except ValueError as exc:
+            errors.append(RowError(line, str(exc)))
+            continue
+        seen_numbers[row.employee_number] = line
+        seen_emails[row.email] = line
+        rows.append(row)
+    return rows, errors
+
+
+def _match_existing(rows: list[_Row]) -> tuple[dict[str, User], list[RowError], list[_Row]]:
+    """Find each row's user by employee number, else by email; refuse conflicting matches."""
+    numbers = [r.employee_number for r in rows]
+    emails = [r.email for r in rows]
+    by_number = {u.employee_number: u for u in User.objects.filter(employee_number__in=numbers)}
+    by_email = {u.email: u for u in User.objects.filter(email__in=emails)}
+    matched: dict[str, User] = {}
+    errors: list[RowError] = []
+    kept: list[_Row] = []
+    for row in rows:
+        user = by_number.get(row.employee_number)
+        holder = by_email.get(row.email)
+        if user is None and holder is not None:
+            if holder.employee_number and holder.employee_number != row.employee_number:
+                errors.append(
+                    RowError(
+                        row.line,
+                        f"email {row.email} belongs to employee {holder.employee_number}",
+                    )
+                )
+                continue
+            user = holder
+        elif user is not None and holder is not None and holder.pk != user.pk:
+            errors.append(RowError(row.line, f"email {row.email} belongs to another person"))
+            continue
+        if user is not None:
+            matched[row.employee_number] = user
+        kept.append(row)
+    return matched, errors, kept
+
+
+def _resolve_managers(rows: list[_Row]) -> tuple[list[_Row], list[RowError]]:
+    """Drop rows whose line manager is neither on file nor in a good row, until stable."""
+    wanted = {r.line_manager_email for r in rows if r.line_manager_email}
+    existing = set(User.objects.filter(email__in=wanted).values_list("email", flat=True))
+    errors: list[RowError] = []
+    while True:
+        in_file = {r.email for r in rows}
+        bad = [
+            r
+            for r in rows
+            if r.line_manager_email
+            and r.line_manager_email not in in_file
+            and r.line_manager_email not in existing
+        ]
+        if not bad:
+            return rows, errors
+        errors.extend(
+            RowError(r.line, f"line manager {r.line_manager_email} is not in the directory")
+            for r in bad
+        )
+        bad_lines = {r.line for r in bad}
+        rows = [r for r in rows if r.line not in bad_lines]
+
+
+def import_staff(*, actor: User | None, data: bytes, source: str = "upload") -> ImportResult:
+    """Create or update staff from CSV ``data``; raises ``ImportFileError`` if unreadable."""
+    rows, errors = _validate(_read(data))
+    result = ImportResult()
+    with transaction.atomic():
+        matched, match_errors, rows = _match_existing(rows)
+        rows, manager_errors = _resolve_managers(rows)
+        errors.extend(match_errors + manager_errors)
+
+        departments = {d.name.lower(): d for d in Department.objects.all()}
+        for name in {r.department for r in rows}:
+            if name.lower() not in departments:
+                departments[name.lower()] = Department.objects.create(name=name)
+                audit.record(actor=actor, action="department.created", obj=departments[name.lower()])
+
+        users: dict[str, User] = {}
+        outcome: dict[str, str] = {}
+        for row in rows:
+            user = matched.get(row.employee_number)
+            values = {f: getattr(row, f) for f in _SYNCED_FIELDS}
+            values["department"] = departments[row.department.lower()]
+            if user is None:
+                user = User(employee_number=row.employee_number, **values)
+                # New people choose their own password through "Forgot your password?".
+                user.set_unusable_password()
+                user.save()
+                outcome[row.email] = "created"
+                audit.record(actor=actor, action="user.imported", obj=user, data={"source": source})
+            else:
+                values["employee_number"] = row.employee_number
+                changed = sorted(f for f, v in values.items() if getattr(user, f) != v)
+                outcome[row.email] = "updated" if changed else "unchanged"
+                if changed:
+                    for name in changed:
+                        setattr(user, name, values[name])
+                    user.save(update_fields=changed)
+                    audit.record(
+                        actor=actor,
+                        action="user.updated",
+                        obj=user,
+                        data={"source": source, "changed": changed},
+                    )
+            users[row.email] = user
+
+        # Second pass: a manager may appear further down the file than their reports.
+        wanted = {r.line_manager_email for r in rows if r.line_manager_email} - set(users)
+        managers = {u.email: u for u in User.objects.filter(email__in=wanted)} | users
+        for row in rows:
+            user = users[row.email]
+            manager = managers[row.line_manager_email] if row.line_manager_email else None
+            if user.line_manager_id != (manager.pk if manager else None):
+                user.line_manager = manager
+                user.save(update_fields=["line_manager"])
+                if outcome[row.email] == "unchanged":
+                    outcome[row.email] = "updated"
+                audit.record(
+                    actor=actor,
+                    action="user.line_manager_changed",
+                    obj=user,
+                    data={"line_manager": manager.email if manager else None},
+                )
+        result.created = sum(1 for o in outcome.values() if o == "created")
+        result.updated = sum(1 for o in outcome.values() if o == "updated")
+        result.unchanged = sum(1 for o in outcome.values() if o == "unchanged")
+        audit.record(
+            actor=actor,
+            action="staff.imported",
+            data={
+                "source": source,
+                "created": result.created,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+                "rejected": len(errors),
+            },
+        )
+    result.errors = sorted(errors, key=lambda e: e.line)
+    return result

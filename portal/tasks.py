@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+
+from portal import outbox
+from portal.models import Notification
+
+
+@shared_task(bind=True, max_retries=settings.OUTBOX_MAX_ATTEMPTS)
+def deliver_notification(self, notification_id: int) -> None:
+    if outbox.deliver(notification_id):
+        return
+    attempts = Notification.objects.values_list("attempts", flat=True).get(pk=notification_id)
+    raise self.retry(countdown=outbox.retry_delay(attempts).total_seconds())
+
+
+@shared_task
+def sweep_outbox() -> int:
+    return outbox.sweep()

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import connection, transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from portal import accounts, outbox, permissions, selectors
+from portal.forms import SignInForm, StaffImportForm
+from portal.models import Notification
+from portal.staff_import import ImportFileError, import_staff
+from portal.todo import todo_for
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/home.html", {"todo": todo_for(request.user)})
+
+
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.inbox_for(request.user), 25).get_page(request.GET.get("page"))
+    return render(request, "portal/inbox.html", {"page": page})
+
+
+@require_GET
+def inbox_message(request: HttpRequest, pk: int) -> HttpResponse:
+    # Someone else's message is a 404, not a 403: its existence is not disclosed.
+    notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
+    outbox.mark_read(user=request.user, notification=notification)
+    return render(request, "portal/inbox_message.html", {"notification": notification})
+
+
+@require_POST
+def inbox_mark_all_read(request: HttpRequest) -> HttpResponse:
+    outbox.mark_all_read(user=request.user)
+    return redirect("inbox")
+
+
+@require_GET
+def team(request: HttpRequest) -> HttpResponse:
+    if not permissions.is_line_manager(request.user):
+        raise PermissionDenied("Only line managers have a team page.")
+    return render(request, "portal/team.html", {"reports": selectors.team_of(request.user)})
+
+
+@require_http_methods(["GET", "POST"])
+def staff_import(request: HttpRequest) -> HttpResponse:
+    if not permissions.can_import_staff(request.user):
+        raise PermissionDenied("Only HR can import the staff directory.")
+    result = None
+    form = StaffImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = import_staff(actor=request.user, data=form.cleaned_data["file"])
+        except ImportFileError as exc:
+            form.add_error("file", str(exc))
+        else:
+            messages.success(
+                request,
+                f"Imported {result.imported} people: {result.created} new, "
+                f"{result.updated} updated, {result.unchanged} unchanged.",
+            )
+    return render(request, "portal/staff_import.html", {"form": form, "result": result})
+
+
+@require_GET
+def audit_log(request: HttpRequest) -> HttpResponse:
+    if not permissions.can_view_audit_log(request.user):
+        raise PermissionDenied("Only IT and HR can read the audit log.")
+    action = request.GET.get("action", "").strip()[:64]
+    page = Paginator(selectors.audit_events(action=action), 50).get_page(request.GET.get("page"))
+    return render(request, "portal/audit_log.html", {"page": page, "action": action})
+
+
+class SignInView(auth_views.LoginView):
+    form_class = SignInForm
+    redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    success_url = reverse_lazy("password_change_done")
+
+    def form_valid(self, form):  # type: ignore[no-untyped-def]
+        with transaction.atomic():
+            response = super().form_valid(form)
+            accounts.password_changed(user=form.user, how="changed", request=self.request)
+        messages.success(self.request, "Your password has been changed.")
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    success_url = reverse_lazy("password_reset_complete")
+
+    def form_valid(self, form):  # type: ignore[no-untyped-def]
+        with transaction.atomic():
+            response = super().form_valid(form)
+            accounts.password_changed(user=form.user, how="reset", request=self.request)
+        return response
+
+
+@login_not_required
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
