@@ -1,0 +1,111 @@
+"""Shared fixtures: the named actors, and access to the real services the suite needs.
+
+A test that needs PostgreSQL, Redis or Chromium asks for the matching fixture. Where the service
+is missing it is skipped with the reason, unless PORTAL_REQUIRE_SERVICES=1 (CI), where a missing
+service is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from portal import permissions
+from tests.factories import PASSWORD, DepartmentFactory, UserFactory
+
+REQUIRE_SERVICES = os.environ.get("PORTAL_REQUIRE_SERVICES") == "1"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def missing_service(reason: str) -> None:
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason} (PORTAL_REQUIRE_SERVICES=1)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def postgres(db: None) -> None:
+    if connection.vendor != "postgresql":
+        missing_service("needs PostgreSQL: set DATABASE_URL=postgres://...")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        missing_service("needs Redis: set REDIS_URL=redis://...")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        missing_service(f"Redis at {url} is not answering: {exc}")
+    return url
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = os.environ.get("PORTAL_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        missing_service(f"needs Chromium at {path}: apt-get install chromium, or set PORTAL_CHROMIUM")
+    return path
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def department(db: None):
+    return DepartmentFactory(name="Residential Care")
+
+
+@pytest.fixture
+def manager(db: None, department):
+    user = UserFactory(email="manager@example.com", first_name="Morgan", last_name="Lee",
+                       department=department)
+    department.budget_holder = user
+    department.save()
+    return user
+
+
+@pytest.fixture
+def employee(db: None, manager, department):
+    return UserFactory(email="employee@example.com", first_name="Emma", last_name="Jones",
+                       department=department, line_manager=manager)
+
+
+@pytest.fixture
+def outsider(db: None):
+    """An employee in another team, with another manager: sees nothing of the others."""
+    other_manager = UserFactory(email="other.manager@example.com",
+                                department=DepartmentFactory(name="Community Support"))
+    return UserFactory(email="outsider@example.com", line_manager=other_manager,
+                       department=other_manager.department)
+
+
+@pytest.fixture
+def it_user(db: None):
+    return UserFactory(email="it@example.com", groups=[permissions.IT_GROUP],
+                       department=DepartmentFactory(name="IT Department"))
+
+
+@pytest.fixture
+def hr_user(db: None):
+    return UserFactory(email="hr@example.com", groups=[permissions.HR_GROUP],
+                       department=DepartmentFactory(name="Human Resources"))
+
+
+@pytest.fixture
+def reviewer(db: None):
+    return UserFactory(email="reviewer@example.com", groups=[permissions.REVIEWERS_GROUP])
+
+
+@pytest.fixture
+def superuser(db: None):
+    return UserFactory(email="admin@example.com", is_staff=True, is_superuser=True)

@@ -1,0 +1,24 @@
+"""Test settings: production settings with test-only values supplied through the environment."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-" + "x" * 40)
+os.environ.setdefault("DJANGO_HTTPS", "0")
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
+
+from portal.settings import *  # noqa: E402,F403
+from portal.settings import REDIS_URL  # noqa: E402
+
+# Hashing with Argon2 for every fixture user would make the suite slow; the production list is
+# checked by tests/portal/test_settings.py.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Without Redis, messages go to an in-process broker that nothing consumes; the integration
+# tests that need a real broker ask for Redis explicitly.
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+if not REDIS_URL:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {}
