@@ -29,7 +29,14 @@ class UserAdmin(DjangoUserAdmin):
     add_form = UserCreationForm
     form = UserEditForm
     ordering = ["last_name", "first_name"]
-    list_display = ["email", "first_name", "last_name", "employee_number", "department", "is_active"]
+    list_display = [
+        "email",
+        "first_name",
+        "last_name",
+        "employee_number",
+        "department",
+        "is_active",
+    ]
     list_filter = ["is_active", "is_superuser", "employment_type", "groups", "department"]
     search_fields = ["email", "first_name", "last_name", "employee_number"]
     autocomplete_fields = ["line_manager", "department"]

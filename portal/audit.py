@@ -19,13 +19,39 @@ def client_ip(request: HttpRequest | None) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def _scrub(data: dict[str, Any]) -> dict[str, Any]:
-    clean: dict[str, Any] = {}
-    for key, value in data.items():
-        if any(word in key.lower() for word in _SECRET_WORDS):
-            continue
-        clean[key] = _scrub(value) if isinstance(value, dict) else value
-    return clean
+def _scrub(value: Any) -> Any:
+    """``value`` without secret-named keys, in dictionaries at any depth, lists included."""
+    if isinstance(value, dict):
+        return {
+            key: _scrub(item)
+            for key, item in value.items()
+            if not any(word in str(key).lower() for word in _SECRET_WORDS)
+        }
+    if isinstance(value, list | tuple):
+        return [_scrub(item) for item in value]
+    return value
+
+
+def event(
+    *,
+    actor: User | None,
+    action: str,
+    obj: models.Model | None = None,
+    data: dict[str, Any] | None = None,
+    request: HttpRequest | None = None,
+) -> AuditEvent:
+    """An unsaved audit event; services writing many at once pass them to ``record_many``."""
+    if actor is not None and not actor.is_authenticated:
+        actor = None
+    return AuditEvent(
+        actor=actor,
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:200] if obj is not None else "",
+        data=_scrub(data or {}),
+        ip_address=client_ip(request),
+    )
 
 
 def record(
@@ -36,14 +62,10 @@ def record(
     data: dict[str, Any] | None = None,
     request: HttpRequest | None = None,
 ) -> AuditEvent:
-    if actor is not None and not actor.is_authenticated:
-        actor = None
-    return AuditEvent.objects.create(
-        actor=actor,
-        action=action,
-        object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
-        object_repr=str(obj)[:200] if obj is not None else "",
-        data=_scrub(data or {}),
-        ip_address=client_ip(request),
-    )
+    audit_event = event(actor=actor, action=action, obj=obj, data=data, request=request)
+    audit_event.save()
+    return audit_event
+
+
+def record_many(events: list[AuditEvent]) -> None:
+    AuditEvent.objects.bulk_create(events, batch_size=1000)

@@ -16,6 +16,12 @@ from django.dispatch import receiver
 from portal import audit
 
 
+def lockout_username(request: Any, credentials: dict[str, Any] | None) -> str | None:
+    """The address that django-axes counts failed sign-ins against (AXES_USERNAME_CALLABLE)."""
+    source = credentials or getattr(request, "POST", {})
+    return str(source.get("username") or "").strip().lower() or None
+
+
 @receiver(user_logged_in, dispatch_uid="portal-audit-login")
 def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     audit.record(actor=user, action="auth.login", obj=user, request=request)
@@ -39,7 +45,9 @@ def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None,
 
 
 @receiver(user_locked_out, dispatch_uid="portal-audit-lockout")
-def _locked_out(sender: Any, request: Any, username: str | None, ip_address: str, **kw: Any) -> None:
+def _locked_out(
+    sender: Any, request: Any, username: str | None, ip_address: str, **kw: Any
+) -> None:
     user = get_user_model().objects.filter(email=(username or "").lower()).first()
     audit.record(
         actor=None,

@@ -25,20 +25,63 @@ DEPARTMENTS = (
 # email, first, last, department, job title, role group, manager email
 ACCOUNTS = (
     ("admin@example.com", "Ada", "Admin", "IT Department", "Portal administrator", None, None),
-    ("it@example.com", "Ivan", "Tech", "IT Department", "IT Service Desk Analyst",
-     permissions.IT_GROUP, None),
-    ("hr@example.com", "Hannah", "Rees", "Human Resources", "HR Director",
-     permissions.HR_GROUP, None),
-    ("reviewer@example.com", "Rowan", "Clarke", "Company Secretariat", "Company Secretary",
-     permissions.REVIEWERS_GROUP, None),
-    ("manager@example.com", "Morgan", "Lee", "Residential Care", "Registered Manager",
-     None, None),
-    ("employee@example.com", "Emma", "Jones", "Residential Care", "Support Worker",
-     None, "manager@example.com"),
+    (
+        "it@example.com",
+        "Ivan",
+        "Tech",
+        "IT Department",
+        "IT Service Desk Analyst",
+        permissions.IT_GROUP,
+        None,
+    ),
+    (
+        "hr@example.com",
+        "Hannah",
+        "Rees",
+        "Human Resources",
+        "HR Director",
+        permissions.HR_GROUP,
+        None,
+    ),
+    (
+        "reviewer@example.com",
+        "Rowan",
+        "Clarke",
+        "Company Secretariat",
+        "Company Secretary",
+        permissions.REVIEWERS_GROUP,
+        None,
+    ),
+    ("manager@example.com", "Morgan", "Lee", "Residential Care", "Registered Manager", None, None),
+    (
+        "employee@example.com",
+        "Emma",
+        "Jones",
+        "Residential Care",
+        "Support Worker",
+        None,
+        "manager@example.com",
+    ),
 )
 
-_FIRST = ("Aisha", "Ben", "Chloe", "Dylan", "Ella", "Farah", "George", "Holly", "Isaac", "Jade",
-          "Kieran", "Leah", "Mohammed", "Niamh", "Owen", "Priya")
+_FIRST = (
+    "Aisha",
+    "Ben",
+    "Chloe",
+    "Dylan",
+    "Ella",
+    "Farah",
+    "George",
+    "Holly",
+    "Isaac",
+    "Jade",
+    "Kieran",
+    "Leah",
+    "Mohammed",
+    "Niamh",
+    "Owen",
+    "Priya",
+)
 _LAST = ("Patel", "Smith", "Williams", "Evans", "Khan", "Murphy")
 _TITLES = ("Support Worker", "Senior Support Worker", "Care Assistant", "Night Support Worker")
 
@@ -67,7 +110,7 @@ def seed_demo() -> dict[str, int]:
             )
             created += 1
         if group:
-            user.groups.add(Group.objects.get(name=group))
+            user.groups.add(Group.objects.get_or_create(name=group)[0])
         accounts[email] = user
 
     manager = accounts["manager@example.com"]

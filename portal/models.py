@@ -133,6 +133,9 @@ class PasswordHistory(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "password history"
 
+    def __str__(self) -> str:
+        return f"Password of user {self.user_id} set {self.created_at:%Y-%m-%d}"
+
 
 class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs: object) -> int:

@@ -72,16 +72,20 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=seconds)
 
 
-def deliver(notification_id: int) -> bool:
+def deliver(notification_id: int, *, only_if_due: bool = False) -> bool:
     """Send one pending notification by e-mail. Returns False when it should be retried.
 
-    Safe to call twice at once: the row is locked, and a sent row is never sent again.
+    Safe to call twice at once: the row is locked, and a sent row is never sent again. A retry
+    (and the sweep) pass ``only_if_due``: if another attempt has failed since, the backoff it set
+    is kept instead of spending a second attempt at once.
     """
+    pending = Notification.objects.filter(pk=notification_id, status=Notification.Status.PENDING)
+    if only_if_due:
+        pending = pending.filter(next_attempt_at__lte=timezone.now())
     with transaction.atomic():
         notification = (
-            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            pending.select_for_update(skip_locked=True, of=("self",))
             .select_related("recipient")
-            .filter(pk=notification_id, status=Notification.Status.PENDING)
             .first()
         )
         if notification is None:
@@ -119,7 +123,7 @@ def deliver(notification_id: int) -> bool:
         return True
 
 
-def due_notification_ids(limit: int = 500) -> list[int]:
+def due_notification_ids(limit: int) -> list[int]:
     return list(
         Notification.objects.filter(
             status=Notification.Status.PENDING, next_attempt_at__lte=timezone.now()
@@ -129,17 +133,16 @@ def due_notification_ids(limit: int = 500) -> list[int]:
     )
 
 
-def sweep(*, batch_size: int = 500, max_batches: int = 20) -> int:
-    """Deliver whatever is due, oldest first; returns how many were handled."""
-    handled = 0
-    for _ in range(max_batches):
-        ids = due_notification_ids(batch_size)
-        if not ids:
-            break
-        for notification_id in ids:
-            deliver(notification_id)
-        handled += len(ids)
-    return handled
+def sweep(*, limit: int = 5000) -> int:
+    """Deliver what is due, oldest first; returns how many rows were looked at.
+
+    The ids are read once, so a row another worker holds is skipped rather than picked again;
+    anything beyond ``limit`` waits for the next sweep a minute later.
+    """
+    ids = due_notification_ids(limit)
+    for notification_id in ids:
+        deliver(notification_id, only_if_due=True)
+    return len(ids)
 
 
 def mark_read(*, user: User, notification: Notification) -> None:

@@ -139,6 +139,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("PORTAL_LOGIN_COOLOFF_MINUTES", 15
 # Lock the account being guessed from that address: locking a whole address would lock out
 # every colleague in a care home that shares one connection.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The sign-in form posts "username"; counting failures against the address in lower case makes
+# "Emma@..." and "emma@..." one account, as sign-in itself does.
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "portal.auth_events.lockout_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
@@ -207,6 +211,8 @@ _email_url = env_str("EMAIL_URL") or (
     f"smtp://{_email_host}:{env_int('EMAIL_PORT', 25, minimum=1)}" if _email_host else "console://"
 )
 globals().update(email_settings(_email_url))
+# A hung mail server must not hold an outbox row (and a worker) until the task's time limit.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "IT Department <it-portal@caretech.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -16,9 +16,10 @@ from datetime import date, datetime
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 
 from portal import audit
-from portal.models import Department, User
+from portal.models import AuditEvent, Department, User
 
 COLUMNS = (
     "employee_number",
@@ -105,7 +106,9 @@ def _read(data: bytes) -> Iterable[tuple[int, dict[str, str]]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ImportFileError("The file is not UTF-8 text. Save it as 'CSV UTF-8' and try again.")
+        raise ImportFileError(
+            "The file is not UTF-8 text. Save it as 'CSV UTF-8' and try again."
+        ) from None
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, None)
@@ -115,15 +118,23 @@ def _read(data: bytes) -> Iterable[tuple[int, dict[str, str]]]:
         missing = [column for column in COLUMNS if column not in keys]
         if missing:
             raise ImportFileError(
-                "The header row is missing: " + ", ".join(m.replace("_", " ") for m in missing)
+                "The header row is missing: "
+                + ", ".join(m.replace("_", " ") for m in missing)
+                + "."
             )
         rows = []
+        # ``line_num`` is the last physical line of the record just read; a quoted field can
+        # span lines, so a row is reported by the line it starts on.
+        end = reader.line_num
         for cells in reader:
+            start, end = end + 1, reader.line_num
             if not any(cell.strip() for cell in cells):
                 continue
-            rows.append((reader.line_num, {k: v.strip() for k, v in zip(keys, cells, strict=False)}))
+            rows.append((start, {k: v.strip() for k, v in zip(keys, cells, strict=False)}))
     except csv.Error as exc:
-        raise ImportFileError(f"The file is not valid CSV (line {reader.line_num}): {exc}") from None
+        raise ImportFileError(
+            f"The file is not valid CSV (line {reader.line_num}): {exc}."
+        ) from None
     return rows
 
 
@@ -149,7 +160,7 @@ def _clean(line: int, raw: dict[str, str]) -> _Row:
     end = _parse_date(raw["end_date"], "end date") if raw.get("end_date") else None
     if end is not None and end < start:
         raise ValueError("end date is before start date")
-    for name in ("employee_number", "first_name", "last_name", "job_title", "department"):
+    for name in ("employee_number", "first_name", "last_name", "email", "job_title", "department"):
         limit = User._meta.get_field(name).max_length if name != "department" else 120
         if len(raw.get(name, "")) > limit:
             raise ValueError(f"{name.replace('_', ' ')} is longer than {limit} characters")
@@ -196,8 +207,9 @@ def _match_existing(rows: list[_Row]) -> tuple[dict[str, User], list[RowError], 
     """Find each row's user by employee number, else by email; refuse conflicting matches."""
     numbers = [r.employee_number for r in rows]
     emails = [r.email for r in rows]
-    by_number = {u.employee_number: u for u in User.objects.filter(employee_number__in=numbers)}
-    by_email = {u.email: u for u in User.objects.filter(email__in=emails)}
+    candidates = list(User.objects.filter(Q(employee_number__in=numbers) | Q(email__in=emails)))
+    by_number = {u.employee_number: u for u in candidates if u.employee_number}
+    by_email = {u.email: u for u in candidates}
     matched: dict[str, User] = {}
     errors: list[RowError] = []
     kept: list[_Row] = []
@@ -223,10 +235,14 @@ def _match_existing(rows: list[_Row]) -> tuple[dict[str, User], list[RowError], 
     return matched, errors, kept
 
 
-def _resolve_managers(rows: list[_Row]) -> tuple[list[_Row], list[RowError]]:
-    """Drop rows whose line manager is neither on file nor in a good row, until stable."""
+def _resolve_managers(rows: list[_Row]) -> tuple[list[_Row], list[RowError], dict[str, int]]:
+    """Drop rows whose line manager is neither on file nor in a good row, until stable.
+
+    Also returns the primary keys of the named managers already on file, looked up before
+    anything is written: a manager's own row may change their address.
+    """
     wanted = {r.line_manager_email for r in rows if r.line_manager_email}
-    existing = set(User.objects.filter(email__in=wanted).values_list("email", flat=True))
+    existing = dict(User.objects.filter(email__in=wanted).values_list("email", "pk"))
     errors: list[RowError] = []
     while True:
         in_file = {r.email for r in rows}
@@ -238,7 +254,7 @@ def _resolve_managers(rows: list[_Row]) -> tuple[list[_Row], list[RowError]]:
             and r.line_manager_email not in existing
         ]
         if not bad:
-            return rows, errors
+            return rows, errors, existing
         errors.extend(
             RowError(r.line, f"line manager {r.line_manager_email} is not in the directory")
             for r in bad
@@ -248,79 +264,127 @@ def _resolve_managers(rows: list[_Row]) -> tuple[list[_Row], list[RowError]]:
 
 
 def import_staff(*, actor: User | None, data: bytes, source: str = "upload") -> ImportResult:
-    """Create or update staff from CSV ``data``; raises ``ImportFileError`` if unreadable."""
+    """Create or update staff from CSV ``data``; raises ``ImportFileError`` if unreadable.
+
+    Writes in bulk, so the number of queries does not grow with the number of rows.
+    """
     rows, errors = _validate(_read(data))
+    if actor is not None and not actor.is_authenticated:
+        actor = None
     result = ImportResult()
+    events: list[AuditEvent] = []
     with transaction.atomic():
         matched, match_errors, rows = _match_existing(rows)
-        rows, manager_errors = _resolve_managers(rows)
+        rows, manager_errors, on_file = _resolve_managers(rows)
         errors.extend(match_errors + manager_errors)
 
         departments = {d.name.lower(): d for d in Department.objects.all()}
-        for name in {r.department for r in rows}:
-            if name.lower() not in departments:
-                departments[name.lower()] = Department.objects.create(name=name)
-                audit.record(actor=actor, action="department.created", obj=departments[name.lower()])
+        new_departments: dict[str, Department] = {}
+        for row in rows:
+            key = row.department.lower()
+            if key not in departments and key not in new_departments:
+                new_departments[key] = Department(name=row.department)
+        Department.objects.bulk_create(new_departments.values())
+        departments |= new_departments
+        events += [
+            audit.event(actor=actor, action="department.created", obj=d)
+            for d in new_departments.values()
+        ]
 
         users: dict[str, User] = {}
         outcome: dict[str, str] = {}
+        new_users: list[User] = []
+        changed_users: list[User] = []
+        changed_fields: set[str] = set()
         for row in rows:
             user = matched.get(row.employee_number)
+            department = departments[row.department.lower()]
             values = {f: getattr(row, f) for f in _SYNCED_FIELDS}
-            values["department"] = departments[row.department.lower()]
             if user is None:
-                user = User(employee_number=row.employee_number, **values)
+                user = User(employee_number=row.employee_number, department=department, **values)
                 # New people choose their own password through "Forgot your password?".
                 user.set_unusable_password()
-                user.save()
+                new_users.append(user)
                 outcome[row.email] = "created"
-                audit.record(actor=actor, action="user.imported", obj=user, data={"source": source})
             else:
                 values["employee_number"] = row.employee_number
-                changed = sorted(f for f, v in values.items() if getattr(user, f) != v)
+                changed = [f for f, v in values.items() if getattr(user, f) != v]
+                if user.department_id != department.pk:
+                    changed.append("department")
+                changed.sort()
                 outcome[row.email] = "updated" if changed else "unchanged"
                 if changed:
-                    for name in changed:
-                        setattr(user, name, values[name])
-                    user.save(update_fields=changed)
-                    audit.record(
-                        actor=actor,
-                        action="user.updated",
-                        obj=user,
-                        data={"source": source, "changed": changed},
+                    for name, value in values.items():
+                        setattr(user, name, value)
+                    user.department = department
+                    changed_users.append(user)
+                    changed_fields.update(changed)
+                    events.append(
+                        audit.event(
+                            actor=actor,
+                            action="user.updated",
+                            obj=user,
+                            data={"source": source, "changed": changed},
+                        )
                     )
             users[row.email] = user
+        User.objects.bulk_create(new_users)
+        if any(u.pk is None for u in new_users):  # a database that cannot return new keys
+            keys = dict(
+                User.objects.filter(email__in=[u.email for u in new_users]).values_list(
+                    "email", "pk"
+                )
+            )
+            for user in new_users:
+                user.pk = keys[user.email]
+        events += [
+            audit.event(actor=actor, action="user.imported", obj=u, data={"source": source})
+            for u in new_users
+        ]
+        if changed_users:
+            User.objects.bulk_update(changed_users, sorted(changed_fields))
 
         # Second pass: a manager may appear further down the file than their reports.
-        wanted = {r.line_manager_email for r in rows if r.line_manager_email} - set(users)
-        managers = {u.email: u for u in User.objects.filter(email__in=wanted)} | users
+        manager_ids = on_file | {email: u.pk for email, u in users.items()}
+        manager_emails = {pk: email for email, pk in on_file.items()} | {
+            u.pk: u.email for u in users.values()
+        }
+        relinked: list[User] = []
         for row in rows:
             user = users[row.email]
-            manager = managers[row.line_manager_email] if row.line_manager_email else None
-            if user.line_manager_id != (manager.pk if manager else None):
-                user.line_manager = manager
-                user.save(update_fields=["line_manager"])
+            manager_id = manager_ids[row.line_manager_email] if row.line_manager_email else None
+            if user.line_manager_id != manager_id:
+                user.line_manager_id = manager_id
+                relinked.append(user)
                 if outcome[row.email] == "unchanged":
                     outcome[row.email] = "updated"
-                audit.record(
-                    actor=actor,
-                    action="user.line_manager_changed",
-                    obj=user,
-                    data={"line_manager": manager.email if manager else None},
+                events.append(
+                    audit.event(
+                        actor=actor,
+                        action="user.line_manager_changed",
+                        obj=user,
+                        data={"line_manager": manager_emails.get(manager_id)},
+                    )
                 )
+        if relinked:
+            User.objects.bulk_update(relinked, ["line_manager"])
+
         result.created = sum(1 for o in outcome.values() if o == "created")
         result.updated = sum(1 for o in outcome.values() if o == "updated")
         result.unchanged = sum(1 for o in outcome.values() if o == "unchanged")
-        audit.record(
-            actor=actor,
-            action="staff.imported",
-            data={
-                "source": source,
-                "created": result.created,
-                "updated": result.updated,
-                "unchanged": result.unchanged,
-                "rejected": len(errors),
-            },
+        events.append(
+            audit.event(
+                actor=actor,
+                action="staff.imported",
+                data={
+                    "source": source,
+                    "created": result.created,
+                    "updated": result.updated,
+                    "unchanged": result.unchanged,
+                    "rejected": len(errors),
+                },
+            )
         )
+        audit.record_many(events)
     result.errors = sorted(errors, key=lambda e: e.line)
     return result

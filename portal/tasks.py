@@ -9,7 +9,9 @@ from portal.models import Notification
 
 @shared_task(bind=True, max_retries=settings.OUTBOX_MAX_ATTEMPTS)
 def deliver_notification(self, notification_id: int) -> None:
-    if outbox.deliver(notification_id):
+    # A retry is due when it runs unless the sweep has tried (and failed) in the meantime; then
+    # it leaves the notification to the sweep rather than spend another attempt at once.
+    if outbox.deliver(notification_id, only_if_due=self.request.retries > 0):
         return
     attempts = Notification.objects.values_list("attempts", flat=True).get(pk=notification_id)
     raise self.retry(countdown=outbox.retry_delay(attempts).total_seconds())

@@ -55,7 +55,11 @@ def staff_import(request: HttpRequest) -> HttpResponse:
     if not permissions.can_import_staff(request.user):
         raise PermissionDenied("Only HR can import the staff directory.")
     result = None
-    form = StaffImportForm(request.POST or None, request.FILES or None)
+    # Bound on every POST, so that a POST without a file is told the file is required.
+    if request.method == "POST":
+        form = StaffImportForm(request.POST, request.FILES)
+    else:
+        form = StaffImportForm()
     if request.method == "POST" and form.is_valid():
         try:
             result = import_staff(actor=request.user, data=form.cleaned_data["file"])

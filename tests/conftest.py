@@ -51,7 +51,9 @@ def redis_url() -> str:
 def chromium_path() -> str:
     path = os.environ.get("PORTAL_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(path).exists():
-        missing_service(f"needs Chromium at {path}: apt-get install chromium, or set PORTAL_CHROMIUM")
+        missing_service(
+            f"needs Chromium at {path}: apt-get install chromium, or set PORTAL_CHROMIUM"
+        )
     return path
 
 
@@ -67,8 +69,9 @@ def department(db: None):
 
 @pytest.fixture
 def manager(db: None, department):
-    user = UserFactory(email="manager@example.com", first_name="Morgan", last_name="Lee",
-                       department=department)
+    user = UserFactory(
+        email="manager@example.com", first_name="Morgan", last_name="Lee", department=department
+    )
     department.budget_holder = user
     department.save()
     return user
@@ -76,29 +79,44 @@ def manager(db: None, department):
 
 @pytest.fixture
 def employee(db: None, manager, department):
-    return UserFactory(email="employee@example.com", first_name="Emma", last_name="Jones",
-                       department=department, line_manager=manager)
+    return UserFactory(
+        email="employee@example.com",
+        first_name="Emma",
+        last_name="Jones",
+        department=department,
+        line_manager=manager,
+    )
 
 
 @pytest.fixture
 def outsider(db: None):
     """An employee in another team, with another manager: sees nothing of the others."""
-    other_manager = UserFactory(email="other.manager@example.com",
-                                department=DepartmentFactory(name="Community Support"))
-    return UserFactory(email="outsider@example.com", line_manager=other_manager,
-                       department=other_manager.department)
+    other_manager = UserFactory(
+        email="other.manager@example.com", department=DepartmentFactory(name="Community Support")
+    )
+    return UserFactory(
+        email="outsider@example.com",
+        line_manager=other_manager,
+        department=other_manager.department,
+    )
 
 
 @pytest.fixture
 def it_user(db: None):
-    return UserFactory(email="it@example.com", groups=[permissions.IT_GROUP],
-                       department=DepartmentFactory(name="IT Department"))
+    return UserFactory(
+        email="it@example.com",
+        groups=[permissions.IT_GROUP],
+        department=DepartmentFactory(name="IT Department"),
+    )
 
 
 @pytest.fixture
 def hr_user(db: None):
-    return UserFactory(email="hr@example.com", groups=[permissions.HR_GROUP],
-                       department=DepartmentFactory(name="Human Resources"))
+    return UserFactory(
+        email="hr@example.com",
+        groups=[permissions.HR_GROUP],
+        department=DepartmentFactory(name="Human Resources"),
+    )
 
 
 @pytest.fixture
@@ -109,3 +127,4 @@ def reviewer(db: None):
 @pytest.fixture
 def superuser(db: None):
     return UserFactory(email="admin@example.com", is_staff=True, is_superuser=True)
+

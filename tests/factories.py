@@ -4,7 +4,7 @@ from datetime import date
 
 import factory
 
-from portal.models import Department, User
+from portal.models import Department, Notification, User
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -36,4 +36,19 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create and extracted:
             from django.contrib.auth.models import Group
 
-            self.groups.add(*Group.objects.filter(name__in=extracted))
+            # The role groups come from a data migration, which a transactional test's flush
+            # removes; creating them here keeps later tests independent of the order they run in.
+            self.groups.add(*(Group.objects.get_or_create(name=name)[0] for name in extracted))
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    """An inbox message, written directly (``portal.outbox.notify`` renders the real ones)."""
+
+    class Meta:
+        model = Notification
+
+    recipient = factory.SubFactory(UserFactory)
+    kind = "test-message"
+    subject = factory.Sequence(lambda n: f"Message {n}")
+    body_text = "Please read the updated policy."
+    dedupe_key = factory.Sequence(lambda n: f"test-message:{n}")

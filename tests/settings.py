@@ -6,8 +6,8 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-" + "x" * 40)
 os.environ.setdefault("DJANGO_HTTPS", "0")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 
-from portal.settings import *  # noqa: E402,F403
-from portal.settings import REDIS_URL  # noqa: E402
+from portal.settings import *  # noqa: F403
+from portal.settings import REDIS_URL
 
 # Hashing with Argon2 for every fixture user would make the suite slow; the production list is
 # checked by tests/portal/test_settings.py.
@@ -22,3 +22,6 @@ STORAGES = {
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 if not REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {}
+# Serve static files from the finders, as the demo does; there is no collectstatic in tests.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

@@ -9,6 +9,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 class Command(BaseCommand):
     help = "Run the web server, a Celery worker and Celery beat together (development only)."
 
@@ -20,15 +24,33 @@ class Command(BaseCommand):
             (settings.VAR_DIR / folder).mkdir(parents=True, exist_ok=True)
         python = sys.executable
         commands = {
-            "worker": [python, "-m", "celery", "-A", "portal", "worker", "--loglevel=INFO",
-                       "--concurrency=1", "--pool=solo"],
-            "beat": [python, "-m", "celery", "-A", "portal", "beat", "--loglevel=INFO",
-                     "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME],
+            "worker": [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "worker",
+                "--loglevel=INFO",
+                "--concurrency=1",
+                "--pool=solo",
+            ],
+            "beat": [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "beat",
+                "--loglevel=INFO",
+                "--schedule",
+                settings.CELERY_BEAT_SCHEDULE_FILENAME,
+            ],
             "web": [python, "manage.py", "runserver", addrport, "--noreload"],
         }
         processes = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603
         self.stdout.write(f"Portal at http://{addrport} (Ctrl-C stops web, worker and beat)")
-        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+        signal.signal(signal.SIGTERM, _stop)
         try:
             while all(p.poll() is None for p in processes.values()):
                 time.sleep(0.5)

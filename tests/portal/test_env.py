@@ -1,0 +1,138 @@
+"""The environment readers refuse values they cannot understand, naming the variable."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from portal.env import email_settings, env_bool, env_int, env_list, env_url
+
+SMTP = "django.core.mail.backends.smtp.EmailBackend"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("1", True),
+        ("TRUE", True),
+        (" yes ", True),
+        ("on", True),
+        ("0", False),
+        ("false", False),
+        ("No", False),
+        ("off", False),
+        ("", False),
+    ],
+)
+def test_env_bool_accepts_the_usual_spellings(monkeypatch, raw: str, expected: bool) -> None:
+    monkeypatch.setenv("PORTAL_FLAG", raw)
+    assert env_bool("PORTAL_FLAG", not expected) is expected
+
+
+def test_env_bool_uses_the_default_when_unset(monkeypatch) -> None:
+    monkeypatch.delenv("PORTAL_FLAG", raising=False)
+    assert env_bool("PORTAL_FLAG", True) is True
+    assert env_bool("PORTAL_FLAG", False) is False
+
+
+def test_env_bool_refuses_maybe(monkeypatch) -> None:
+    monkeypatch.setenv("PORTAL_FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match=r"PORTAL_FLAG.*'maybe'"):
+        env_bool("PORTAL_FLAG", False)
+
+
+def test_env_int_reads_whole_numbers_and_defaults(monkeypatch) -> None:
+    monkeypatch.setenv("PORTAL_COUNT", " 10 ")
+    assert env_int("PORTAL_COUNT", 3, minimum=1) == 10
+    monkeypatch.setenv("PORTAL_COUNT", "")
+    assert env_int("PORTAL_COUNT", 3) == 3
+    monkeypatch.delenv("PORTAL_COUNT")
+    assert env_int("PORTAL_COUNT", 3) == 3
+
+
+def test_env_int_refuses_words(monkeypatch) -> None:
+    monkeypatch.setenv("PORTAL_COUNT", "ten")
+    with pytest.raises(ImproperlyConfigured, match="PORTAL_COUNT must be a whole number"):
+        env_int("PORTAL_COUNT", 3)
+
+
+def test_env_int_refuses_values_below_the_minimum(monkeypatch) -> None:
+    monkeypatch.setenv("PORTAL_COUNT", "0")
+    with pytest.raises(ImproperlyConfigured, match="PORTAL_COUNT must be at least 1"):
+        env_int("PORTAL_COUNT", 3, minimum=1)
+    monkeypatch.setenv("PORTAL_COUNT", "1")
+    assert env_int("PORTAL_COUNT", 3, minimum=1) == 1
+
+
+def test_env_list_splits_on_commas(monkeypatch) -> None:
+    monkeypatch.setenv("PORTAL_HOSTS", " a.example, ,b.example ")
+    assert env_list("PORTAL_HOSTS", []) == ["a.example", "b.example"]
+
+
+def test_env_url_accepts_an_allowed_scheme(monkeypatch) -> None:
+    monkeypatch.setenv("PORTAL_URL", "https://portal.example/")
+    assert env_url("PORTAL_URL", "", schemes=("http", "https")) == "https://portal.example/"
+
+
+def test_env_url_refuses_another_scheme(monkeypatch) -> None:
+    monkeypatch.setenv("PORTAL_URL", "ftp://portal.example")
+    with pytest.raises(ImproperlyConfigured, match="PORTAL_URL must start with"):
+        env_url("PORTAL_URL", "", schemes=("http", "https"))
+
+
+def test_env_url_refuses_a_missing_host(monkeypatch) -> None:
+    monkeypatch.setenv("PORTAL_URL", "https:///path-only")
+    with pytest.raises(ImproperlyConfigured, match="PORTAL_URL has no host name"):
+        env_url("PORTAL_URL", "", schemes=("http", "https"))
+
+
+def test_email_console_and_locmem() -> None:
+    assert email_settings("console://") == {
+        "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"
+    }
+    assert email_settings("locmem://") == {
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"
+    }
+
+
+def test_email_smtp_with_user_password_and_starttls() -> None:
+    settings = email_settings("smtp://it%40caretech.example:p%40ss%2Fword@mail.example:587?tls=1")
+    assert settings == {
+        "EMAIL_BACKEND": SMTP,
+        "EMAIL_HOST": "mail.example",
+        "EMAIL_PORT": 587,
+        "EMAIL_HOST_USER": "it@caretech.example",
+        "EMAIL_HOST_PASSWORD": "p@ss/word",
+        "EMAIL_USE_SSL": False,
+        "EMAIL_USE_TLS": True,
+    }
+
+
+def test_email_plain_smtp_defaults_to_port_25_without_tls() -> None:
+    settings = email_settings("smtp://relay.example")
+    assert settings["EMAIL_PORT"] == 25
+    assert settings["EMAIL_USE_TLS"] is False
+    assert settings["EMAIL_USE_SSL"] is False
+    assert settings["EMAIL_HOST_USER"] == ""
+
+
+def test_email_smtps_is_implicit_tls_on_465() -> None:
+    settings = email_settings("smtps://user:secret@mail.example")
+    assert settings["EMAIL_BACKEND"] == SMTP
+    assert settings["EMAIL_PORT"] == 465
+    assert settings["EMAIL_USE_SSL"] is True
+    assert settings["EMAIL_USE_TLS"] is False
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("imap://mail.example", "EMAIL_URL must start with"),
+        ("smtp://", "EMAIL_URL has no host name"),
+        ("smtp://mail.example:notaport", "EMAIL_URL has a bad port"),
+        ("smtp://mail.example:70000", "EMAIL_URL has a bad port"),
+    ],
+)
+def test_email_refuses_bad_urls(url: str, message: str) -> None:
+    with pytest.raises(ImproperlyConfigured, match=message):
+        email_settings(url)

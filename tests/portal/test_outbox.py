@@ -1,0 +1,376 @@
+"""The outbox at unit level: rows, rendering, delivery, retries and the sweep.
+
+Everything here runs against the test database and Django's in-memory mailbox; no worker runs.
+What reaches the broker is read back from the broker the tests are configured with (in-memory,
+or Redis when REDIS_URL is set). A failing mail server is a real SMTP backend pointed at a port
+where nothing listens.
+"""
+
+from __future__ import annotations
+
+import runpy
+import socket
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.conf import settings as django_settings
+from django.core import mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from kombu.transport.redis import Channel as RedisChannel
+
+from portal import outbox
+from portal import settings as portal_settings
+from portal.celery import app as celery_app
+from portal.models import Notification
+from portal.tasks import deliver_notification
+from tests.factories import UserFactory
+
+CHANGED_AT = datetime(2025, 1, 14, 9, 30, tzinfo=UTC)  # winter: London time is UTC
+
+
+def free_port() -> int:
+    """A local TCP port with nothing listening on it."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def notify_password_changed(user, *, key: str = "password-changed:test") -> Notification:
+    return outbox.notify(
+        recipient=user,
+        kind="password-changed",
+        dedupe_key=key,
+        context={"changed_at": CHANGED_AT, "how": "changed"},
+        link=reverse("password_change"),
+    )
+
+
+@pytest.fixture
+def queued_tasks():
+    """Empties the broker's default queue; the function returned takes out what is queued since.
+
+    The broker is the one the tests are configured with: in-memory, or Redis when REDIS_URL is set.
+    """
+    queue = celery_app.conf.task_default_queue
+
+    def take() -> list[tuple[str, list]]:
+        taken = []
+        with celery_app.connection_for_write() as conn:
+            while (message := conn.default_channel.basic_get(queue, no_ack=True)) is not None:
+                args, _kwargs, _embed = message.decode()
+                taken.append((message.headers["task"], args))
+        return taken
+
+    celery_app.control.purge()
+    yield take
+    take()
+
+
+@pytest.fixture
+def unreachable_smtp(settings) -> int:
+    """Send e-mail through SMTP to a local port where nothing listens."""
+    port = free_port()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 5
+    return port
+
+
+# --- notify -------------------------------------------------------------------------------------
+
+
+def test_notify_writes_one_row_rendered_from_the_templates(employee):
+    notification = notify_password_changed(employee)
+
+    row = Notification.objects.get()
+    assert row.pk == notification.pk
+    assert row.recipient == employee
+    assert row.kind == "password-changed"
+    assert row.status == Notification.Status.PENDING
+    assert row.attempts == 0
+    assert row.subject == "Your portal password was changed"
+    link = f"{django_settings.PORTAL_BASE_URL}{reverse('password_change')}"
+    assert row.link == reverse("password_change")
+    assert "Dear Emma," in row.body_text
+    assert "password was changed on 14 January 2025 at 09:30." in row.body_text
+    assert link in row.body_text
+    assert "<p>Dear Emma,</p>" in row.body_html
+    assert "password was changed on 14 January 2025 at 09:30." in row.body_html
+    assert f'href="{link}"' in row.body_html
+
+
+def test_notify_with_the_same_dedupe_key_adds_nothing(employee, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        first = notify_password_changed(employee)
+        second = notify_password_changed(employee)
+
+    assert second.pk == first.pk
+    assert Notification.objects.count() == 1
+    assert len(callbacks) == 1, "a repeated notify must not queue a second delivery"
+
+
+def test_notify_queues_delivery_only_after_commit(
+    employee, django_capture_on_commit_callbacks, queued_tasks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        notification = notify_password_changed(employee)
+        assert queued_tasks() == [], "nothing may reach the broker before the commit"
+
+    assert len(callbacks) == 1
+    assert queued_tasks() == [("portal.tasks.deliver_notification", [notification.pk])]
+
+
+def test_notify_in_a_rolled_back_transaction_leaves_nothing(
+    employee, django_capture_on_commit_callbacks, queued_tasks
+):
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        notify_password_changed(employee)
+        raise RuntimeError("the change that caused the notification failed")
+
+    assert not Notification.objects.exists()
+    assert callbacks == []
+    assert queued_tasks() == []
+
+
+# --- deliver ------------------------------------------------------------------------------------
+
+
+def test_deliver_sends_one_email_with_text_and_html_and_marks_it_sent(employee):
+    notification = notify_password_changed(employee)
+
+    assert outbox.deliver(notification.pk) is True
+
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["employee@example.com"]
+    assert message.from_email == django_settings.DEFAULT_FROM_EMAIL
+    assert message.subject == "Your portal password was changed"
+    assert message.body == notification.body_text
+    assert [(alt.content, alt.mimetype) for alt in message.alternatives] == [
+        (notification.body_html, "text/html")
+    ]
+    notification.refresh_from_db()
+    assert notification.status == Notification.Status.SENT
+    assert notification.sent_at is not None
+    assert notification.attempts == 1
+    assert notification.last_error == ""
+
+
+def test_deliver_twice_sends_once(employee):
+    notification = notify_password_changed(employee)
+
+    assert outbox.deliver(notification.pk) is True
+    assert outbox.deliver(notification.pk) is True
+
+    assert len(mail.outbox) == 1
+    notification.refresh_from_db()
+    assert notification.attempts == 1
+
+
+def test_failed_sends_back_off_and_give_up_after_the_maximum(employee, unreachable_smtp):
+    notification = notify_password_changed(employee)
+    max_attempts = django_settings.OUTBOX_MAX_ATTEMPTS
+    delays = []
+
+    for attempt in range(1, max_attempts + 1):
+        before = timezone.now()
+        handled = outbox.deliver(notification.pk)
+        after = timezone.now()
+        notification.refresh_from_db()
+
+        assert notification.attempts == attempt
+        assert notification.last_error.startswith("ConnectionRefusedError"), notification.last_error
+        assert notification.next_attempt_at > after
+        expected = outbox.retry_delay(attempt)
+        assert before + expected <= notification.next_attempt_at <= after + expected
+        delays.append(expected)
+        if attempt < max_attempts:
+            assert handled is False, "a failed send that may be retried must ask for a retry"
+            assert notification.status == Notification.Status.PENDING
+        else:
+            assert handled is True
+            assert notification.status == Notification.Status.FAILED
+
+    assert delays[0] < delays[1] < delays[2], f"backoff does not grow: {delays}"
+    assert delays == sorted(delays)
+    assert max(delays) <= timedelta(seconds=django_settings.OUTBOX_MAX_RETRY_DELAY)
+    assert mail.outbox == []
+
+    # A failed notification is never tried again.
+    assert outbox.deliver(notification.pk) is True
+    notification.refresh_from_db()
+    assert notification.attempts == max_attempts
+
+
+def test_failed_notification_is_sent_by_a_later_attempt_once_mail_works(
+    employee, settings, unreachable_smtp
+):
+    notification = notify_password_changed(employee)
+    assert outbox.deliver(notification.pk) is False
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert outbox.deliver(notification.pk) is True
+
+    notification.refresh_from_db()
+    assert notification.status == Notification.Status.SENT
+    assert notification.attempts == 2
+    assert notification.last_error == ""
+    assert len(mail.outbox) == 1
+
+
+def test_the_tasks_retry_waits_for_the_backoff(employee, unreachable_smtp):
+    notification = notify_password_changed(employee)
+
+    # Celery's eager ``apply`` runs a retry at once, long before the notification is due again.
+    result = deliver_notification.apply(args=[notification.pk])
+
+    assert result.state == "SUCCESS", result.traceback
+    notification.refresh_from_db()
+    assert notification.attempts == 1, "a retry before the backoff has passed spent an attempt"
+    assert notification.status == Notification.Status.PENDING
+    assert notification.next_attempt_at > timezone.now()
+
+
+def test_a_retry_after_the_sweep_has_tried_keeps_the_sweeps_backoff(
+    employee, settings, unreachable_smtp
+):
+    notification = notify_password_changed(employee)
+    assert outbox.deliver(notification.pk) is False  # the task's first attempt
+    # The backoff passes, and the sweep comes round before the task's retry and fails too.
+    Notification.objects.filter(pk=notification.pk).update(next_attempt_at=timezone.now())
+    assert outbox.sweep() == 1
+    notification.refresh_from_db()
+    assert notification.attempts == 2
+    backoff_until = notification.next_attempt_at
+
+    late_retry = deliver_notification.apply(args=[notification.pk], retries=1)
+
+    assert late_retry.state == "SUCCESS", late_retry.traceback
+    notification.refresh_from_db()
+    assert notification.attempts == 2, "the late retry spent an attempt inside the backoff"
+    assert notification.next_attempt_at == backoff_until
+
+    # A retry that comes round when the notification is due does send it.
+    Notification.objects.filter(pk=notification.pk).update(next_attempt_at=timezone.now())
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    due_retry = deliver_notification.apply(args=[notification.pk], retries=2)
+
+    assert due_retry.state == "SUCCESS", due_retry.traceback
+    notification.refresh_from_db()
+    assert notification.status == Notification.Status.SENT
+    assert notification.attempts == 3
+    assert len(mail.outbox) == 1
+
+
+def test_inactive_recipient_is_failed_without_sending(employee):
+    notification = notify_password_changed(employee)
+    employee.is_active = False
+    employee.save(update_fields=["is_active"])
+
+    assert outbox.deliver(notification.pk) is True
+
+    assert mail.outbox == []
+    notification.refresh_from_db()
+    assert notification.status == Notification.Status.FAILED
+    assert notification.attempts == 0
+    assert notification.last_error == "Recipient's account is not active."
+
+
+# --- retry_delay --------------------------------------------------------------------------------
+
+
+def test_retry_delay_is_capped_below_the_redis_visibility_timeout(monkeypatch):
+    cap = django_settings.OUTBOX_MAX_RETRY_DELAY
+    delays = [outbox.retry_delay(attempts).total_seconds() for attempts in range(0, 40)]
+
+    assert max(delays) == cap
+    assert all(delay <= cap for delay in delays)
+
+    # A Celery retry is a delayed message: Redis redelivers it as lost after the visibility
+    # timeout, so the longest wait must stay below that of the production Redis settings.
+    monkeypatch.setenv("REDIS_URL", "redis://redis.example:6379/0")
+    production = runpy.run_path(portal_settings.__file__)
+    visibility_timeout = production["CELERY_BROKER_TRANSPORT_OPTIONS"].get(
+        "visibility_timeout", RedisChannel.visibility_timeout
+    )
+    assert production["OUTBOX_MAX_RETRY_DELAY"] == cap
+    assert cap < visibility_timeout
+
+
+# --- sweep --------------------------------------------------------------------------------------
+
+
+def test_sweep_delivers_due_notifications_and_leaves_later_ones(employee, manager):
+    due = [notify_password_changed(employee, key=f"due:{n}") for n in range(3)]
+    later = notify_password_changed(manager, key="later")
+    Notification.objects.filter(pk=later.pk).update(
+        next_attempt_at=timezone.now() + timedelta(hours=1)
+    )
+
+    assert outbox.sweep() == 3
+
+    assert sorted(m.to[0] for m in mail.outbox) == ["employee@example.com"] * 3
+    assert set(
+        Notification.objects.filter(status=Notification.Status.SENT).values_list("pk", flat=True)
+    ) == {n.pk for n in due}
+    later.refresh_from_db()
+    assert later.status == Notification.Status.PENDING
+    assert later.attempts == 0
+
+
+def test_sweep_twice_sends_each_message_once(employee):
+    for n in range(3):
+        notify_password_changed(employee, key=f"twice:{n}")
+
+    assert outbox.sweep() == 3
+    assert outbox.sweep() == 0
+
+    assert len(mail.outbox) == 3
+    assert not Notification.objects.filter(status=Notification.Status.PENDING).exists()
+
+
+def test_sweep_leaves_a_failing_message_for_its_next_attempt(employee, unreachable_smtp):
+    notification = notify_password_changed(employee)
+
+    assert outbox.sweep() == 1
+    assert outbox.sweep() == 0, "a failed message is not retried before its next attempt"
+
+    notification.refresh_from_db()
+    assert notification.attempts == 1
+    assert notification.status == Notification.Status.PENDING
+
+
+# Each notification is delivered in its own transaction (so that one slow or failing message
+# never holds the others' locks): savepoint, locking select, update, release. The sweep itself
+# adds one query per batch and one to find that nothing more is due.
+QUERIES_PER_NOTIFICATION = 4
+SWEEP_OVERHEAD = 2
+
+
+def test_sweep_queries_grow_by_a_constant_per_notification(db, django_assert_max_num_queries):
+    counts = {}
+    for size in (3, 12):
+        recipients = UserFactory.create_batch(size)
+        for n, user in enumerate(recipients):
+            notify_password_changed(user, key=f"size-{size}:{n}")
+        with django_assert_max_num_queries(
+            SWEEP_OVERHEAD + QUERIES_PER_NOTIFICATION * size
+        ) as captured:
+            assert outbox.sweep() == size
+        counts[size] = len(captured.captured_queries)
+
+    per_notification = (counts[12] - counts[3]) / (12 - 3)
+    assert per_notification == QUERIES_PER_NOTIFICATION, counts
+    assert counts[3] - 3 * per_notification == counts[12] - 12 * per_notification, counts
+    assert len(mail.outbox) == 15

@@ -1,0 +1,171 @@
+"""The project as a whole: its dependencies, and the production stack in docker-compose.yml."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+import secrets
+import shlex
+import subprocess
+from importlib.metadata import distributions
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from celery.app.utils import find_app
+from django.core.management import get_commands
+from django.urls import resolve
+from packaging.requirements import Requirement
+
+from tests.conftest import ROOT, missing_service
+
+COMPOSE = Path("/usr/bin/docker-compose")
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+SHELL_SEPARATORS = re.compile(r"&&|\|\||;")
+
+
+# --- Dependencies -----------------------------------------------------------------------------
+def applies_without_extras(requirement: Requirement) -> bool:
+    return requirement.marker is None or requirement.marker.evaluate({"extra": ""})
+
+
+def test_nothing_installed_needs_the_requests_library() -> None:
+    # The portal's own ``requests`` app would shadow it on the path.
+    needing = sorted(
+        f"{dist.metadata['Name']} ({line})"
+        for dist in distributions()
+        for line in dist.requires or []
+        if (req := Requirement(line)).name.lower() == "requests" and applies_without_extras(req)
+    )
+    assert needing == []
+
+
+def test_extras_only_requirements_are_ignored() -> None:
+    assert not applies_without_extras(Requirement('requests; extra == "dev"'))
+    assert applies_without_extras(Requirement('requests; python_version >= "3"'))
+
+
+# --- docker-compose.yml -----------------------------------------------------------------------
+def compose(*args: str) -> subprocess.CompletedProcess[str]:
+    if not COMPOSE.exists():
+        missing_service(f"needs docker-compose at {COMPOSE}: apt-get install docker-compose")
+    assert COMPOSE_FILE.exists(), "docker-compose.yml is missing"
+    env = {"PATH": "/usr/bin:/bin", "DJANGO_SECRET_KEY": secrets.token_urlsafe(45)}
+    return subprocess.run(
+        [str(COMPOSE), "-f", str(COMPOSE_FILE), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def compose_config() -> dict:
+    """The file as docker-compose resolves it: anchors merged, variables filled in."""
+    shebang = COMPOSE.read_bytes().split(b"\n", 1)[0].decode(errors="replace")
+    if not (shebang.startswith("#!") and "python" in shebang):
+        result = compose("config", "--format", "json")
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+    # docker-compose 1.x is a Python program: the interpreter it runs on has its YAML parser.
+    result = compose("config")
+    assert result.returncode == 0, result.stderr
+    to_json = "import json, sys, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)"
+    converted = subprocess.run(
+        [*shlex.split(shebang[2:]), "-c", to_json],
+        input=result.stdout,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert converted.returncode == 0, converted.stderr
+    return json.loads(converted.stdout)
+
+
+def project_services(config: dict) -> dict[str, dict]:
+    """Services built from this repository (the others run published images)."""
+    return {name: spec for name, spec in config["services"].items() if "build" in spec}
+
+
+def simple_commands(command: str | list[str]) -> list[list[str]]:
+    argv = shlex.split(command) if isinstance(command, str) else list(command)
+    if argv[:2] in (["sh", "-c"], ["bash", "-c"]):
+        return [shlex.split(part) for part in SHELL_SEPARATORS.split(argv[2]) if part.strip()]
+    return [argv]
+
+
+def check_command(argv: list[str]) -> None:
+    if argv[0] == "exec":
+        argv = argv[1:]
+    program, *args = argv
+    if program in {"python", "python3"} and args[:1] == ["manage.py"]:
+        assert args[1] in get_commands(), f"no management command {args[1]!r}"
+    elif program == "celery":
+        app_name = next(
+            value
+            for flag, value in zip(args, [*args[1:], ""], strict=True)
+            if flag in {"-A", "--app"}
+        )
+        assert find_app(app_name) is importlib.import_module("portal.celery").app
+        subcommand = args[args.index(app_name) + 1]
+        assert subcommand in {"worker", "beat"}, f"unexpected celery command {subcommand!r}"
+    elif program == "gunicorn":
+        target = next(arg for arg in args if not arg.startswith("-"))
+        module_name, _, attribute = target.partition(":")
+        module = importlib.import_module(module_name)
+        assert callable(getattr(module, attribute or "application"))
+    else:
+        raise AssertionError(f"docker-compose.yml runs {argv!r}, which this test does not know")
+
+
+def test_compose_file_is_valid() -> None:
+    result = compose("config", "-q")
+    assert result.returncode == 0, result.stderr
+
+
+def test_every_compose_command_exists_in_the_project() -> None:
+    services = project_services(compose_config())
+    assert {"web", "worker", "beat"} <= set(services)
+    for name, spec in services.items():
+        assert "command" in spec, f"service {name} has no command"
+        for argv in simple_commands(spec["command"]):
+            check_command(argv)
+
+
+def test_compose_health_checks_ask_real_urls() -> None:
+    for spec in project_services(compose_config()).values():
+        for url in re.findall(
+            r"https?://[^'\"\s]+", " ".join(spec.get("healthcheck", {}).get("test", []))
+        ):
+            assert resolve(urlsplit(url).path).url_name == "healthz"
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        (
+            "sh -c 'python manage.py migrate && exec gunicorn portal.wsgi'",
+            [["python", "manage.py", "migrate"], ["exec", "gunicorn", "portal.wsgi"]],
+        ),
+        (["celery", "-A", "portal", "beat"], [["celery", "-A", "portal", "beat"]]),
+    ],
+)
+def test_commands_are_split_as_the_shell_would(command, expected) -> None:
+    assert simple_commands(command) == expected
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["python", "manage.py", "no_such_command"],
+        ["celery", "-A", "elsewhere", "worker"],
+        ["celery", "-A", "portal", "flower"],
+        ["gunicorn", "portal.no_such_module:application"],
+        ["uwsgi", "--ini", "portal.ini"],
+    ],
+)
+def test_unknown_commands_are_caught(argv: list[str]) -> None:
+    with pytest.raises((AssertionError, ImportError)):
+        check_command(argv)
