@@ -127,4 +127,3 @@ def reviewer(db: None):
 @pytest.fixture
 def superuser(db: None):
     return UserFactory(email="admin@example.com", is_staff=True, is_superuser=True)
-
