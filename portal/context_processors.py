@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.http import HttpRequest
@@ -16,12 +17,18 @@ class NavItem:
     role: str  # shown as a small badge so people know why they see it
 
 
+# Other apps add their pages in AppConfig.ready(); each provider returns what ``user`` may use.
+NAV_PROVIDERS: list[Callable[[object], list[NavItem]]] = []
+
+
 def navigation(request: HttpRequest) -> dict[str, object]:
     """The menu for whoever is signed in: only what their roles may use."""
     user = request.user
     if not user.is_authenticated:
         return {}
     items = [NavItem("Home", reverse("home"), "")]
+    for provider in NAV_PROVIDERS:
+        items.extend(provider(user))
     if permissions.is_line_manager(user):
         items.append(NavItem("My team", reverse("team"), "Manager"))
     if permissions.can_import_staff(user):

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from portal.env import email_settings, env_bool, env_int, env_list, env_str, env_url
@@ -257,6 +258,10 @@ OUTBOX_MAX_RETRY_DELAY = 1800
 OUTBOX_MAX_ATTEMPTS = 8
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "portal.tasks.sweep_outbox", "schedule": 60.0},
+    "policy-assign-outstanding": {
+        "task": "acknowledgements.tasks.assign_outstanding",
+        "schedule": crontab(hour=5, minute=0),
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------------

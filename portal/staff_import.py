@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -50,6 +50,11 @@ _SYNCED_FIELDS = (
     "start_date",
     "end_date",
 )
+
+
+# What other apps give each new person (the policy to sign, for one), registered in their
+# AppConfig.ready() and run inside the import's transaction with the new people's ids.
+PEOPLE_ADDED_HOOKS: list[Callable[[list[int]], object]] = []
 
 
 class ImportFileError(Exception):
@@ -386,5 +391,8 @@ def import_staff(*, actor: User | None, data: bytes, source: str = "upload") -> 
             )
         )
         audit.record_many(events)
+        new_ids = [u.pk for u in new_users]
+        for hook in PEOPLE_ADDED_HOOKS:
+            hook(new_ids)
     result.errors = sorted(errors, key=lambda e: e.line)
     return result

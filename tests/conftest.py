@@ -13,11 +13,24 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
 
 from portal import permissions
 from tests.factories import PASSWORD, DepartmentFactory, UserFactory
 
 REQUIRE_SERVICES = os.environ.get("PORTAL_REQUIRE_SERVICES") == "1"
+
+
+@receiver(connection_created, dispatch_uid="tests-allow-database-reset")
+def _allow_test_database_reset(sender: object, connection: object, **kwargs: object) -> None:
+    # Transactional tests empty the throwaway test database with TRUNCATE, which the
+    # acknowledgement table refuses unless the session says it is resetting a test database.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET portal.test_database_reset = 'on'")
+
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -27,13 +27,14 @@ SIGN_IN_FOR_HOME_URL = re.compile(r"/accounts/login/\?next=/$")
 # is emptied afterwards.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+EVERYONE = ["Home", "Policy", "Personal use"]
 ROLE_MENUS = {
-    "employee@example.com": ["Home"],
-    "manager@example.com": ["Home", "My team"],
-    "it@example.com": ["Home", "Audit log"],
-    "hr@example.com": ["Home", "Staff import", "Audit log"],
-    "reviewer@example.com": ["Home"],
-    "admin@example.com": ["Home", "Administration"],
+    "employee@example.com": EVERYONE,
+    "manager@example.com": [*EVERYONE, "Questions", "My team"],
+    "it@example.com": [*EVERYONE, "Audit log"],
+    "hr@example.com": [*EVERYONE, "Personal-use register", "Staff import", "Audit log"],
+    "reviewer@example.com": [*EVERYONE, "Manage policy"],
+    "admin@example.com": [*EVERYONE, "Administration"],
 }
 
 

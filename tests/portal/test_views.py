@@ -150,13 +150,14 @@ def test_unknown_page_is_friendly(client, employee) -> None:
 
 
 # --- Navigation -------------------------------------------------------------------------------
+EVERYONE = ["Home", "Policy", "Personal use"]
 NAV = {
-    "employee": ["Home"],
-    "manager": ["Home", "My team"],
-    "it_user": ["Home", "Audit log"],
-    "hr_user": ["Home", "Staff import", "Audit log"],
-    "reviewer": ["Home"],
-    "superuser": ["Home", "Administration"],
+    "employee": EVERYONE,
+    "manager": [*EVERYONE, "Questions", "My team"],
+    "it_user": [*EVERYONE, "Audit log"],
+    "hr_user": [*EVERYONE, "Personal-use register", "Staff import", "Audit log"],
+    "reviewer": [*EVERYONE, "Manage policy"],
+    "superuser": [*EVERYONE, "Administration"],
 }
 
 

@@ -1,0 +1,262 @@
+"""Personal use of email, Internet and telephone/fax at the line manager's discretion.
+
+Policy 4.1: "Occasional and reasonable personal use ... is permitted at your manager's
+discretion"; 5.1: "as long as it does not interfere with staff productivity or responsibilities,
+and does not incur costs". Without a current grant, the systems are for business use only.
+
+A grant is never edited: a change revokes the open grant and creates a new one in the same
+transaction, so the history shows every decision, who made it and when.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Prefetch, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+from acknowledgements import documents, permissions, publishing
+from acknowledgements.models import PersonalUseGrant, Policy
+from portal import audit, outbox
+from portal.models import User
+
+CONDITION_SECTIONS = ("4.1", "5.1")
+MAX_NOTE_LENGTH = 1000
+REPLACED_NOTE = "Replaced by a new grant."
+
+
+class GrantError(Exception):
+    """The grant or revocation was refused; the message says why."""
+
+
+class NothingToRevoke(GrantError):
+    def __init__(self, employee: User) -> None:
+        super().__init__(
+            f"{employee.full_name} has no current personal-use grant, so there is nothing to "
+            "revoke: their use is already business use only."
+        )
+
+
+# --- Reads ------------------------------------------------------------------------------------
+def current_grants() -> QuerySet[PersonalUseGrant]:
+    """Grants in force today: not revoked and not past their expiry date."""
+    today = timezone.localdate()
+    return PersonalUseGrant.objects.filter(revoked_at__isnull=True).filter(
+        Q(expires_on__isnull=True) | Q(expires_on__gte=today)
+    )
+
+
+def current_grant_for(employee: User) -> PersonalUseGrant | None:
+    return current_grants().filter(employee=employee).select_related("granted_by").first()
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    grant: PersonalUseGrant
+    state: str  # "current", "expired", "revoked" or "replaced"
+    ended_on: date | None
+
+    @property
+    def label(self) -> str:
+        return {
+            "current": "Current",
+            "expired": "Expired",
+            "revoked": "Revoked",
+            "replaced": "Replaced",
+        }[self.state]
+
+
+def history_row(grant: PersonalUseGrant, today: date | None = None) -> HistoryRow:
+    today = today or timezone.localdate()
+    revoked_on = timezone.localdate(grant.revoked_at) if grant.revoked_at else None
+    # An expiry date that passed before anyone revoked the grant is what ended it.
+    if grant.expires_on is not None and grant.expires_on < (revoked_on or today):
+        return HistoryRow(grant, "expired", grant.expires_on)
+    if revoked_on is not None:
+        state = "replaced" if grant.revocation_note == REPLACED_NOTE else "revoked"
+        return HistoryRow(grant, state, revoked_on)
+    return HistoryRow(grant, "current", None)
+
+
+def history_for(employee: User) -> list[HistoryRow]:
+    """Every grant ``employee`` has had, newest first, with how each one ended."""
+    today = timezone.localdate()
+    grants = PersonalUseGrant.objects.filter(employee=employee).select_related(
+        "granted_by", "revoked_by"
+    )
+    return [history_row(grant, today) for grant in grants]
+
+
+def register(*, department_id: int | None = None) -> QuerySet[PersonalUseGrant]:
+    """HR's register: every current grant of active staff, by department then name."""
+    grants = current_grants().filter(employee__is_active=True)
+    if department_id is not None:
+        grants = grants.filter(employee__department_id=department_id)
+    return grants.select_related(
+        "employee__department", "employee__line_manager", "granted_by"
+    ).order_by("employee__department__name", "employee__last_name", "employee__first_name", "pk")
+
+
+def open_grants_prefetch(to_attr: str = "open_personal_use_grants") -> Prefetch:
+    """For lists of people: their open grant (at most one), in one query for the whole list."""
+    return Prefetch(
+        "personal_use_grants",
+        queryset=PersonalUseGrant.objects.filter(revoked_at__isnull=True),
+        to_attr=to_attr,
+    )
+
+
+@dataclass(frozen=True)
+class Condition:
+    number: str
+    title: str
+    html: SafeString
+
+
+def conditions() -> list[Condition]:
+    """Sections 4.1 and 5.1 in the words of the policy in force (the seed text until one is)."""
+    policy = Policy.objects.filter(slug=publishing.SEED_SLUG).first()
+    version = publishing.current_version(policy) if policy is not None else None
+    body = version.body if version is not None else publishing.seed_body()
+    found = {s.number: s for s in documents.sections(body)}
+    if not all(number in found for number in CONDITION_SECTIONS):
+        found = {s.number: s for s in documents.sections(publishing.seed_body())}
+    return [
+        Condition(
+            number,
+            found[number].title,
+            # Sanitised by render_markdown: only harmless tags are left.
+            mark_safe(documents.render_markdown(found[number].body)),  # noqa: S308
+        )
+        for number in CONDITION_SECTIONS
+        if number in found
+    ]
+
+
+# --- Writes -----------------------------------------------------------------------------------
+def _check_manager(manager: User, employee: User) -> None:
+    if employee.pk == manager.pk:
+        raise GrantError("Personal use is at your line manager's discretion, not your own.")
+    if not permissions.can_grant_personal_use(manager, employee):
+        raise GrantError("Only the person's own line manager can grant or revoke personal use.")
+
+
+def _lock_open_grant(employee: User) -> PersonalUseGrant | None:
+    # Locking the person serialises two decisions about them made at the same moment.
+    User.objects.select_for_update().filter(pk=employee.pk).first()
+    return (
+        PersonalUseGrant.objects.select_for_update()
+        .filter(employee=employee, revoked_at__isnull=True)
+        .first()
+    )
+
+
+def _close(grant: PersonalUseGrant, *, manager: User, note: str) -> None:
+    grant.revoked_at = timezone.now()
+    grant.revoked_by = manager
+    grant.revocation_note = note
+    grant.save(update_fields=["revoked_at", "revoked_by", "revocation_note"])
+
+
+def grant_personal_use(
+    *,
+    manager: User,
+    employee: User,
+    email: bool,
+    internet: bool,
+    telephone: bool,
+    expires_on: date | None,
+    note: str,
+) -> PersonalUseGrant:
+    """``manager`` allows ``employee`` occasional personal use of the chosen facilities.
+
+    An open grant is revoked and replaced in the same transaction, so there is never a moment
+    with two grants or none.
+    """
+    _check_manager(manager, employee)
+    note = note.strip()
+    if not (email or internet or telephone):
+        raise ValidationError("Choose at least one of email, Internet, or telephone and fax.")
+    if expires_on is not None and expires_on < timezone.localdate():
+        raise ValidationError("The expiry date cannot be in the past.")
+    if len(note) > MAX_NOTE_LENGTH:
+        raise ValidationError(f"Keep the note under {MAX_NOTE_LENGTH} characters.")
+    with transaction.atomic():
+        previous = _lock_open_grant(employee)
+        if previous is not None:
+            _close(previous, manager=manager, note=REPLACED_NOTE)
+            audit.record(
+                actor=manager,
+                action="personal_use.revoked",
+                obj=previous,
+                data={"employee": employee.pk, "replaced": True},
+            )
+        grant = PersonalUseGrant(
+            employee=employee,
+            granted_by=manager,
+            email=email,
+            internet=internet,
+            telephone=telephone,
+            expires_on=expires_on,
+            note=note,
+        )
+        grant.full_clean()
+        grant.save()
+        audit.record(
+            actor=manager,
+            action="personal_use.granted",
+            obj=grant,
+            data={
+                "employee": employee.pk,
+                "email": email,
+                "internet": internet,
+                "telephone": telephone,
+                "expires_on": expires_on.isoformat() if expires_on else None,
+                "replaces": previous.pk if previous is not None else None,
+            },
+        )
+        outbox.notify(
+            recipient=employee,
+            kind="personal-use-granted",
+            dedupe_key=f"personal-use-granted:{grant.pk}",
+            context={
+                "grant": grant,
+                "manager": manager,
+                "replaced": previous is not None,
+                "conditions": conditions(),
+            },
+            link=reverse("acknowledgements:my_personal_use"),
+        )
+    return grant
+
+
+def revoke_personal_use(*, manager: User, employee: User, note: str) -> PersonalUseGrant:
+    """``manager`` withdraws ``employee``'s current grant: back to business use only."""
+    _check_manager(manager, employee)
+    note = note.strip()
+    if len(note) > MAX_NOTE_LENGTH:
+        raise ValidationError(f"Keep the note under {MAX_NOTE_LENGTH} characters.")
+    with transaction.atomic():
+        grant = _lock_open_grant(employee)
+        if grant is None or not grant.is_current():
+            raise NothingToRevoke(employee)
+        _close(grant, manager=manager, note=note)
+        audit.record(
+            actor=manager,
+            action="personal_use.revoked",
+            obj=grant,
+            data={"employee": employee.pk, "replaced": False},
+        )
+        outbox.notify(
+            recipient=employee,
+            kind="personal-use-revoked",
+            dedupe_key=f"personal-use-revoked:{grant.pk}",
+            context={"grant": grant, "manager": manager, "note": note},
+            link=reverse("acknowledgements:my_personal_use"),
+        )
+    return grant

@@ -1,0 +1,43 @@
+"""Who may do what with policies, signatures, questions and personal-use grants."""
+
+from __future__ import annotations
+
+from acknowledgements.models import Acknowledgement, PolicyVersion, Question
+from portal import permissions as roles
+from portal.models import User
+
+
+def can_read_version(user: User, version: PolicyVersion) -> bool:
+    if version.status == PolicyVersion.Status.DRAFT:
+        return roles.is_policy_reviewer(user)
+    return user.is_authenticated and user.is_active
+
+
+def can_manage_versions(user: User) -> bool:
+    return roles.is_policy_reviewer(user)
+
+
+def can_view_acknowledgement(user: User, ack: Acknowledgement) -> bool:
+    """The signer, HR, and the signer's line manager."""
+    return ack.user_id == user.pk or roles.is_hr(user) or roles.manages(user, ack.user)
+
+
+def can_view_question(user: User, question: Question) -> bool:
+    return question.asked_by_id == user.pk or question.manager_id == user.pk
+
+
+def can_answer_question(user: User, question: Question) -> bool:
+    return question.manager_id == user.pk and question.answered_at is None
+
+
+def can_grant_personal_use(user: User, employee: User) -> bool:
+    """Policy 4.1: the discretion is the employee's own line manager's, nobody else's."""
+    return roles.manages(user, employee) and employee.is_active
+
+
+def can_view_personal_use(user: User, employee: User) -> bool:
+    return employee.pk == user.pk or roles.manages(user, employee) or roles.is_hr(user)
+
+
+def can_view_all_personal_use(user: User) -> bool:
+    return roles.is_hr(user)

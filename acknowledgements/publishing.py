@@ -1,0 +1,233 @@
+"""Policy versions and who must sign them: loading, drafting, publishing, assignments."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable
+from datetime import date, timedelta
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, Max, OuterRef
+from django.utils import timezone
+
+from acknowledgements import documents
+from acknowledgements.models import Acknowledgement, Assignment, Policy, PolicyVersion
+from portal import audit
+from portal.models import User
+
+POLICY_DATA = Path(__file__).resolve().parent / "policy_data"
+SEED_SLUG = "acceptable-use"
+SEED_TITLE = "Acceptable Use of ICT Policy and Procedure"
+SEED_RELEASED = date(2016, 3, 1)
+SEED_NEXT_REVIEW = date(2018, 3, 1)
+DUE_AFTER_PUBLICATION = timedelta(days=21)
+DUE_AFTER_START = timedelta(days=7)
+
+
+def add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+def seed_body() -> str:
+    """The seed policy's Markdown, without its title line (the title belongs to the Policy)."""
+    text = (POLICY_DATA / "acceptable-use-v1.md").read_text(encoding="utf-8")
+    lines = text.split("\n")
+    if lines and lines[0].startswith("# "):
+        lines = lines[1:]
+    return documents.canonical_text("\n".join(lines))
+
+
+def current_version(policy: Policy) -> PolicyVersion | None:
+    return policy.versions.filter(status=PolicyVersion.Status.PUBLISHED).first()
+
+
+def baseline_number(policy: Policy) -> int:
+    """The newest material version's number: signing it, or anything later, is what counts."""
+    return (
+        policy.versions.exclude(status=PolicyVersion.Status.DRAFT)
+        .filter(material_change=True)
+        .aggregate(n=Max("number"))["n"]
+        or 0
+    )
+
+
+@transaction.atomic
+def load_seed_policy(*, actor: User | None = None) -> PolicyVersion:
+    """Load the seed policy as version 1 (released March 2016); a second call changes nothing."""
+    policy, created = Policy.objects.get_or_create(
+        slug=SEED_SLUG, defaults={"title": SEED_TITLE, "owner": "IT Department"}
+    )
+    if created:
+        audit.record(actor=actor, action="policy.created", obj=policy)
+    existing = policy.versions.filter(number=1).first()
+    if existing is not None:
+        return existing
+    version = PolicyVersion.objects.create(
+        policy=policy,
+        number=1,
+        body=seed_body(),
+        change_summary="First release.",
+        material_change=True,
+        status=PolicyVersion.Status.PUBLISHED,
+        effective_date=SEED_RELEASED,
+        next_review_date=SEED_NEXT_REVIEW,
+        created_by=actor,
+        # Released in March 2016 (its effective date); published in the portal now, which is
+        # when people start being asked to sign it.
+        published_at=timezone.now(),
+        published_by=actor,
+    )
+    audit.record(actor=actor, action="policy.version_published", obj=version, data={"seed": True})
+    return version
+
+
+def _check_body(body: str) -> None:
+    problems = documents.validate_body(body)
+    if problems:
+        raise ValidationError(problems)
+
+
+@transaction.atomic
+def create_draft(*, actor: User, policy: Policy) -> PolicyVersion:
+    """A new draft starting from the current text; at most one draft per policy at a time."""
+    draft = policy.versions.filter(status=PolicyVersion.Status.DRAFT).first()
+    if draft is not None:
+        return draft
+    Policy.objects.select_for_update().get(pk=policy.pk)
+    current = current_version(policy)
+    number = (policy.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    draft = PolicyVersion.objects.create(
+        policy=policy,
+        number=number,
+        body=current.body if current else "",
+        created_by=actor,
+    )
+    audit.record(actor=actor, action="policy.draft_created", obj=draft)
+    return draft
+
+
+@transaction.atomic
+def update_draft(
+    *, actor: User, version: PolicyVersion, body: str, change_summary: str
+) -> PolicyVersion:
+    version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
+    if not version.is_draft:
+        raise ValidationError("Only a draft can be edited; published versions never change.")
+    _check_body(body)
+    version.body = documents.canonical_text(body)
+    version.change_summary = change_summary.strip()
+    version.save()
+    audit.record(actor=actor, action="policy.draft_updated", obj=version)
+    return version
+
+
+@transaction.atomic
+def publish(
+    *,
+    actor: User,
+    version: PolicyVersion,
+    material: bool,
+    today: date | None = None,
+) -> PolicyVersion:
+    """Make a draft the current version.
+
+    Material: everyone active must sign it within 21 days. Minor: nobody re-signs; people who
+    had not yet signed the previous version are asked to sign this one instead, by the same date.
+    """
+    today = today or timezone.localdate()
+    policy = Policy.objects.select_for_update().get(pk=version.policy_id)
+    version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
+    if not version.is_draft:
+        raise ValidationError("This version has already been published.")
+    _check_body(version.body)
+    if not material and not version.change_summary:
+        raise ValidationError("Say what changed: a minor version shows its change summary.")
+    previous = current_version(policy)
+    if previous is not None:
+        previous.status = PolicyVersion.Status.SUPERSEDED
+        previous.save(update_fields=["status"])
+    version.status = PolicyVersion.Status.PUBLISHED
+    version.material_change = material
+    version.effective_date = today
+    version.next_review_date = add_months(today, policy.review_interval_months)
+    version.published_at = timezone.now()
+    version.published_by = actor
+    version.save()
+    if material:
+        assigned = assign_outstanding(
+            policy=policy, today=today, due_for_staff=today + DUE_AFTER_PUBLICATION
+        )
+    else:
+        assigned = 0
+        if previous is not None:
+            Assignment.objects.filter(version=previous, acknowledgement__isnull=True).update(
+                version=version
+            )
+    audit.record(
+        actor=actor,
+        action="policy.version_published",
+        obj=version,
+        data={"material": material, "assigned": assigned},
+    )
+    return version
+
+
+def assign_outstanding(
+    *,
+    policy: Policy,
+    today: date | None = None,
+    user_ids: Iterable[int] | None = None,
+    due_for_staff: date | None = None,
+) -> int:
+    """Give every active person who has nothing to sign for ``policy`` an assignment.
+
+    People who had an account when the version was published in the portal have until
+    ``due_for_staff`` (21 days from publication, and never less than 7 from today); people whose
+    account came later are new starters, with 7 days from their start date. Idempotent (run on
+    publication, after a directory import and daily): anyone holding an assignment for the
+    current material version, or a later one, is left alone.
+    """
+    today = today or timezone.localdate()
+    version = current_version(policy)
+    if version is None:
+        return 0
+    published_at = version.published_at or timezone.now()
+    if due_for_staff is None:
+        due_for_staff = max(
+            timezone.localdate(published_at) + DUE_AFTER_PUBLICATION, today + DUE_AFTER_START
+        )
+    baseline = baseline_number(policy)
+    covered = Assignment.objects.filter(
+        user=OuterRef("pk"), version__policy=policy, version__number__gte=baseline
+    )
+    signed = Acknowledgement.objects.filter(
+        user=OuterRef("pk"), version__policy=policy, version__number__gte=baseline
+    )
+    people = User.objects.filter(is_active=True).exclude(Exists(covered)).exclude(Exists(signed))
+    if user_ids is not None:
+        people = people.filter(pk__in=list(user_ids))
+    new = []
+    rows = people.values_list("pk", "start_date", "date_joined").iterator(chunk_size=2000)
+    for user_id, start, joined in rows:
+        if joined > published_at:
+            reason = Assignment.Reason.NEW_STARTER
+            due = max(start or today, today) + DUE_AFTER_START
+        else:
+            reason, due = Assignment.Reason.PUBLISHED, due_for_staff
+        new.append(Assignment(user_id=user_id, version=version, reason=reason, due_date=due))
+    Assignment.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)
+    return len(new)
+
+
+def assign_all_policies(*, today: date | None = None, user_ids: Iterable[int] | None = None) -> int:
+    ids = list(user_ids) if user_ids is not None else None
+    return sum(
+        assign_outstanding(policy=policy, today=today, user_ids=ids)
+        for policy in Policy.objects.all()
+    )

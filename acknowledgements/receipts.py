@@ -1,0 +1,264 @@
+"""Receipts: the facts a signer keeps (page and PDF), and the lookup behind the verify page.
+
+The PDF uses fpdf2's built-in core fonts, which cover Latin-1 only; text is made Latin-1 safe
+(curly quotes and dashes become their ASCII forms) rather than shipping a font file.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC
+
+from django.utils import dateformat, timezone
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+from acknowledgements import chain, documents
+from acknowledgements.models import Acknowledgement
+
+ORGANISATION = "CareTech Community Services"
+
+_RECORD_HASH = re.compile(r"^[0-9a-f]{64}$")
+_RECEIPT_CODE = re.compile(r"^[0-9a-f]{16}$")
+# Spaces and every kind of dash people paste from e-mails, PDFs and word processors.
+_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]+")
+
+
+# --- The facts on a receipt -------------------------------------------------------------------
+@dataclass(frozen=True)
+class Fact:
+    label: str
+    value: str
+    code: bool = False  # a fingerprint or code: shown in a fixed-width font
+
+
+def signed_uk(ack: Acknowledgement) -> str:
+    """'3 March 2025 at 14:05:09 GMT' (or BST): the time people in the company read."""
+    return dateformat.format(timezone.localtime(ack.signed_at), r"j F Y \a\t H:i:s T")
+
+
+def signed_utc(ack: Acknowledgement) -> str:
+    return ack.signed_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def facts(ack: Acknowledgement) -> list[Fact]:
+    """Everything a receipt states apart from the statement itself, in the order printed."""
+    version = ack.version
+    found = [
+        Fact("Name as typed", ack.printed_name),
+        Fact("Signer's email", ack.signer_email),
+    ]
+    if ack.signer_employee_number:
+        found.append(Fact("Employee number", ack.signer_employee_number))
+    found += [
+        Fact("Signed (UK time)", signed_uk(ack)),
+        Fact("Signed (UTC)", signed_utc(ack)),
+        Fact("Policy", version.policy.title),
+        Fact("Version", version.label),
+        Fact("Policy text fingerprint (SHA-256)", ack.body_sha256, code=True),
+        Fact("Record fingerprint (SHA-256)", ack.record_hash, code=True),
+        Fact("Receipt code", ack.receipt_code, code=True),
+        Fact("IP address", ack.ip_address or "Not recorded"),
+        Fact("Authentication", ack.auth_method),
+    ]
+    return found
+
+
+def pdf_filename(ack: Acknowledgement) -> str:
+    version = ack.version
+    return f"receipt-{version.policy.slug}-v{version.number}-{ack.receipt_code}.pdf"
+
+
+# --- PDF ----------------------------------------------------------------------------------------
+_ASCII_FOR = str.maketrans(
+    {
+        "\u2018": "'",  # left single quote
+        "\u2019": "'",  # right single quote, apostrophe
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",  # en dash
+        "\u2014": "-",  # em dash
+        "\u2015": "-",
+        "\u2212": "-",
+        "\u2026": "...",
+        "\u2022": "*",
+        "\u00a0": " ",
+        "\u202f": " ",
+        "\u2009": " ",
+        "\u200b": "",
+        "\u20ac": "EUR",
+        # Letters with no decomposition into a base letter and an accent.
+        "\u0141": "L",
+        "\u0142": "l",
+        "\u0110": "D",
+        "\u0111": "d",
+        "\u0152": "OE",
+        "\u0153": "oe",
+        "\u0131": "i",
+        "\u0126": "H",
+        "\u0127": "h",
+    }
+)
+
+
+def latin1_safe(text: str) -> str:
+    """``text`` with every character the PDF core fonts cannot draw replaced.
+
+    Latin-1 letters (é, ë, ñ ...) stay; typographic quotes and dashes become ASCII; other letters
+    lose their accents (NFKD); anything left becomes '?'.
+    """
+    out = []
+    for char in unicodedata.normalize("NFC", text.translate(_ASCII_FOR)):
+        try:
+            char.encode("latin-1")
+        except UnicodeEncodeError:
+            decomposed = "".join(
+                c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
+            )
+            try:
+                decomposed.encode("latin-1")
+            except UnicodeEncodeError:
+                decomposed = ""
+            out.append(decomposed or "?")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+_LABEL_WIDTH = 58  # mm
+_LINE = 5.5  # mm
+
+
+def build_pdf(ack: Acknowledgement, *, verify_url: str = "", compress: bool = True) -> bytes:
+    """The receipt as a PDF. ``compress=False`` leaves the text readable in the file (tests)."""
+    pdf = FPDF(format="A4")
+    pdf.set_compression(compress)
+    pdf.set_margins(20, 20, 20)
+    pdf.set_auto_page_break(auto=True, margin=20)
+    pdf.set_title(latin1_safe(f"Receipt {ack.receipt_code}"))
+    pdf.set_author(ORGANISATION)
+    pdf.set_subject(latin1_safe(f"{ack.version.policy.title}, {ack.version.label}"))
+    pdf.add_page()
+
+    pdf.set_font("Helvetica", size=10)
+    pdf.set_text_color(80, 80, 80)
+    pdf.cell(0, _LINE, ORGANISATION, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_font("Helvetica", style="B", size=16)
+    pdf.cell(0, 10, "Receipt: signature of a policy", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("Helvetica", size=10)
+    pdf.multi_cell(
+        0,
+        _LINE,
+        latin1_safe(
+            f"{ack.printed_name} signed the {ack.version.policy.title}, {ack.version.label}, "
+            f"on {signed_uk(ack)}."
+        ),
+        align="L",
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
+    pdf.ln(3)
+
+    pdf.set_font("Helvetica", style="B", size=11)
+    pdf.cell(0, 7, "What the signature means", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("Helvetica", size=10)
+    pdf.multi_cell(
+        0, _LINE, latin1_safe(ack.statement), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+    )
+    pdf.ln(3)
+
+    pdf.set_font("Helvetica", style="B", size=11)
+    pdf.cell(0, 7, "The record", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    for fact in facts(ack):
+        pdf.set_font("Helvetica", style="B", size=9)
+        pdf.cell(_LABEL_WIDTH, _LINE, latin1_safe(fact.label), new_x=XPos.RIGHT, new_y=YPos.TOP)
+        if fact.code:
+            pdf.set_font("Courier", size=8)
+        else:
+            pdf.set_font("Helvetica", size=9)
+        pdf.multi_cell(
+            0, _LINE, latin1_safe(fact.value), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
+    pdf.ln(4)
+
+    pdf.set_font("Helvetica", size=9)
+    where = f" ({verify_url})" if verify_url else ""
+    pdf.multi_cell(
+        0,
+        _LINE,
+        latin1_safe(
+            "Anyone in the company can check this receipt on the portal's Verify page"
+            f"{where} with the receipt code or the record fingerprint. The record fingerprint "
+            "covers every fact above and the record before it, so any later change to the "
+            "record would show."
+        ),
+        align="L",
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
+    return bytes(pdf.output())
+
+
+# --- Verification -------------------------------------------------------------------------------
+class InvalidReference(ValueError):
+    """What was pasted is neither a record fingerprint nor a receipt code."""
+
+
+def normalise_reference(text: str) -> str:
+    """Lower-case hex without spaces or dashes: 64 characters (hash) or 16 (receipt code)."""
+    compact = _SEPARATORS.sub("", text or "").lower()
+    if _RECORD_HASH.match(compact) or _RECEIPT_CODE.match(compact):
+        return compact
+    raise InvalidReference(
+        "Paste the record fingerprint (64 letters and digits) or the receipt code "
+        "(four groups of four, like 1A2B-3C4D-5E6F-7A8B) from the receipt."
+    )
+
+
+@dataclass(frozen=True)
+class Verification:
+    reference: str
+    acknowledgement: Acknowledgement | None = None
+    ambiguous: bool = False  # a receipt code shared by more than one record
+    record_intact: bool = False  # the record still hashes to its record fingerprint
+    text_intact: bool = False  # the policy text still hashes to the fingerprint signed
+
+    @property
+    def found(self) -> bool:
+        return self.acknowledgement is not None
+
+    @property
+    def genuine(self) -> bool:
+        return self.found and self.record_intact and self.text_intact
+
+
+def verify_reference(reference: str) -> Verification:
+    """Look a normalised reference up and re-check the record it names."""
+    records = Acknowledgement.objects.select_related("user", "version__policy")
+    if len(reference) == 64:
+        candidates = list(records.filter(record_hash=reference)[:2])
+    else:
+        candidates = list(records.filter(record_hash__startswith=reference)[:2])
+    if len(candidates) > 1:
+        return Verification(reference, ambiguous=True)
+    if not candidates:
+        return Verification(reference)
+    ack = candidates[0]
+    return Verification(
+        reference,
+        acknowledgement=ack,
+        record_intact=chain.hash_of(ack) == ack.record_hash,
+        text_intact=documents.body_sha256(ack.version.body) == ack.body_sha256,
+    )

@@ -1,0 +1,180 @@
+"""Signing a policy version: the contractual acknowledgement and its receipt notice."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from django.contrib.auth import authenticate
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.ipv6 import clean_ipv6_address
+
+from acknowledgements import chain
+from acknowledgements.models import Acknowledgement, Assignment, PolicyVersion
+from portal import audit, outbox
+from portal.models import User
+
+AUTH_METHOD = "password re-entered at signing"
+NOT_CURRENT = "This version is no longer the current one. Please read and sign the current version."
+
+
+class SigningError(Exception):
+    """The signature was refused; the message says what the signer can do about it."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class AlreadySigned(SigningError):
+    def __init__(self, acknowledgement: Acknowledgement) -> None:
+        super().__init__("You have already signed this version; your receipt is below.")
+        self.acknowledgement = acknowledgement
+
+
+def statement_for(version: PolicyVersion) -> str:
+    """The exact words the signer agrees to; stored verbatim in the record."""
+    return (
+        f"I confirm that I have read and understood the {version.policy.title} "
+        f"({version.label}), that I will comply with it, and that I understand and accept "
+        f"that it forms part of my terms and conditions of employment."
+    )
+
+
+def _same_name(typed: str, user: User) -> bool:
+    def norm(value: str) -> str:
+        return " ".join(value.split()).casefold()
+
+    return bool(typed.strip()) and norm(typed) == norm(user.full_name)
+
+
+def client_address(request: HttpRequest) -> str | None:
+    """The signer's address exactly as the database will store and return it.
+
+    The record hash is computed before the row is written, so it must cover the stored form:
+    the database keeps IPv6 addresses compressed and in lower case whatever the server passed.
+    Anything that is not an address is recorded as unknown.
+    """
+    raw = audit.client_ip(request)
+    if not raw:
+        return None
+    try:
+        address = ipaddress.ip_address(raw.strip().split("%")[0])
+    except ValueError:
+        return None
+    if address.version == 6:
+        return clean_ipv6_address(str(address))
+    return str(address)
+
+
+def _attach_to_assignment(ack: Acknowledgement) -> None:
+    """Every signature hangs off an assignment, so compliance counts and reminders agree.
+
+    Someone who signs before being asked (a new starter ahead of the daily run) gets one now.
+    """
+    linked = Assignment.objects.filter(
+        user=ack.user, version=ack.version, acknowledgement__isnull=True
+    ).update(acknowledgement=ack)
+    if not linked:
+        joined_later = ack.version.published_at and ack.user.date_joined > ack.version.published_at
+        Assignment.objects.get_or_create(
+            user=ack.user,
+            version=ack.version,
+            defaults={
+                "reason": (
+                    Assignment.Reason.NEW_STARTER if joined_later else Assignment.Reason.PUBLISHED
+                ),
+                "due_date": timezone.localdate(ack.signed_at),
+                "acknowledgement": ack,
+            },
+        )
+
+
+def sign(
+    *,
+    user: User,
+    version: PolicyVersion,
+    printed_name: str,
+    password: str,
+    request: HttpRequest,
+) -> Acknowledgement:
+    """Record ``user``'s signature of ``version`` exactly once.
+
+    The password goes through ``authenticate`` so that wrong guesses count towards the sign-in
+    lockout, exactly as they would on the sign-in page.
+    """
+    if version.status != PolicyVersion.Status.PUBLISHED:
+        raise SigningError(NOT_CURRENT)
+    existing = Acknowledgement.objects.filter(user=user, version=version).first()
+    if existing is not None:
+        raise AlreadySigned(existing)
+    if authenticate(request, username=user.email, password=password) != user:
+        raise SigningError("That password is not right. Nothing has been signed.", field="password")
+    if not _same_name(printed_name, user):
+        raise SigningError(
+            f"Type your full name as it appears on your record: {user.full_name}.",
+            field="printed_name",
+        )
+
+    try:
+        with transaction.atomic():
+            chain.lock_chain()
+            # The caller's copy may be stale: a new version can be published while the form is
+            # open. The row lock makes publishing wait for this signature, or this see its result.
+            status = (
+                PolicyVersion.objects.select_for_update(no_key=True)
+                .filter(pk=version.pk)
+                .values_list("status", flat=True)
+                .first()
+            )
+            if status != PolicyVersion.Status.PUBLISHED:
+                raise SigningError(NOT_CURRENT)
+            existing = Acknowledgement.objects.filter(user=user, version=version).first()
+            if existing is not None:
+                raise AlreadySigned(existing)
+            last = (
+                Acknowledgement.objects.order_by("-sequence")
+                .only("sequence", "record_hash")
+                .first()
+            )
+            ack = Acknowledgement(
+                sequence=(last.sequence + 1) if last else 1,
+                user=user,
+                version=version,
+                signer_email=user.email,
+                signer_employee_number=user.employee_number or "",
+                printed_name=" ".join(printed_name.split()),
+                statement=statement_for(version),
+                body_sha256=version.body_sha256,
+                signed_at=timezone.now(),
+                ip_address=client_address(request),
+                user_agent=request.headers.get("User-Agent", "")[:512],
+                auth_method=AUTH_METHOD,
+                prev_hash=last.record_hash if last else chain.GENESIS,
+            )
+            ack.record_hash = chain.hash_of(ack)
+            ack.save()
+            _attach_to_assignment(ack)
+            audit.record(
+                actor=user,
+                action="policy.signed",
+                obj=ack,
+                data={"version": version.pk, "record_hash": ack.record_hash},
+                request=request,
+            )
+            outbox.notify(
+                recipient=user,
+                kind="acknowledgement-receipt",
+                dedupe_key=f"receipt:{ack.pk}",
+                context={"ack": ack, "version": version},
+                link=reverse("acknowledgements:receipt", args=[ack.pk]),
+            )
+    except IntegrityError:
+        # A second tab or double submit that got past the check on a backend without the lock.
+        existing = Acknowledgement.objects.filter(user=user, version=version).first()
+        if existing is None:
+            raise
+        raise AlreadySigned(existing) from None
+    return ack

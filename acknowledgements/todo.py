@@ -1,0 +1,50 @@
+"""The signer's and the manager's items on the home page's to-do list."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils import timezone
+
+from acknowledgements import selectors
+from acknowledgements.models import Question
+from portal import permissions as roles
+from portal.models import User
+from portal.todo import TodoItem
+
+
+def sign_policy(user: User) -> list[TodoItem]:
+    today = timezone.localdate()
+    items = []
+    for assignment in selectors.outstanding_for(user):
+        policy = assignment.version.policy
+        overdue = assignment.due_date < today
+        due = assignment.due_date.strftime("%-d %B %Y")
+        items.append(
+            TodoItem(
+                f"Sign the {policy.title}",
+                f"{'Overdue: it was due' if overdue else 'Due'} on {due}. "
+                "It forms part of your terms and conditions of employment.",
+                reverse("acknowledgements:policy_detail", args=[policy.slug]),
+                "Read and sign",
+                urgent=True,
+            )
+        )
+    return items
+
+
+def questions_to_answer(user: User) -> list[TodoItem]:
+    if not roles.is_line_manager(user):
+        return []
+    waiting = Question.objects.filter(manager=user, answered_at__isnull=True).count()
+    if not waiting:
+        return []
+    noun = "question" if waiting == 1 else "questions"
+    return [
+        TodoItem(
+            f"{waiting} {noun} about the policy from your team",
+            "Your team cannot sign with confidence until you answer.",
+            reverse("acknowledgements:questions"),
+            "Answer",
+            urgent=True,
+        )
+    ]

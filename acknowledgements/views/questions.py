@@ -1,0 +1,129 @@
+"""Questions to one's line manager before signing (policy section 2)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET, require_http_methods
+
+from acknowledgements import documents, permissions, publishing, questions
+from acknowledgements.forms_questions import AnswerForm, QuestionForm
+from acknowledgements.models import Policy
+from portal import permissions as roles
+
+
+@require_http_methods(["GET", "POST"])
+def ask(request: HttpRequest, slug: str) -> HttpResponse:
+    policy = get_object_or_404(Policy, slug=slug)
+    version = publishing.current_version(policy)
+    if version is None:
+        raise Http404("This policy has no current version.")
+    manager = questions.line_manager_of(request.user)
+    sections = version.sections()
+    choices = questions.section_choices(version)
+    context = {"policy": policy, "version": version, "manager": manager}
+    if manager is None:
+        # Nothing to write: the page says who to ask instead.
+        return render(request, "acknowledgements/questions/ask.html", context)
+
+    wanted = request.GET.get("section", "")
+    initial = {"section": wanted if wanted in dict(choices) else questions.WHOLE_POLICY}
+    form = QuestionForm(request.POST or None, sections=choices, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            question = questions.asks_question(
+                asker=request.user,
+                version=version,
+                section=form.cleaned_data["section"],
+                text=form.cleaned_data["text"],
+            )
+        except questions.QuestionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                f"Your question has been sent to {manager.full_name}. You will be told when "
+                "they answer.",
+            )
+            return redirect("acknowledgements:question", question.pk)
+
+    chosen = form["section"].value() or ""
+    section = next((s for s in sections if s.number == chosen), None)
+    context.update(
+        form=form,
+        section=section,
+        # Sanitised by render_markdown: only harmless tags are left.
+        section_html=mark_safe(documents.render_markdown(section.body)) if section else "",  # noqa: S308
+    )
+    return render(request, "acknowledgements/questions/ask.html", context)
+
+
+@require_GET
+def question_list(request: HttpRequest) -> HttpResponse:
+    lists = questions.questions_of(request.user)
+    answered = Paginator(lists.answered, 25).get_page(request.GET.get("page"))
+    waiting = list(lists.waiting)
+    # Someone whose reports have all left still has their old questions to read.
+    is_manager = (
+        bool(waiting) or answered.paginator.count > 0 or roles.is_line_manager(request.user)
+    )
+    return render(
+        request,
+        "acknowledgements/questions/list.html",
+        {
+            "asked": list(lists.asked),
+            "waiting": waiting,
+            "answered": answered,
+            "is_manager": is_manager,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def question_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    question = questions.question_for(request.user, pk)
+    if question is None or not permissions.can_view_question(request.user, question):
+        raise Http404("No such question.")
+    form = None
+    if permissions.can_answer_question(request.user, question):
+        form = AnswerForm(request.POST or None)
+    if request.method == "POST":
+        if question.manager_id != request.user.pk:
+            raise PermissionDenied("Only the line manager the question was sent to can answer it.")
+        if form is None:
+            messages.info(request, "This question has already been answered.")
+            return redirect("acknowledgements:question", question.pk)
+        if form.is_valid():
+            try:
+                questions.answer_question(
+                    manager=request.user, question=question, answer=form.cleaned_data["answer"]
+                )
+            except questions.AlreadyAnswered as exc:
+                messages.info(request, str(exc))
+                return redirect("acknowledgements:question", question.pk)
+            except questions.QuestionError as exc:
+                form.add_error("answer", str(exc))
+            else:
+                messages.success(
+                    request, f"Your answer has been sent to {question.asked_by.full_name}."
+                )
+                return redirect("acknowledgements:question", question.pk)
+
+    version = question.assignment.version
+    section = next((s for s in version.sections() if s.number == question.section), None)
+    return render(
+        request,
+        "acknowledgements/questions/detail.html",
+        {
+            "question": question,
+            "version": version,
+            "policy": version.policy,
+            "section": section,
+            "form": form,
+            "is_asker": question.asked_by_id == request.user.pk,
+        },
+    )

@@ -1,0 +1,313 @@
+"""manage.py verify_acknowledgements (tamper detection) and manage.py load_policy."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from io import StringIO
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test import RequestFactory
+
+from acknowledgements import documents, publishing, signing
+from acknowledgements.models import Acknowledgement, Assignment, Policy, PolicyVersion
+from portal.models import AuditEvent, User
+from tests.factories import PASSWORD, UserFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def sign(user: User, version: PolicyVersion) -> Acknowledgement:
+    request = RequestFactory().post(
+        "/policies/acceptable-use/sign/", REMOTE_ADDR="192.0.2.10", HTTP_USER_AGENT="Edge/120"
+    )
+    return signing.sign(
+        user=user, version=version, printed_name=user.full_name, password=PASSWORD, request=request
+    )
+
+
+def three_signatures() -> list[Acknowledgement]:
+    version = publishing.load_seed_policy()
+    people = [UserFactory(), UserFactory(), UserFactory()]
+    publishing.assign_outstanding(policy=version.policy)
+    return [sign(person, version) for person in people]
+
+
+@contextlib.contextmanager
+def tampering() -> Iterator[None]:
+    """Raw SQL with PostgreSQL's guard trigger switched off, as a database owner could do.
+
+    SQLite has no trigger; there the raw SQL alone goes round the model.
+    """
+    postgres = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        if postgres:
+            # ALTER TABLE waits for nothing pending: run this transaction's deferred FK checks.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(
+                "ALTER TABLE acknowledgements_acknowledgement"
+                " DISABLE TRIGGER acknowledgement_no_update_delete"
+            )
+        try:
+            yield
+        finally:
+            if postgres:
+                cursor.execute(
+                    "ALTER TABLE acknowledgements_acknowledgement"
+                    " ENABLE TRIGGER acknowledgement_no_update_delete"
+                )
+
+
+def raw(sql: str, params: list) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def verify() -> str:
+    out = StringIO()
+    call_command("verify_acknowledgements", stdout=out)
+    return out.getvalue()
+
+
+# --- verify_acknowledgements ------------------------------------------------------------------
+
+
+def test_verify_reports_an_intact_chain(db):
+    three_signatures()
+
+    assert "All 3 acknowledgements verified" in verify()
+
+
+def test_verify_with_no_signatures_yet(db):
+    assert "All 0 acknowledgements verified" in verify()
+
+
+def test_verify_names_a_record_whose_contents_changed(db):
+    second = three_signatures()[1]
+    with tampering():
+        raw(
+            "UPDATE acknowledgements_acknowledgement SET printed_name = %s WHERE id = %s",
+            ["Somebody Else", second.pk],
+        )
+
+    with pytest.raises(CommandError) as broken:
+        verify()
+
+    message = str(broken.value)
+    assert f"record {second.pk} (sequence 2)" in message
+    assert "its contents do not match its record hash" in message
+    assert "1 of 3 records verified before it" in message
+
+
+def test_verify_names_a_record_whose_time_changed(db):
+    second = three_signatures()[1]
+    with tampering():
+        if connection.vendor == "postgresql":
+            sql = (
+                "UPDATE acknowledgements_acknowledgement"
+                " SET signed_at = signed_at - interval '1 day' WHERE id = %s"
+            )
+        else:
+            sql = (
+                "UPDATE acknowledgements_acknowledgement"
+                " SET signed_at = datetime(signed_at, '-1 day') WHERE id = %s"
+            )
+        raw(sql, [second.pk])
+
+    with pytest.raises(CommandError, match=f"record {second.pk} \\(sequence 2\\)"):
+        verify()
+
+
+def test_verify_names_a_record_whose_hash_was_recomputed(db):
+    # A careful forger recomputes the altered record's own hash: the next record gives it away.
+    from acknowledgements import chain
+
+    _, second, third = three_signatures()
+    forged = Acknowledgement.objects.get(pk=second.pk)
+    forged.printed_name = "Somebody Else"
+    with tampering():
+        raw(
+            "UPDATE acknowledgements_acknowledgement"
+            " SET printed_name = %s, record_hash = %s WHERE id = %s",
+            [forged.printed_name, chain.hash_of(forged), second.pk],
+        )
+
+    with pytest.raises(CommandError) as broken:
+        verify()
+
+    assert f"record {third.pk} (sequence 3)" in str(broken.value)
+    assert "previous-record hash does not match" in str(broken.value)
+
+
+def test_verify_names_the_first_record_signed_on_altered_policy_text(db):
+    first = three_signatures()[0]
+    # The model refuses to change a published version's text; raw SQL goes round it.
+    raw(
+        "UPDATE acknowledgements_policyversion SET body = body || %s WHERE id = %s",
+        ["\nStaff may install any software they like.\n", first.version_id],
+    )
+
+    with pytest.raises(CommandError) as broken:
+        verify()
+
+    message = str(broken.value)
+    assert f"record {first.pk} (sequence 1)" in message
+    assert "the policy text it names no longer matches the hash signed" in message
+
+
+def test_verify_ignores_changes_that_leave_the_canonical_text_alone(db):
+    first = three_signatures()[0]
+    raw(
+        "UPDATE acknowledgements_policyversion SET body = replace(body, %s, %s) WHERE id = %s",
+        ["\n", "\r\n", first.version_id],
+    )
+
+    assert "All 3 acknowledgements verified" in verify()
+
+
+def test_verify_names_the_record_after_a_removed_one(db):
+    _, second, third = three_signatures()
+    Assignment.objects.filter(acknowledgement=second).update(acknowledgement=None)
+    with tampering():
+        raw("DELETE FROM acknowledgements_acknowledgement WHERE id = %s", [second.pk])
+
+    with pytest.raises(CommandError) as broken:
+        verify()
+
+    message = str(broken.value)
+    assert f"record {third.pk} (sequence 3)" in message
+    assert "previous-record hash does not match the record before it" in message
+    assert "1 of 2 records verified before it" in message
+
+
+def test_verify_prints_the_latest_record_hash(db):
+    *_, third = three_signatures()
+
+    assert f"Latest record hash: {third.record_hash}" in verify()
+
+
+def test_removing_the_newest_records_is_caught_with_an_earlier_head(db):
+    *_, third = three_signatures()
+    Assignment.objects.filter(acknowledgement=third).update(acknowledgement=None)
+    with tampering():
+        raw("DELETE FROM acknowledgements_acknowledgement WHERE id = %s", [third.pk])
+
+    assert "All 2 acknowledgements verified" in verify(), "the chain alone cannot see it"
+    with pytest.raises(CommandError) as broken:
+        call_command("verify_acknowledgements", expect=third.record_hash, stdout=StringIO())
+
+    assert f"No record has the expected hash {third.record_hash}" in str(broken.value)
+
+
+def test_verify_names_a_record_slipped_in_afterwards(db):
+    second = three_signatures()[1]
+    # A copy of a genuine record, given the next sequence number, claims the wrong place.
+    copy = Acknowledgement.objects.get(pk=second.pk)
+    copy.pk = None
+    copy.sequence = 4
+    copy.user = UserFactory()
+    copy.record_hash = "f" * 64
+    copy.save()
+
+    with pytest.raises(CommandError) as broken:
+        verify()
+
+    assert f"record {copy.pk} (sequence 4)" in str(broken.value)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_verify_as_a_process_exits_non_zero_after_tampering(postgres):
+    second = three_signatures()[1]
+    settings = connection.settings_dict
+    # The same server and credentials as this run, and the test database this test committed to.
+    user, secret = (
+        quote(settings["USER"] or "", safe=""),
+        quote(settings["PASSWORD"] or "", safe=""),
+    )
+    host = quote(settings["HOST"] or "localhost", safe="")  # a socket directory is %-encoded
+    database_url = (
+        f"postgres://{user}:{secret}@{host}:{settings['PORT'] or 5432}"
+        f"/{quote(settings['NAME'], safe='')}"
+    )
+    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    command = [sys.executable, "manage.py", "verify_acknowledgements"]
+
+    intact = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert intact.returncode == 0, intact.stderr
+    assert "All 3 acknowledgements verified" in intact.stdout
+
+    with tampering():
+        raw(
+            "UPDATE acknowledgements_acknowledgement SET printed_name = %s WHERE id = %s",
+            ["Somebody Else", second.pk],
+        )
+    broken = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+    assert broken.returncode != 0
+    assert f"record {second.pk} (sequence 2)" in broken.stderr
+    assert broken.stdout == ""
+
+
+# --- load_policy ------------------------------------------------------------------------------
+
+
+def load_policy() -> str:
+    out = StringIO()
+    call_command("load_policy", stdout=out)
+    return out.getvalue()
+
+
+def test_load_policy_loads_version_one_and_asks_active_staff_to_sign(employee, manager):
+    leaver = UserFactory(is_active=False)
+
+    output = load_policy()
+
+    version = PolicyVersion.objects.get()
+    assert version.number == 1
+    assert version.status == PolicyVersion.Status.PUBLISHED
+    assert version.body_sha256 == documents.body_sha256(publishing.seed_body())
+    assert set(Assignment.objects.values_list("user", flat=True)) == {employee.pk, manager.pk}
+    assert not Assignment.objects.filter(user=leaver).exists()
+    assert "2 people newly asked to sign it" in output
+    assert version.body_sha256[:12] in output
+
+
+def test_load_policy_twice_changes_nothing(employee, manager):
+    load_policy()
+    assignments = list(Assignment.objects.values_list("pk", "user", "version", "due_date"))
+
+    output = load_policy()
+
+    assert Policy.objects.count() == 1
+    assert PolicyVersion.objects.count() == 1
+    assert list(Assignment.objects.values_list("pk", "user", "version", "due_date")) == assignments
+    assert AuditEvent.objects.filter(action="policy.version_published").count() == 1
+    assert "0 people newly asked" in output
+
+
+def test_load_policy_again_asks_only_new_staff(employee, manager):
+    load_policy()
+    starter = UserFactory()
+
+    output = load_policy()
+
+    assert Assignment.objects.filter(user=starter).count() == 1
+    assert Assignment.objects.count() == 3
+    assert "1 person newly asked to sign it" in output
+
+
+def test_load_policy_does_not_ask_people_who_have_signed_again(employee, manager):
+    load_policy()
+    sign(employee, PolicyVersion.objects.get())
+
+    output = load_policy()
+
+    assert Assignment.objects.filter(user=employee).count() == 1
+    assert "0 people newly asked" in output
