@@ -209,7 +209,12 @@ def assign_outstanding(
     signed = Acknowledgement.objects.filter(
         user=OuterRef("pk"), version__policy=policy, version__number__gte=baseline
     )
-    people = User.objects.filter(is_active=True).exclude(Exists(covered)).exclude(Exists(signed))
+    people = (
+        User.objects.filter(is_active=True)
+        .exclude(end_date__lt=today)  # leavers drop off; their records stay
+        .exclude(Exists(covered))
+        .exclude(Exists(signed))
+    )
     if user_ids is not None:
         people = people.filter(pk__in=list(user_ids))
     new = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from acknowledgements import selectors
 from acknowledgements.models import Question
@@ -18,7 +19,7 @@ def sign_policy(user: User) -> list[TodoItem]:
     for assignment in selectors.outstanding_for(user):
         policy = assignment.version.policy
         overdue = assignment.due_date < today
-        due = assignment.due_date.strftime("%-d %B %Y")
+        due = date_format(assignment.due_date, "j F Y")
         items.append(
             TodoItem(
                 f"Sign the {policy.title}",

@@ -7,12 +7,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from django.contrib.auth.models import Group
 from playwright.sync_api import Page, expect
 
-from portal import permissions
-from portal.demo_data import DEMO_PASSWORD, seed_demo
+from portal.demo_data import seed_demo
 from tests.e2e.conftest import BrowserLog
+from tests.e2e.helpers import SIGN_IN_FOR_HOME_URL, expect_home, restore_role_groups, sign_in
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 RESULTS_DIR = PROJECT_ROOT / "test-results"
@@ -21,7 +20,6 @@ BOOTSTRAP_CSS = "/static/bootstrap/css/bootstrap.min.css"
 WRONG_LOGIN = "That email address and password do not match our records."
 
 SIGN_IN_URL = re.compile(r"/accounts/login/(\?.*)?$")
-SIGN_IN_FOR_HOME_URL = re.compile(r"/accounts/login/\?next=/$")
 
 # The live server answers from another thread, so each test commits its data and the database
 # is emptied afterwards.
@@ -41,25 +39,9 @@ ROLE_MENUS = {
 @pytest.fixture
 def demo(site_url: str) -> str:
     """The demo company, with one account per role; returns the site's address."""
-    # Emptying the database after a test also removes the role groups that migration 0002
-    # creates; put them back as that migration does before seeding.
-    for name in permissions.ROLE_GROUPS:
-        Group.objects.get_or_create(name=name)
+    restore_role_groups()
     seed_demo()
     return site_url
-
-
-def sign_in(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:
-    page.goto("/")
-    expect(page).to_have_url(SIGN_IN_FOR_HOME_URL)
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def expect_home(page: Page, site_url: str) -> None:
-    expect(page).to_have_url(f"{site_url}/")
-    expect(page.get_by_role("heading", name="Your to-do list")).to_be_visible()
 
 
 @pytest.mark.parametrize(("email", "menu"), ROLE_MENUS.items(), ids=list(ROLE_MENUS))

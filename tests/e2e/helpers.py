@@ -1,0 +1,67 @@
+"""Steps the browser tests share: seeding the demo, signing in and out, watching the console."""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib.auth.models import Group
+from playwright.sync_api import ConsoleMessage, Error, Page, Response, expect
+
+from portal import permissions
+from portal.demo_data import DEMO_PASSWORD
+from tests.e2e.conftest import BrowserLog
+
+SIGN_IN_FOR_HOME_URL = re.compile(r"/accounts/login/\?next=/$")
+
+
+def restore_role_groups() -> None:
+    """Put back the role groups that migration 0002 creates.
+
+    Emptying the database after a transactional test removes them too.
+    """
+    for name in permissions.ROLE_GROUPS:
+        Group.objects.get_or_create(name=name)
+
+
+def sign_in(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto("/")
+    expect(page).to_have_url(SIGN_IN_FOR_HOME_URL)
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def expect_home(page: Page, site_url: str) -> None:
+    expect(page).to_have_url(f"{site_url}/")
+    expect(page.get_by_role("heading", name="Your to-do list")).to_be_visible()
+
+
+def sign_out(page: Page, site_url: str) -> None:
+    """Sign out from the menu (on a desktop-wide page, where the menu is open)."""
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(f"{site_url}/accounts/login/")
+
+
+def listen(page: Page, log: BrowserLog) -> None:
+    """Record ``page``'s console, errors and responses in ``log``, as the browser_log fixture does.
+
+    For pages of a second browser context, so one log covers every page a test opened.
+    """
+
+    def on_console(message: ConsoleMessage) -> None:
+        log.console.append(f"{message.type}: {message.text}")
+
+    def on_page_error(error: Error) -> None:
+        log.page_errors.append(f"{error.name}: {error.message}")
+
+    def on_response(response: Response) -> None:
+        log.responses.append((response.url, response.status))
+
+    page.on("console", on_console)
+    page.on("pageerror", on_page_error)
+    page.on("response", on_response)
+
+
+def page_width(page: Page) -> int:
+    """How wide the document is: wider than the viewport means a sideways scroll."""
+    return page.evaluate("document.documentElement.scrollWidth")
