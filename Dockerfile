@@ -17,7 +17,7 @@ COPY . .
 RUN DJANGO_SECRET_KEY=collectstatic-only-$(python -c 'import secrets; print(secrets.token_hex(32))') \
     DJANGO_DEBUG=0 DATABASE_URL=sqlite:////tmp/build.sqlite3 \
     python manage.py collectstatic --noinput \
-    && mkdir -p /app/var && chown portal /app/var
+    && mkdir -p /app/var/media && chown -R portal /app/var
 
 USER portal
 EXPOSE 8000

@@ -203,6 +203,11 @@ STORAGES = {
     },
 }
 
+# Uploaded files (request attachments). Never served directly: downloads go through a view that
+# checks who may see them.
+MEDIA_ROOT = Path(env_str("PORTAL_MEDIA_ROOT", str(VAR_DIR / "media")))
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

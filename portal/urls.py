@@ -39,5 +39,6 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("", include("acknowledgements.urls")),
+    path("", include("requests.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -5,3 +5,13 @@ class RequestsConfig(AppConfig):
     # Named by the design card; see docs/architecture.md for why this hides the PyPI library.
     name = "requests"
     verbose_name = "IT requests"
+
+    def ready(self) -> None:
+        from portal import context_processors
+        from portal import todo as portal_todo
+        from requests import navigation, todo
+
+        context_processors.NAV_PROVIDERS.append(navigation.items)
+        portal_todo.PROVIDERS.extend(
+            [todo.more_information_asked, todo.approvals_waiting, todo.it_queue]
+        )

@@ -1,6 +1,8 @@
 """Test settings: production settings with test-only values supplied through the environment."""
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-" + "x" * 40)
 os.environ.setdefault("DJANGO_HTTPS", "0")
@@ -25,3 +27,6 @@ if not REDIS_URL:
 # Serve static files from the finders, as the demo does; there is no collectstatic in tests.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+# Uploads from the tests go to a throwaway folder.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="portal-test-media-"))

@@ -409,10 +409,10 @@ def test_the_register_query_count_does_not_grow(
 
     signed_in(client, hr_user).get(reverse("home"))  # the session's first save is not the page's
     add_grants(2)
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         small = client.get(reverse("acknowledgements:all_personal_use"))
     add_grants(20)
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         large = client.get(reverse("acknowledgements:all_personal_use"))
     assert small.context["page"].paginator.count == 2
     assert large.context["page"].paginator.count == 22
@@ -488,10 +488,10 @@ def test_the_team_page_query_count_does_not_grow(
 
     signed_in(client, manager).get(reverse("home"))  # the session's first save is not the page's
     add_reports(2)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         small = client.get(reverse("team"))
     add_reports(15)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         large = client.get(reverse("team"))
     assert len(small.context["reports"]) == 2
     assert len(large.context["reports"]) == 17

@@ -319,7 +319,7 @@ def test_detail_queries_do_not_grow(
     assert Assignment.objects.filter(version=current).count() > others
     signed_in(client, employee)
 
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):
         response = client.get(DETAIL_URL)
 
     assert response.status_code == 200

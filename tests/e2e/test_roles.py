@@ -26,13 +26,15 @@ SIGN_IN_URL = re.compile(r"/accounts/login/(\?.*)?$")
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 EVERYONE = ["Home", "Policy", "Personal use"]
+REQUESTS = ["My requests", "Authorised register"]
+# The demo's manager is also the budget holder of Residential Care.
 ROLE_MENUS = {
-    "employee@example.com": EVERYONE,
-    "manager@example.com": [*EVERYONE, "Questions", "My team"],
-    "it@example.com": [*EVERYONE, "Audit log"],
-    "hr@example.com": [*EVERYONE, "Personal-use register", "Staff import", "Audit log"],
-    "reviewer@example.com": [*EVERYONE, "Manage policy"],
-    "admin@example.com": [*EVERYONE, "Administration"],
+    "employee@example.com": [*EVERYONE, *REQUESTS],
+    "manager@example.com": [*EVERYONE, "Questions", *REQUESTS, "Approvals", "My team"],
+    "it@example.com": [*EVERYONE, *REQUESTS, "IT queue", "Audit log"],
+    "hr@example.com": [*EVERYONE, "Personal-use register", *REQUESTS, "Staff import", "Audit log"],
+    "reviewer@example.com": [*EVERYONE, "Manage policy", *REQUESTS],
+    "admin@example.com": [*EVERYONE, *REQUESTS, "Administration"],
 }
 
 

@@ -151,13 +151,14 @@ def test_unknown_page_is_friendly(client, employee) -> None:
 
 # --- Navigation -------------------------------------------------------------------------------
 EVERYONE = ["Home", "Policy", "Personal use"]
+REQUESTS = ["My requests", "Authorised register"]
 NAV = {
-    "employee": EVERYONE,
-    "manager": [*EVERYONE, "Questions", "My team"],
-    "it_user": [*EVERYONE, "Audit log"],
-    "hr_user": [*EVERYONE, "Personal-use register", "Staff import", "Audit log"],
-    "reviewer": [*EVERYONE, "Manage policy"],
-    "superuser": [*EVERYONE, "Administration"],
+    "employee": [*EVERYONE, *REQUESTS],
+    "manager": [*EVERYONE, "Questions", *REQUESTS, "Approvals", "My team"],
+    "it_user": [*EVERYONE, *REQUESTS, "IT queue", "Audit log"],
+    "hr_user": [*EVERYONE, "Personal-use register", *REQUESTS, "Staff import", "Audit log"],
+    "reviewer": [*EVERYONE, "Manage policy", *REQUESTS],
+    "superuser": [*EVERYONE, *REQUESTS, "Administration"],
 }
 
 
@@ -183,7 +184,7 @@ def test_navigation_queries_do_not_grow_with_messages(
     NotificationFactory.create_batch(messages, recipient=manager)
     request = RequestFactory().get("/")
     request.user = User.objects.get(pk=manager.pk)
-    # Group names, line-manager check, unread count: the same three for any inbox size.
-    with django_assert_num_queries(3):
+    # Group names, line-manager and budget-holder checks, unread count: four for any inbox.
+    with django_assert_num_queries(4):
         context = navigation(request)
     assert context["unread_count"] == messages

@@ -1,0 +1,210 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from portal.models import Department
+
+
+class Kind(models.TextChoices):
+    SOFTWARE = "software", "Software"
+    HARDWARE = "hardware", "Hardware"
+    DOWNLOAD = "download", "Internet download"
+    SUBSCRIPTION = "subscription", "Paid Internet subscription"
+
+
+class CatalogueItem(models.Model):
+    """The register of software and hardware IT has authorised (policy 4.6, 5.3)."""
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    vendor = models.CharField(max_length=200, blank=True)
+    versions = models.CharField("versions or models", max_length=200, blank=True)
+    notes = models.TextField(blank=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name", "pk"]
+        indexes = [models.Index(fields=["kind", "active"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+
+class AuthorisationRequest(models.Model):
+    class State(models.TextChoices):
+        AWAITING_BUDGET_HOLDER = "awaiting_budget", "Awaiting budget holder"
+        AWAITING_IT = "awaiting_it", "Awaiting IT"
+        MORE_INFO = "more_info", "More information needed"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        FULFILLED = "fulfilled", "Fulfilled"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    OPEN_STATES = (State.AWAITING_BUDGET_HOLDER, State.AWAITING_IT, State.MORE_INFO)
+
+    class Period(models.TextChoices):
+        NONE = "", "No recurring cost"
+        MONTHLY = "monthly", "Monthly"
+        YEARLY = "yearly", "Yearly"
+
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="authorisation_requests"
+    )
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    item = models.CharField("item", max_length=200)
+    vendor = models.CharField(max_length=200, blank=True)
+    version_or_model = models.CharField("version or model", max_length=200, blank=True)
+    link = models.URLField(max_length=500, blank=True)
+    quantity = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
+    cost_one_off = models.DecimalField(
+        "one-off cost (£)",
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0.00"))],
+    )
+    cost_recurring = models.DecimalField(
+        "recurring cost (£)",
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0.00"))],
+    )
+    recurring_period = models.CharField(
+        max_length=8, choices=Period.choices, default=Period.NONE, blank=True
+    )
+    licence_type = models.CharField(max_length=120, blank=True)
+    justification = models.TextField("business justification")
+    device = models.CharField("device or asset tag", max_length=120, blank=True)
+    needed_by = models.DateField(null=True, blank=True)
+
+    state = models.CharField(max_length=16, choices=State.choices)
+    catalogue_match = models.ForeignKey(
+        CatalogueItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="requests"
+    )
+    fast_tracked = models.BooleanField(default=False)
+    budget_holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    budget_approved_at = models.DateTimeField(null=True, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    conditions = models.TextField(blank=True)
+    decision_reason = models.TextField(blank=True)
+    fulfilment_note = models.TextField(blank=True)
+    submitted_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    fulfilled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["submitted_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(cost_one_off__gte=0) & models.Q(cost_recurring__gte=0),
+                name="request_costs_not_negative",
+            ),
+            models.CheckConstraint(condition=models.Q(quantity__gte=1), name="request_quantity"),
+        ]
+        indexes = [
+            # The IT queue: state filter, oldest first, keyset on (submitted_at, id).
+            models.Index(fields=["state", "submitted_at", "id"], name="request_queue_idx"),
+            models.Index(fields=["submitted_at", "id"], name="request_age_idx"),
+            models.Index(fields=["budget_holder", "state"], name="request_budget_idx"),
+            models.Index(fields=["requester", "-submitted_at"], name="request_mine_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.item}"
+
+    @property
+    def reference(self) -> str:
+        return f"AR-{self.pk:06d}" if self.pk else "AR-(new)"
+
+    @property
+    def has_cost(self) -> bool:
+        return self.cost_one_off > 0 or self.cost_recurring > 0
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+
+class RequestEvent(models.Model):
+    """The request's history: every transition and who made it."""
+
+    request = models.ForeignKey(
+        AuthorisationRequest, on_delete=models.CASCADE, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(max_length=32)
+    from_state = models.CharField(max_length=16, blank=True)
+    to_state = models.CharField(max_length=16)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.action}: {self.from_state} -> {self.to_state}"
+
+
+class Comment(models.Model):
+    request = models.ForeignKey(
+        AuthorisationRequest, on_delete=models.CASCADE, related_name="comments"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    internal = models.BooleanField(
+        default=False, help_text="Only the IT Department sees internal comments."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Comment by {self.author_id} on {self.request_id}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # The stored name is generated; the uploader's name is kept only as data.
+    return f"requests/{instance.request_id}/{instance.token}"
+
+
+class Attachment(models.Model):
+    request = models.ForeignKey(
+        AuthorisationRequest, on_delete=models.CASCADE, related_name="attachments"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    token = models.CharField(max_length=64, unique=True)
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name

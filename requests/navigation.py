@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django.urls import reverse
+
+from portal.context_processors import NavItem
+from portal.models import User
+from requests import permissions, selectors
+
+
+def items(user: User) -> list[NavItem]:
+    found = [
+        NavItem("My requests", reverse("requests:mine"), ""),
+        NavItem("Authorised register", reverse("requests:register"), ""),
+    ]
+    if selectors.is_budget_holder(user):
+        found.append(NavItem("Approvals", reverse("requests:approvals"), "Budget holder"))
+    if permissions.can_work_queue(user):
+        found.append(NavItem("IT queue", reverse("requests:queue"), "IT"))
+    return found

@@ -1,0 +1,128 @@
+"""The employee's side of a request: what each kind is for, and sending back a changed request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from portal.models import User
+from requests import workflow
+from requests.models import AuthorisationRequest, Kind, RequestEvent
+
+State = AuthorisationRequest.State
+
+# What the requester may change while more information is asked (as ``workflow.update_details``).
+EDITABLE = (
+    "item", "vendor", "version_or_model", "link", "quantity", "cost_one_off", "cost_recurring",
+    "recurring_period", "licence_type", "justification", "device", "needed_by",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class KindInfo:
+    kind: str
+    label: str
+    noun: str  # for "Request ..."
+    rule: str  # what the policy says, in one line
+    policy: str  # the sections it comes from
+    examples: str
+
+
+KINDS: tuple[KindInfo, ...] = (
+    KindInfo(
+        Kind.SOFTWARE,
+        "Software",
+        "software",
+        "All software must be authorised by the IT Department before it is installed or used "
+        "with company systems.",
+        "4.6 and 5.3",
+        "Programs, apps, plug-ins, screen savers, fonts, video or music files.",
+    ),
+    KindInfo(
+        Kind.HARDWARE,
+        "Hardware",
+        "hardware",
+        "All computing equipment must be authorised by the IT Department before it is used "
+        "with company systems.",
+        "4.6 and 5.3",
+        "Desktop PCs, laptops, tablets, printers, headsets, storage devices.",
+    ),
+    KindInfo(
+        Kind.DOWNLOAD,
+        "Internet download",
+        "an Internet download",
+        "You may not download software or files from the Internet for use on company systems "
+        "without the IT Department's prior approval.",
+        "4.11",
+        "Free tools, drivers, templates, add-ons, anything saved from a website to run.",
+    ),
+    KindInfo(
+        Kind.SUBSCRIPTION,
+        "Paid Internet subscription",
+        "a paid Internet subscription",
+        "Websites with a cost in their terms must not be subscribed to without the prior "
+        "authority of your budget holder, then IT.",
+        "4.11",
+        "Online services, paid accounts, memberships, cloud storage plans.",
+    ),
+)
+
+KIND_INFO: dict[str, KindInfo] = {info.kind: info for info in KINDS}
+
+
+def where_next(request: AuthorisationRequest) -> str:
+    """Where a (re)submitted request has gone, in words for the requester."""
+    if request.state == State.AWAITING_BUDGET_HOLDER:
+        if request.budget_holder_id == request.requester_id:
+            return "It is waiting for you, as the budget holder, to authorise the cost."
+        holder = request.budget_holder.full_name if request.budget_holder else "your budget holder"
+        return f"It has gone to {holder}, your budget holder, to authorise the cost first."
+    if request.state == State.AWAITING_IT:
+        if request.fast_tracked:
+            return (
+                "It has gone to the IT Department, fast-tracked: already in the authorised "
+                "register."
+            )
+        if (
+            request.has_cost
+            and request.budget_approved_at
+            and request.budget_holder_id == (request.requester_id)
+        ):
+            return (
+                "As the budget holder, your request is your authority for the cost; it has gone "
+                "straight to the IT Department."
+            )
+        return "It has gone to the IT Department."
+    return f"It is now “{request.get_state_display()}”."
+
+
+def latest_question(request: AuthorisationRequest) -> RequestEvent | None:
+    """The most recent request for more information, with who asked."""
+    return (
+        RequestEvent.objects.filter(request=request, action__in=["more_info", "budget_more_info"])
+        .select_related("actor")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def draft_of(request: AuthorisationRequest) -> AuthorisationRequest:
+    """An unsaved copy of the request's details, for a form to change without touching it."""
+    return AuthorisationRequest(
+        kind=request.kind,
+        **{name: getattr(request, name) for name in EDITABLE},
+    )
+
+
+@transaction.atomic
+def resubmit_with_changes(
+    *, actor: User, request: AuthorisationRequest, changes: AuthorisationRequest
+) -> AuthorisationRequest:
+    """Save the requester's changes and send the request back, both or neither.
+
+    If sending it back is refused (say the request was withdrawn meanwhile), the changes are not
+    kept either: the requester sees the refusal and their form as they typed it.
+    """
+    workflow.update_details(actor=actor, request=request, changes=changes)
+    return workflow.perform(actor=actor, request=request, action="resubmit")

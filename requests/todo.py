@@ -1,0 +1,64 @@
+"""Requests on the home page's to-do list."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from portal.models import User
+from portal.todo import TodoItem
+from requests import permissions, selectors
+from requests.models import AuthorisationRequest
+
+State = AuthorisationRequest.State
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def more_information_asked(user: User) -> list[TodoItem]:
+    waiting = selectors.mine(user).filter(state=State.MORE_INFO).count()
+    if not waiting:
+        return []
+    return [
+        TodoItem(
+            f"IT needs more information on {_plural(waiting, 'request')}",
+            "Answer so that your request can be decided.",
+            reverse("requests:mine") + "?state=more_info",
+            "Answer",
+            urgent=True,
+        )
+    ]
+
+
+def approvals_waiting(user: User) -> list[TodoItem]:
+    if not selectors.is_budget_holder(user):
+        return []
+    waiting = selectors.awaiting_budget_holder(user).count()
+    if not waiting:
+        return []
+    return [
+        TodoItem(
+            f"{_plural(waiting, 'cost')} waiting for your authority",
+            "Policy 4.11: paid downloads and subscriptions need your prior authority.",
+            reverse("requests:approvals"),
+            "Review",
+            urgent=True,
+        )
+    ]
+
+
+def it_queue(user: User) -> list[TodoItem]:
+    if not permissions.can_work_queue(user):
+        return []
+    waiting = AuthorisationRequest.objects.filter(state=State.AWAITING_IT).count()
+    if not waiting:
+        return []
+    return [
+        TodoItem(
+            f"{_plural(waiting, 'request')} waiting for IT",
+            "Oldest first in the IT queue.",
+            reverse("requests:queue"),
+            "Open queue",
+        )
+    ]

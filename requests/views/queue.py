@@ -1,0 +1,61 @@
+"""Lists of requests waiting for someone: a budget holder's approvals and the IT queue."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from portal import permissions as roles
+from portal.models import Department, User
+from requests import permissions, selectors
+from requests import queue as request_queue
+from requests.forms_reviewing import QueueFilterForm
+
+
+@require_GET
+def approvals(request: HttpRequest) -> HttpResponse:
+    if not selectors.is_budget_holder(request.user):
+        raise PermissionDenied("Only a department's budget holder has approvals to give.")
+    page = Paginator(selectors.awaiting_budget_holder(request.user), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "requests/queue/approvals.html", {"page": page})
+
+
+@require_GET
+def it_queue(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not permissions.can_work_queue(user):
+        raise PermissionDenied("Only the IT Department works the request queue.")
+    it_members = list(
+        User.objects.filter(groups__name=roles.IT_GROUP, is_active=True)
+        .order_by("first_name", "last_name", "pk")
+        .values_list("pk", "first_name", "last_name", "email")
+    )
+    form = QueueFilterForm(
+        request.GET,
+        departments=list(Department.objects.order_by("name").values_list("pk", "name")),
+        it_members=[
+            (pk, f"{first} {last}".strip() or email) for pk, first, last, email in it_members
+        ],
+    )
+    filters = form.filters()
+    after = request_queue.parse_cursor(request.GET.get("after"))
+    found = request_queue.page(filters, user, after=after)
+    counts = request_queue.state_counts(filters, user)
+    return render(
+        request,
+        "requests/queue/it_queue.html",
+        {
+            "form": form,
+            "filters": filters,
+            "page": found,
+            "counts": [
+                (value, label, counts[value]) for value, label in request_queue.state_choices()
+            ],
+            "next_after": found.next_cursor.encode() if found.next_cursor else "",
+        },
+    )

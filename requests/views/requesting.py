@@ -1,0 +1,137 @@
+"""The employee's pages: make a request, follow one's requests, answer IT's questions."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from requests import catalogue, permissions, requesting, selectors, workflow
+from requests.forms import form_for
+from requests.models import AuthorisationRequest, CatalogueItem
+from requests.workflow import TransitionRefused
+
+State = AuthorisationRequest.State
+
+PAGE_SIZE = 25
+MATCHES_SHOWN = 8
+
+
+def _register_matches(text: str, kind: str) -> list[CatalogueItem]:
+    text = text.strip()[:200]
+    return list(catalogue.search(text, kind=kind)[:MATCHES_SHOWN]) if text else []
+
+
+@require_GET
+def choose_kind(request: HttpRequest) -> HttpResponse:
+    return render(request, "requests/requesting/choose_kind.html", {"kinds": requesting.KINDS})
+
+
+@require_http_methods(["GET", "POST"])
+def new_request(request: HttpRequest, kind: str) -> HttpResponse:
+    form_class = form_for(kind)
+    if form_class is None:
+        raise Http404("There is no such kind of request.")
+    if request.method == "POST":
+        form = form_class(request.POST)
+        if form.is_valid():
+            try:
+                filed = workflow.submit(requester=request.user, request=form.save(commit=False))
+            except TransitionRefused as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request,
+                    f"Your request {filed.reference} has been submitted. "
+                    f"{requesting.where_next(filed)}",
+                )
+                return redirect("requests:detail", filed.pk)
+        looked_up = str(form["item"].value() or "")
+    else:
+        looked_up = request.GET.get("q", "").strip()[:200]
+        form = form_class(initial={"item": looked_up} if looked_up else None)
+
+    department = request.user.department
+    return render(
+        request,
+        "requests/requesting/new_request.html",
+        {
+            "form": form,
+            "info": requesting.KIND_INFO[kind],
+            "q": looked_up,
+            "matches": _register_matches(looked_up, kind),
+            "department": department,
+            "budget_holder": department.budget_holder if department else None,
+        },
+    )
+
+
+@require_GET
+def my_requests(request: HttpRequest) -> HttpResponse:
+    state = request.GET.get("state", "")
+    if state not in State.values:
+        state = ""
+    rows = selectors.mine(request.user)
+    if state:
+        rows = rows.filter(state=state)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "requests/requesting/my_requests.html",
+        {
+            "page": page,
+            "state": state,
+            "state_label": State(state).label if state else "",
+            "states": State.choices,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def edit_request(request: HttpRequest, pk: int) -> HttpResponse:
+    ar = get_object_or_404(AuthorisationRequest.objects.select_related("budget_holder"), pk=pk)
+    if not permissions.can_view(request.user, ar):
+        raise Http404("No such request.")
+    if not permissions.is_requester(request.user, ar):
+        raise PermissionDenied("Only the person who made a request can change it.")
+    if ar.state != State.MORE_INFO:
+        messages.info(
+            request,
+            f"{ar.reference} is “{ar.get_state_display()}”. A request can be changed only "
+            "while more information is asked for.",
+        )
+        return redirect("requests:detail", ar.pk)
+    form_class = form_for(ar.kind)
+    if form_class is None:
+        raise Http404("No such request.")
+
+    data = request.POST if request.method == "POST" else None
+    form = form_class(data, instance=requesting.draft_of(ar))
+    if request.method == "POST" and form.is_valid():
+        try:
+            sent = requesting.resubmit_with_changes(
+                actor=request.user, request=ar, changes=form.instance
+            )
+        except TransitionRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                f"Your changes to {sent.reference} are saved and the request has been sent back. "
+                f"{requesting.where_next(sent)}",
+            )
+            return redirect("requests:detail", sent.pk)
+
+    return render(
+        request,
+        "requests/requesting/edit_request.html",
+        {
+            "ar": ar,
+            "form": form,
+            "info": requesting.KIND_INFO[ar.kind],
+            "question": requesting.latest_question(ar),
+        },
+    )

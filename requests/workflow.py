@@ -1,0 +1,340 @@
+"""The life of an authorisation request. Every change of state goes through ``perform``.
+
+submitted ─▶ awaiting budget holder (only with a cost) ─▶ awaiting IT ─▶ approved ─▶ fulfilled
+                     │                                        │  ╰──▶ rejected
+                     ╰──▶ rejected                            ╰──▶ more information ─▶ (resubmit)
+Any open request can be withdrawn by its requester before a decision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from portal import audit, outbox
+from portal import permissions as roles
+from portal.models import User
+from requests import catalogue
+from requests import permissions as rules
+from requests.models import AuthorisationRequest, CatalogueItem, RequestEvent
+
+State = AuthorisationRequest.State
+
+
+class TransitionRefused(Exception):
+    """The step is not allowed for this person or in this state; the message says why."""
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    label: str
+    sources: tuple[str, ...]
+    allowed: Callable[[User, AuthorisationRequest], bool]
+    who: str  # for the refusal message
+    note_required: str = ""  # the message when a required note is missing
+
+
+def _it(user: User, request: AuthorisationRequest) -> bool:
+    return roles.is_it(user)
+
+
+def _it_not_own(user: User, request: AuthorisationRequest) -> bool:
+    # Separation of duties: another member of IT decides an IT colleague's own request.
+    return roles.is_it(user) and not rules.is_requester(user, request)
+
+
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in (
+        Transition(
+            "budget_approve",
+            "Authorise the cost",
+            (State.AWAITING_BUDGET_HOLDER,),
+            rules.is_budget_holder_for,
+            "the department's budget holder",
+        ),
+        Transition(
+            "budget_reject",
+            "Refuse the cost",
+            (State.AWAITING_BUDGET_HOLDER,),
+            rules.is_budget_holder_for,
+            "the department's budget holder",
+            note_required="Give the reason for refusing, so the requester knows what to do.",
+        ),
+        Transition(
+            "approve",
+            "Approve",
+            (State.AWAITING_IT,),
+            _it_not_own,
+            "another member of the IT Department",
+        ),
+        Transition(
+            "reject",
+            "Reject",
+            (State.AWAITING_IT,),
+            _it_not_own,
+            "another member of the IT Department",
+            note_required="Give the reason for rejecting, so the requester knows what to do.",
+        ),
+        Transition(
+            "budget_more_info",
+            "Ask for more information",
+            (State.AWAITING_BUDGET_HOLDER,),
+            rules.is_budget_holder_for,
+            "the department's budget holder",
+            note_required="Say what information you need.",
+        ),
+        Transition(
+            "more_info",
+            "Ask for more information",
+            (State.AWAITING_IT,),
+            _it,
+            "the IT Department",
+            note_required="Say what information you need.",
+        ),
+        Transition(
+            "resubmit",
+            "Send back with the information",
+            (State.MORE_INFO,),
+            rules.is_requester,
+            "the person who made the request",
+        ),
+        Transition(
+            "withdraw",
+            "Withdraw",
+            AuthorisationRequest.OPEN_STATES,
+            rules.is_requester,
+            "the person who made the request",
+        ),
+        Transition(
+            "fulfil",
+            "Record as installed or issued",
+            (State.APPROVED,),
+            _it,
+            "the IT Department",
+            note_required="Record what was installed or issued, and where.",
+        ),
+    )
+}
+
+
+def available_actions(user: User, request: AuthorisationRequest) -> list[Transition]:
+    return [
+        t for t in TRANSITIONS.values() if request.state in t.sources and t.allowed(user, request)
+    ]
+
+
+def _link(request: AuthorisationRequest) -> str:
+    return reverse("requests:detail", args=[request.pk])
+
+
+def _notify_it(request: AuthorisationRequest, event: RequestEvent) -> None:
+    it_group = Group.objects.filter(name=roles.IT_GROUP).first()
+    if it_group is None:
+        return
+    recipients = (
+        [request.assignee] if request.assignee else it_group.user_set.filter(is_active=True)
+    )
+    for member in recipients:
+        outbox.notify(
+            recipient=member,
+            kind="request-for-it",
+            dedupe_key=f"request-it:{request.pk}:{event.pk}:{member.pk}",
+            context={"request": request, "reason": event.action, "event": event},
+            link=_link(request),
+        )
+
+
+def _notify(request: AuthorisationRequest, recipient: User, kind: str, key: str, **ctx) -> None:
+    outbox.notify(
+        recipient=recipient,
+        kind=kind,
+        dedupe_key=f"{kind}:{request.pk}:{key}",
+        context={"request": request, **ctx},
+        link=_link(request),
+    )
+
+
+def _route(request: AuthorisationRequest) -> str:
+    """Where a submitted (or resubmitted) request goes next."""
+    if request.has_cost and request.budget_approved_at is None:
+        return State.AWAITING_BUDGET_HOLDER
+    return State.AWAITING_IT
+
+
+def _record(
+    request: AuthorisationRequest, actor: User | None, action: str, old: str, note: str = ""
+) -> RequestEvent:
+    event = RequestEvent.objects.create(
+        request=request, actor=actor, action=action, from_state=old, to_state=request.state,
+        note=note,
+    )  # fmt: skip
+    audit.record(
+        actor=actor,
+        action=f"request.{action}",
+        obj=request,
+        data={"from": old, "to": request.state},
+    )
+    return event
+
+
+def _announce(request: AuthorisationRequest, event: RequestEvent) -> None:
+    """Tell whoever must act next, and the requester of every decision."""
+    key = str(event.pk)
+    if request.state == State.AWAITING_BUDGET_HOLDER and request.budget_holder:
+        _notify(request, request.budget_holder, "request-budget", key)
+    elif request.state == State.AWAITING_IT:
+        _notify_it(request, event)
+    elif event.action == "withdraw" and event.from_state == State.AWAITING_BUDGET_HOLDER:
+        _notify(request, request.budget_holder, "request-update", key, event=event)
+    elif event.action == "withdraw" and request.assignee_id:
+        _notify(request, request.assignee, "request-update", key, event=event)
+    if event.action != "submitted" and request.requester_id != event.actor_id:
+        _notify(request, request.requester, "request-update", key, event=event)
+
+
+@transaction.atomic
+def submit(*, requester: User, request: AuthorisationRequest) -> AuthorisationRequest:
+    """File a new request (already validated by its form) and send it on its way."""
+    department = requester.department
+    request.requester = requester
+    request.department = department
+    request.budget_holder = department.budget_holder if department else None
+    if request.has_cost and request.budget_holder is None:
+        raise TransitionRefused(
+            "Your department has no budget holder to authorise this cost. Ask HR to record one, "
+            "then submit the request again."
+        )
+    if request.has_cost and request.budget_holder == requester:
+        # The budget holder asking is the budget holder's prior authority (policy 4.11).
+        request.budget_approved_at = timezone.now()
+    match = catalogue.exact_match(item=request.item, kind=request.kind)
+    request.catalogue_match = match
+    request.fast_tracked = match is not None and not request.has_cost
+    request.state = _route(request)
+    request.submitted_at = request.updated_at = timezone.now()
+    request.full_clean()
+    request.save()
+    event = _record(request, requester, "submitted", "", "")
+    _notify(request, requester, "request-received", "submitted")
+    _announce(request, event)
+    return request
+
+
+@transaction.atomic
+def perform(
+    *,
+    actor: User,
+    request: AuthorisationRequest,
+    action: str,
+    note: str = "",
+    conditions: str = "",
+    add_to_register: bool = False,
+) -> AuthorisationRequest:
+    """Make one step of the workflow, if ``actor`` may make it from the request's state."""
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        raise TransitionRefused(f"There is no step called {action!r}.")
+    request = AuthorisationRequest.objects.select_for_update().get(pk=request.pk)
+    if request.state not in transition.sources:
+        state = request.get_state_display()
+        raise TransitionRefused(
+            f"{request.reference} is {state[0].lower()}{state[1:]}: "
+            f"it cannot be sent to “{transition.label.lower()}” now."
+        )
+    if not transition.allowed(actor, request):
+        raise TransitionRefused(f"Only {transition.who} can {transition.label.lower()}.")
+    note = note.strip()
+    if transition.note_required and not note:
+        raise TransitionRefused(transition.note_required)
+
+    old, now = request.state, timezone.now()
+    if action == "budget_approve":
+        request.budget_approved_at = now
+        request.state = State.AWAITING_IT
+    elif action in {"budget_reject", "reject"}:
+        request.state = State.REJECTED
+        request.decision_reason = note
+        request.decided_at = now
+    elif action == "approve":
+        request.state = State.APPROVED
+        request.conditions = conditions.strip()
+        request.decided_at = now
+        if add_to_register and request.catalogue_match is None:
+            request.catalogue_match = catalogue.save_item(
+                actor=actor,
+                item=CatalogueItem(
+                    name=request.item,
+                    kind=request.kind,
+                    vendor=request.vendor,
+                    versions=request.version_or_model,
+                    notes=request.conditions,
+                ),
+            )
+    elif action in {"more_info", "budget_more_info"}:
+        request.state = State.MORE_INFO
+    elif action == "resubmit":
+        request.state = _route(request)
+    elif action == "withdraw":
+        request.state = State.WITHDRAWN
+        request.decided_at = now
+    elif action == "fulfil":
+        request.state = State.FULFILLED
+        request.fulfilment_note = note
+        request.fulfilled_at = now
+    request.updated_at = now
+    request.save()
+    event = _record(request, actor, action, old, note or conditions.strip())
+    _announce(request, event)
+    return request
+
+
+@transaction.atomic
+def assign_to_me(*, actor: User, request: AuthorisationRequest) -> AuthorisationRequest:
+    if not roles.is_it(actor):
+        raise TransitionRefused("Only the IT Department can take a request.")
+    request = AuthorisationRequest.objects.select_for_update().get(pk=request.pk)
+    if not request.is_open:
+        raise TransitionRefused(f"{request.reference} is already decided.")
+    request.assignee = actor
+    request.updated_at = timezone.now()
+    request.save(update_fields=["assignee", "updated_at"])
+    _record(request, actor, "assigned", request.state, actor.full_name)
+    return request
+
+
+@transaction.atomic
+def update_details(
+    *, actor: User, request: AuthorisationRequest, changes: AuthorisationRequest
+) -> AuthorisationRequest:
+    """The requester edits their request while IT waits for more information."""
+    request = AuthorisationRequest.objects.select_for_update().get(pk=request.pk)
+    if request.state != State.MORE_INFO or not rules.is_requester(actor, request):
+        raise TransitionRefused("You can change a request only when more information is asked.")
+    editable = (
+        "item", "vendor", "version_or_model", "link", "quantity", "cost_one_off",
+        "cost_recurring", "recurring_period", "licence_type", "justification", "device",
+        "needed_by",
+    )  # fmt: skip
+    costs_before = (request.cost_one_off, request.cost_recurring)
+    for name in editable:
+        setattr(request, name, getattr(changes, name))
+    if request.cost_one_off > costs_before[0] or request.cost_recurring > costs_before[1]:
+        # A higher cost needs the budget holder again, unless they are the one asking.
+        request.budget_approved_at = (
+            timezone.now() if request.budget_holder_id == actor.pk else None
+        )
+    if request.has_cost and request.budget_holder is None:
+        raise TransitionRefused(
+            "Your department has no budget holder to authorise this cost. Ask HR to record one."
+        )
+    request.full_clean()
+    request.save()
+    audit.record(actor=actor, action="request.edited", obj=request)
+    return request
