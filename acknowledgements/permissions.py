@@ -41,3 +41,20 @@ def can_view_personal_use(user: User, employee: User) -> bool:
 
 def can_view_all_personal_use(user: User) -> bool:
     return roles.is_hr(user)
+
+
+def can_view_dashboard(user: User) -> bool:
+    return roles.is_hr(user)
+
+
+def can_view_staff_status(user: User) -> bool:
+    """HR sees everyone; a line manager sees their own direct reports."""
+    return roles.is_hr(user) or roles.is_line_manager(user)
+
+
+def can_view_person(user: User, person: User) -> bool:
+    return roles.is_hr(user) or roles.manages(user, person)
+
+
+def can_remind(user: User, person: User) -> bool:
+    return roles.manages(user, person) and person.is_active

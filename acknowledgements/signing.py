@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
 
-from acknowledgements import chain
+from acknowledgements import chain, publishing
 from acknowledgements.models import Acknowledgement, Assignment, PolicyVersion
 from portal import audit, outbox
 from portal.models import User
@@ -77,19 +77,28 @@ def _attach_to_assignment(ack: Acknowledgement) -> None:
     linked = Assignment.objects.filter(
         user=ack.user, version=ack.version, acknowledgement__isnull=True
     ).update(acknowledgement=ack)
-    if not linked:
-        joined_later = ack.version.published_at and ack.user.date_joined > ack.version.published_at
-        Assignment.objects.get_or_create(
-            user=ack.user,
-            version=ack.version,
-            defaults={
-                "reason": (
-                    Assignment.Reason.NEW_STARTER if joined_later else Assignment.Reason.PUBLISHED
-                ),
-                "due_date": timezone.localdate(ack.signed_at),
-                "acknowledgement": ack,
-            },
-        )
+    if linked:
+        return
+    # Someone who already holds a current requirement (signing a minor version they were not
+    # asked to sign, say) keeps that one: one requirement per person per policy.
+    if Assignment.objects.filter(
+        user=ack.user,
+        version__policy_id=ack.version.policy_id,
+        version__number__gte=publishing.baseline_number(ack.version.policy),
+    ).exists():
+        return
+    joined_later = ack.version.published_at and ack.user.date_joined > ack.version.published_at
+    Assignment.objects.get_or_create(
+        user=ack.user,
+        version=ack.version,
+        defaults={
+            "reason": Assignment.Reason.NEW_STARTER
+            if joined_later
+            else Assignment.Reason.PUBLISHED,
+            "due_date": timezone.localdate(ack.signed_at),
+            "acknowledgement": ack,
+        },
+    )
 
 
 def sign(

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from acknowledgements.views import grants, questions, reading, receipts, signing, versions
+from acknowledgements.views import (
+    compliance,
+    grants,
+    questions,
+    reading,
+    receipts,
+    signing,
+    staff_status,
+    versions,
+)
 
 app_name = "acknowledgements"
 
@@ -38,5 +47,15 @@ urlpatterns = [
         "team/<int:user_id>/personal-use/revoke/",
         grants.revoke,
         name="revoke_personal_use",
+    ),
+    # Acknowledgement status for HR (everyone) and line managers (their own reports)
+    path("compliance/", compliance.dashboard, name="dashboard"),
+    path("compliance/<slug:slug>/staff/", staff_status.staff_list, name="staff_list"),
+    path("compliance/<slug:slug>/staff/export/", staff_status.export_csv, name="staff_export"),
+    path("compliance/people/<int:user_id>/", staff_status.person, name="person"),
+    path(
+        "compliance/<slug:slug>/remind/<int:user_id>/",
+        staff_status.remind,
+        name="remind",
     ),
 ]

@@ -87,6 +87,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ["last_name", "first_name"]
+        # Staff lists are read in name order a page at a time, cut by the last row seen.
+        indexes = [models.Index(fields=["last_name", "first_name", "id"], name="user_name_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(end_date__isnull=True)

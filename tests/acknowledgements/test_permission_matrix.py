@@ -44,6 +44,7 @@ RECEIPT = "receipt"
 EDIT_DRAFT = "edit_draft"
 MANAGE_POLICY = "manage_policy"
 PERSONAL_USE_PAGE = "team_personal_use"
+STAFF_LIST = "staff_list"
 
 Outcome = int | str
 REFUSED = {LOGIN, 403, 404, 405}
@@ -82,6 +83,7 @@ class World:
             EDIT_DRAFT: reverse("acknowledgements:edit_draft", args=[self.slug, self.draft.number]),
             MANAGE_POLICY: reverse("acknowledgements:manage_policy", args=[self.slug]),
             PERSONAL_USE_PAGE: reverse("acknowledgements:team_personal_use", args=[self.owner.pk]),
+            STAFF_LIST: reverse("acknowledgements:staff_list", args=[self.slug]),
         }[name]
 
 
@@ -110,6 +112,11 @@ ROUTE_ARGS: dict[str, Args] = {
     "all_personal_use": lambda w: [],
     "team_personal_use": lambda w: [w.owner.pk],
     "revoke_personal_use": lambda w: [w.owner.pk],
+    "dashboard": lambda w: [],
+    "staff_list": lambda w: [w.slug],
+    "staff_export": lambda w: [w.slug],
+    "person": lambda w: [w.owner.pk],
+    "remind": lambda w: [w.slug, w.owner.pk],
 }
 
 # The methods each view accepts; every other one is a 405.
@@ -135,6 +142,11 @@ ALLOWED_METHODS: dict[str, set[str]] = {
     "all_personal_use": {"GET"},
     "team_personal_use": {"GET", "POST"},
     "revoke_personal_use": {"POST"},
+    "dashboard": {"GET"},
+    "staff_list": {"GET"},
+    "staff_export": {"GET"},
+    "person": {"GET"},
+    "remind": {"POST"},
 }
 
 
@@ -229,6 +241,22 @@ MATRIX: list[Row] = [
     Row("revoke_personal_use", "POST",
         (LOGIN, 404, 404, 404, PERSONAL_USE_PAGE, 403, 404, 404)),
     Row("revoke_personal_use", "POST", everyone(404), "missing", lambda w: [MISSING]),
+    # --- Signature status: HR sees everyone, a line manager their own reports ----------------
+    #                          anon   owner outsdr o.mgr l.mgr hr   it   reviewer
+    Row("dashboard", "GET",    (LOGIN, 403, 403,  403,  403, 200, 403, 403)),
+    Row("staff_list", "GET",   (LOGIN, 403, 403,  200,  200, 200, 403, 403)),
+    Row("staff_list", "GET",   (LOGIN, 403, 403,  404,  404, 404, 403, 403), "unknown policy",
+        lambda w: ["no-such-policy"]),
+    Row("staff_export", "GET", (LOGIN, 403, 403,  200,  200, 200, 403, 403)),
+    Row("staff_export", "GET", (LOGIN, 403, 403,  404,  404, 404, 403, 403), "unknown policy",
+        lambda w: ["no-such-policy"]),
+    Row("person", "GET",       (LOGIN, 404, 404,  404,  200, 200, 404, 404)),
+    Row("person", "GET", everyone(404), "missing", lambda w: [MISSING]),
+    # The owner has signed, so their manager is told there is nothing to remind them about.
+    Row("remind", "POST",      (LOGIN, 404, 404,  404,  STAFF_LIST, 404, 404, 404)),
+    Row("remind", "POST", everyone(404), "missing", lambda w: [w.slug, MISSING]),
+    Row("remind", "POST", everyone(404), "unknown policy",
+        lambda w: ["no-such-policy", w.owner.pk]),
 ]
 # fmt: on
 

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
+from acknowledgements import demo_data as policy_demo
 from portal.demo_data import seed_demo
 from tests.e2e.conftest import BrowserLog
 from tests.e2e.helpers import SIGN_IN_FOR_HOME_URL, expect_home, restore_role_groups, sign_in
@@ -30,9 +31,23 @@ REQUESTS = ["My requests", "Authorised register"]
 # The demo's manager is also the budget holder of Residential Care.
 ROLE_MENUS = {
     "employee@example.com": [*EVERYONE, *REQUESTS],
-    "manager@example.com": [*EVERYONE, "Questions", *REQUESTS, "Approvals", "My team"],
+    "manager@example.com": [
+        *EVERYONE,
+        "Questions",
+        "Team status",
+        *REQUESTS,
+        "Approvals",
+        "My team",
+    ],
     "it@example.com": [*EVERYONE, *REQUESTS, "IT queue", "Audit log"],
-    "hr@example.com": [*EVERYONE, "Personal-use register", *REQUESTS, "Staff import", "Audit log"],
+    "hr@example.com": [
+        *EVERYONE,
+        "Acknowledgements",
+        "Personal-use register",
+        *REQUESTS,
+        "Staff import",
+        "Audit log",
+    ],
     "reviewer@example.com": [*EVERYONE, "Manage policy", *REQUESTS],
     "admin@example.com": [*EVERYONE, *REQUESTS, "Administration"],
 }
@@ -40,9 +55,10 @@ ROLE_MENUS = {
 
 @pytest.fixture
 def demo(site_url: str) -> str:
-    """The demo company, with one account per role; returns the site's address."""
+    """The demo company and its policy, with one account per role; returns the site's address."""
     restore_role_groups()
     seed_demo()
+    policy_demo.seed_demo()  # as `manage.py seed_demo` does: the policy the menus point at
     return site_url
 
 

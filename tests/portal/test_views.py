@@ -7,6 +7,7 @@ import pytest
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
+from acknowledgements import publishing
 from portal.context_processors import navigation
 from portal.models import Notification, User
 from tests.factories import NotificationFactory, UserFactory
@@ -154,9 +155,16 @@ EVERYONE = ["Home", "Policy", "Personal use"]
 REQUESTS = ["My requests", "Authorised register"]
 NAV = {
     "employee": [*EVERYONE, *REQUESTS],
-    "manager": [*EVERYONE, "Questions", *REQUESTS, "Approvals", "My team"],
+    "manager": [*EVERYONE, "Questions", "Team status", *REQUESTS, "Approvals", "My team"],
     "it_user": [*EVERYONE, *REQUESTS, "IT queue", "Audit log"],
-    "hr_user": [*EVERYONE, "Personal-use register", *REQUESTS, "Staff import", "Audit log"],
+    "hr_user": [
+        *EVERYONE,
+        "Acknowledgements",
+        "Personal-use register",
+        *REQUESTS,
+        "Staff import",
+        "Audit log",
+    ],
     "reviewer": [*EVERYONE, "Manage policy", *REQUESTS],
     "superuser": [*EVERYONE, *REQUESTS, "Administration"],
 }
@@ -165,10 +173,17 @@ NAV = {
 @pytest.mark.parametrize(("actor", "labels"), NAV.items())
 def test_navigation_shows_each_role_its_items(client, request, actor: str, labels) -> None:
     request.getfixturevalue("employee")  # the manager's direct report
+    publishing.load_seed_policy()  # the policy whose team status the menu offers
     response = signed_in(client, request.getfixturevalue(actor)).get(reverse("home"))
     assert [item.label for item in response.context["nav_items"]] == labels
     for item in response.context["nav_items"]:
         assert f'href="{item.url}"'.encode() in response.content
+
+
+def test_team_status_needs_the_policy(client, manager, employee) -> None:
+    labels = [item.label for item in signed_in(client, manager).get("/").context["nav_items"]]
+    assert "Questions" in labels
+    assert "Team status" not in labels
 
 
 def test_navigation_counts_unread_messages(client, employee) -> None:

@@ -139,7 +139,7 @@ def test_the_home_page_query_count_does_not_grow_with_requests(
     signed_in(client, manager)
     # One count per to-do item whatever the number of requests; the rest is the page's own
     # (session, user, groups, menu, the other apps' items, the session's idle-timeout update).
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         response = client.get(reverse("home"))
     titles = [item.title for item in response.context["todo"]]
     plural = "" if size == 1 else "s"

@@ -1,0 +1,375 @@
+"""Who has signed what: the one place the rules of acknowledgement status live.
+
+For a policy, the *baseline* is the newest material version's number
+(``publishing.baseline_number``): signing it, or anything later, is what counts. A person's
+*current requirement* is their ``Assignment`` on that policy with a version number at or above
+the baseline (at most one per person). Its status is:
+
+- ``signed``: the requirement has an acknowledgement;
+- ``overdue``: unsigned and its due date is before today;
+- ``due``: unsigned and due today or later;
+- ``unassigned`` (not yet assigned): an active person with no current requirement.
+
+Only active staff count: ``is_active`` and not past their ``end_date`` (leavers drop off; their
+records stay). The dashboard and the drill-down both read these helpers, so the two pages can
+never disagree about a number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from acknowledgements.models import Acknowledgement, Assignment, Policy, PolicyVersion
+from portal.models import User
+
+LONDON = ZoneInfo("Europe/London")
+
+SIGNED = "signed"
+DUE = "due"
+OVERDUE = "overdue"
+UNASSIGNED = "unassigned"
+STATUSES = (SIGNED, DUE, OVERDUE, UNASSIGNED)
+STATUS_LABELS = {
+    SIGNED: "Signed",
+    DUE: "Due",
+    OVERDUE: "Overdue",
+    UNASSIGNED: "Not yet assigned",
+}
+
+# ``?department=none`` / ``?manager=none``: the people with no department / no line manager.
+NONE = "none"
+
+# The alias under which ``people_with_status`` joins each person's current requirement.
+REQUIREMENT = "requirement"
+
+
+def _today(today: date | None) -> date:
+    return today or timezone.localdate()
+
+
+def baseline_versions(policy: Policy) -> QuerySet[PolicyVersion]:
+    """The newest material, non-draft version of ``policy`` as a one-row queryset.
+
+    Same rule as ``publishing.baseline_number``, kept lazy so that it can be used as a subquery
+    and the callers below stay one query each.
+    """
+    return (
+        PolicyVersion.objects.filter(policy=policy, material_change=True)
+        .exclude(status=PolicyVersion.Status.DRAFT)
+        .order_by("-number")[:1]
+    )
+
+
+def baseline_version(policy: Policy) -> PolicyVersion | None:
+    found = list(baseline_versions(policy))
+    return found[0] if found else None
+
+
+def counting_versions(policy: Policy) -> QuerySet[PolicyVersion]:
+    """The versions whose assignments and signatures count: the baseline and anything later."""
+    return PolicyVersion.objects.filter(
+        policy=policy,
+        number__gte=Subquery(baseline_versions(policy).values("number")),
+    ).order_by()
+
+
+def active_people(today: date | None = None) -> QuerySet[User]:
+    """Everyone who counts: active accounts not past their last day."""
+    return User.objects.filter(is_active=True).exclude(end_date__lt=_today(today))
+
+
+def current_requirements(policy: Policy) -> QuerySet[Assignment]:
+    """Everyone's current requirement for ``policy``, active or not: one per person.
+
+    Normally a person holds one assignment at or above the baseline. Someone who signed the
+    baseline and then, of their own accord, a later minor version holds two; the newest is the
+    one that counts (as in ``current_requirement``), so nobody is counted twice.
+    """
+    counting = counting_versions(policy).values("pk")
+    newer = Assignment.objects.filter(
+        user=OuterRef("user_id"),
+        version__in=counting,
+        version__number__gt=OuterRef("version__number"),
+    )
+    return Assignment.objects.filter(version__in=counting).exclude(Exists(newer)).order_by()
+
+
+def requirements(policy: Policy, today: date | None = None) -> QuerySet[Assignment]:
+    """The current requirements of active people for ``policy``."""
+    today = _today(today)
+    return (
+        current_requirements(policy)
+        .filter(user__is_active=True)
+        .exclude(user__end_date__lt=today)
+        .select_related("version")
+        .order_by("due_date", "pk")
+    )
+
+
+def current_requirement(policy: Policy, user: User) -> Assignment | None:
+    """``user``'s current requirement for ``policy`` (whether or not they are active): the
+    newest of their assignments at or above the baseline."""
+    return (
+        Assignment.objects.filter(user=user, version__in=counting_versions(policy).values("pk"))
+        .select_related("version", "acknowledgement")
+        .order_by("-version__number")
+        .first()
+    )
+
+
+def status_of(assignment: Assignment | None, today: date | None = None) -> str:
+    """The status of one person given their current requirement (or None)."""
+    if assignment is None:
+        return UNASSIGNED
+    if assignment.acknowledgement_id is not None:
+        return SIGNED
+    return OVERDUE if assignment.due_date < _today(today) else DUE
+
+
+def status_expression(today: date, prefix: str = REQUIREMENT) -> Case:
+    """SQL for the status, over a join to the current requirement named ``prefix``."""
+    return Case(
+        When(**{f"{prefix}__id__isnull": True}, then=Value(UNASSIGNED)),
+        When(**{f"{prefix}__acknowledgement__isnull": False}, then=Value(SIGNED)),
+        When(**{f"{prefix}__due_date__lt": today}, then=Value(OVERDUE)),
+        default=Value(DUE),
+        output_field=CharField(),
+    )
+
+
+def _people_status(policy: Policy, today: date) -> QuerySet[User]:
+    """Active people LEFT JOINed to their current requirement (at most one), with ``status``."""
+    return active_people(today).annotate(
+        **{
+            REQUIREMENT: FilteredRelation(
+                "policy_assignments",
+                condition=Q(
+                    policy_assignments__id__in=Subquery(current_requirements(policy).values("pk"))
+                ),
+            )
+        },
+        status=status_expression(today),
+    )
+
+
+def people_with_status(policy: Policy, today: date | None = None) -> QuerySet[User]:
+    """Active people, each annotated with their current requirement and ``status``.
+
+    Annotations: ``status`` (one of ``STATUSES``), ``requirement_id``, ``due_date``,
+    ``acknowledgement_id``, ``signed_at``, ``version_number``. One row per person, the people
+    never assigned included. Filter by status with ``.filter(status=...)``.
+    """
+    return _people_status(policy, _today(today)).annotate(
+        requirement_id=F(f"{REQUIREMENT}__id"),
+        due_date=F(f"{REQUIREMENT}__due_date"),
+        acknowledgement_id=F(f"{REQUIREMENT}__acknowledgement_id"),
+        signed_at=F(f"{REQUIREMENT}__acknowledgement__signed_at"),
+        # A subquery, not a join: a join through the filtered relation is placed before it.
+        version_number=Subquery(
+            PolicyVersion.objects.filter(pk=OuterRef(f"{REQUIREMENT}__version_id"))
+            .order_by()
+            .values("number")
+        ),
+    )
+
+
+def filter_people(
+    people: QuerySet[User],
+    *,
+    department: str | None = None,
+    manager: str | None = None,
+    status: str | None = None,
+) -> QuerySet[User]:
+    """Narrow ``people_with_status`` by the dashboard's link parameters.
+
+    ``department`` and ``manager`` are a primary key or ``NONE``; ``status`` one of
+    ``STATUSES``. Values that are none of these are ignored.
+    """
+    for field, value in (("department", department), ("line_manager", manager)):
+        value = (value or "").strip()
+        if value == NONE:
+            people = people.filter(**{f"{field}__isnull": True})
+        elif value.isdigit():
+            people = people.filter(**{f"{field}_id": int(value)})
+    if status in STATUSES:
+        people = people.filter(status=status)
+    return people
+
+
+def _counts() -> dict[str, Count]:
+    return {
+        "signed": Count("pk", filter=Q(status=SIGNED)),
+        "due": Count("pk", filter=Q(status=DUE)),
+        "overdue": Count("pk", filter=Q(status=OVERDUE)),
+        "unassigned": Count("pk", filter=Q(status=UNASSIGNED)),
+        "total": Count("pk"),
+    }
+
+
+def _percent(signed: int, total: int) -> float:
+    return round(100 * signed / total, 1) if total else 0.0
+
+
+@dataclass(frozen=True)
+class Totals:
+    signed: int
+    due: int
+    overdue: int
+    unassigned: int
+    total: int
+    percent_signed: float
+
+
+def totals(policy: Policy, today: date | None = None) -> Totals:
+    """The company's numbers for ``policy``: one query."""
+    row = _people_status(policy, _today(today)).aggregate(**_counts())
+    return Totals(
+        signed=row["signed"],
+        due=row["due"],
+        overdue=row["overdue"],
+        unassigned=row["unassigned"],
+        total=row["total"],
+        percent_signed=_percent(row["signed"], row["total"]),
+    )
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    """One department's or one line manager's numbers. ``pk`` is None for the 'No ...' row."""
+
+    pk: int | None
+    name: str
+    signed: int
+    due: int
+    overdue: int
+    unassigned: int
+    total: int
+
+    @property
+    def percent_signed(self) -> float:
+        return _percent(self.signed, self.total)
+
+    @property
+    def outstanding(self) -> int:
+        return self.due + self.overdue + self.unassigned
+
+
+def _group_rows(rows: list[dict], names: Callable[[dict], str]) -> list[GroupRow]:
+    found = [
+        GroupRow(
+            pk=row["key"],
+            name=names(row),
+            signed=row["signed"],
+            due=row["due"],
+            overdue=row["overdue"],
+            unassigned=row["unassigned"],
+            total=row["total"],
+        )
+        for row in rows
+    ]
+    return sorted(found, key=lambda r: (r.pk is None, r.name.casefold()))
+
+
+def by_department(policy: Policy, today: date | None = None) -> list[GroupRow]:
+    """A row per department with active staff (and 'No department'), by name: one query."""
+    rows = list(
+        _people_status(policy, _today(today))
+        .values(key=F("department_id"), department_name=F("department__name"))
+        .annotate(**_counts())
+        .order_by()
+    )
+    return _group_rows(rows, lambda row: row["department_name"] or "No department")
+
+
+def by_manager(policy: Policy, today: date | None = None) -> list[GroupRow]:
+    """A row per line manager of active staff (and 'No line manager'), by name: one query."""
+    rows = list(
+        _people_status(policy, _today(today))
+        .values(
+            key=F("line_manager_id"),
+            manager_first=F("line_manager__first_name"),
+            manager_last=F("line_manager__last_name"),
+        )
+        .annotate(**_counts())
+        .order_by()
+    )
+
+    def name(row: dict) -> str:
+        if row["key"] is None:
+            return "No line manager"
+        return f"{row['manager_first']} {row['manager_last']}".strip()
+
+    return _group_rows(rows, name)
+
+
+SORT_KEYS = {
+    "name": lambda r: (r.pk is None, r.name.casefold()),
+    "signed": lambda r: r.signed,
+    "due": lambda r: r.due,
+    "overdue": lambda r: r.overdue,
+    "unassigned": lambda r: r.unassigned,
+    "total": lambda r: r.total,
+    "percent": lambda r: r.percent_signed,
+}
+
+
+def parse_sort(sort: str | None) -> str:
+    """A ``SORT_KEYS`` name, '-'-prefixed for descending; anything else becomes 'name'."""
+    sort = (sort or "").strip()
+    return sort if sort.removeprefix("-") in SORT_KEYS else "name"
+
+
+def sort_rows(rows: list[GroupRow], sort: str | None) -> tuple[list[GroupRow], str]:
+    """Rows ordered by ``sort`` (see ``parse_sort``), ties in name order.
+
+    Returns the rows and the sort actually applied: an unknown value is ignored ('name').
+    """
+    sort = parse_sort(sort)
+    column = sort.removeprefix("-")
+    ordered = sorted(rows, key=SORT_KEYS["name"])  # stable: ties stay in name order
+    if column != "name" or sort.startswith("-"):
+        ordered.sort(key=SORT_KEYS[column], reverse=sort.startswith("-"))
+    return ordered, sort
+
+
+@dataclass(frozen=True)
+class DayCount:
+    day: date
+    count: int
+
+
+def signatures_per_day(policy: Policy) -> list[DayCount]:
+    """Signatures of the counting versions by local (London) date, since the baseline version
+    was published: one query."""
+    baseline = baseline_versions(policy)
+    rows = (
+        Acknowledgement.objects.filter(
+            version__in=counting_versions(policy).values("pk"),
+            signed_at__gte=Subquery(baseline.values("published_at")),
+        )
+        .annotate(day=TruncDate("signed_at", tzinfo=LONDON))
+        .values("day")
+        .annotate(count=Count("pk"))
+        .order_by("day")
+    )
+    return [DayCount(day=row["day"], count=row["count"]) for row in rows]

@@ -1,0 +1,479 @@
+"""Who has signed a policy, person by person: HR's and line managers' list, its CSV export, one
+person's whole record, and a line manager's reminder to a report.
+
+The status rules are ``acknowledgements.compliance``'s; this module only scopes, filters and
+pages them. HR sees every active member of staff, a line manager only their own direct reports:
+the scope is applied here, on the server, before any filter the viewer chose, so no filter or
+search can reach outside it.
+
+Pages are cut by the last row seen, ``(last_name, first_name, id)``, not by an offset, so the
+thousandth page is read with the same index range scan as the first (``user_name_idx``).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import unquote
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+
+from acknowledgements import compliance, grants, permissions, publishing
+from acknowledgements.models import Acknowledgement, Assignment, Policy, PolicyVersion, Question
+from portal import audit, outbox
+from portal import permissions as roles
+from portal.models import Notification, User
+
+PAGE_SIZE = 50
+CSV_CHUNK_SIZE = 2000
+NONE = "none"  # the department or line-manager filter's value for "nobody"
+MAX_SEARCH_TERMS = 5
+MAX_CURSOR_LENGTH = 1000
+UNSIGNED = (compliance.DUE, compliance.OVERDUE)
+REPLACED = "replaced"  # an unsigned assignment a later material version made unnecessary
+REMINDER_KIND = "policy-reminder"
+
+BADGES = {
+    compliance.SIGNED: "text-bg-success",
+    compliance.DUE: "text-bg-warning",
+    compliance.OVERDUE: "text-bg-danger",
+    compliance.UNASSIGNED: "text-bg-light border",
+    REPLACED: "text-bg-secondary",
+}
+LABELS = {**compliance.STATUS_LABELS, REPLACED: "Replaced by a later version"}
+
+
+# --- Filters ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Filters:
+    q: str = ""
+    version: int | None = None  # a version number of the policy: people assigned to it
+    status: str = ""  # one of compliance.STATUSES
+    department: int | str | None = None  # a department's id, or NONE
+    manager: int | str | None = None  # a line manager's id, or NONE
+    employment_type: str = ""
+    started_from: date | None = None
+    started_to: date | None = None
+
+    def as_data(self) -> dict[str, Any]:
+        """The filters in use, as JSON-friendly values (for the audit trail)."""
+        return {
+            name: value.isoformat() if isinstance(value, date) else value
+            for name, value in asdict(self).items()
+            if value not in ("", None)
+        }
+
+
+def _search(people: QuerySet[User], q: str) -> QuerySet[User]:
+    """Every word must match the first name, last name, email or employee number."""
+    for term in q.split()[:MAX_SEARCH_TERMS]:
+        people = people.filter(
+            Q(first_name__icontains=term)
+            | Q(last_name__icontains=term)
+            | Q(email__icontains=term)
+            | Q(employee_number__icontains=term)
+        )
+    return people
+
+
+def _by_id_or_none(people: QuerySet[User], field_name: str, value: int | str | None) -> QuerySet:
+    if value == NONE:
+        return people.filter(**{f"{field_name}__isnull": True})
+    if value is not None:
+        return people.filter(**{f"{field_name}_id": value})
+    return people
+
+
+def apply_filters(people: QuerySet[User], policy: Policy, filters: Filters) -> QuerySet[User]:
+    if filters.q:
+        people = _search(people, filters.q)
+    if filters.version is not None:
+        assigned = Assignment.objects.filter(
+            user=OuterRef("pk"), version__policy=policy, version__number=filters.version
+        )
+        people = people.filter(Exists(assigned))
+    if filters.status in compliance.STATUSES:
+        people = people.filter(status=filters.status)
+    people = _by_id_or_none(people, "department", filters.department)
+    people = _by_id_or_none(people, "line_manager", filters.manager)
+    if filters.employment_type:
+        people = people.filter(employment_type=filters.employment_type)
+    if filters.started_from is not None:
+        people = people.filter(start_date__gte=filters.started_from)
+    if filters.started_to is not None:
+        people = people.filter(start_date__lte=filters.started_to)
+    return people
+
+
+# --- Scope ------------------------------------------------------------------------------------
+def people_for(viewer: User, policy: Policy, today: date | None = None) -> QuerySet[User]:
+    """The active people ``viewer`` may see, each with ``compliance.people_with_status``'s
+    annotations: everyone for HR, their own direct reports for a line manager, else nobody."""
+    people = compliance.people_with_status(policy, today)
+    # Someone who signed a later minor version as well as the baseline has two requirements;
+    # keep the row of the newest, as ``compliance.current_requirement`` does.
+    newer = Assignment.objects.filter(
+        user=OuterRef("pk"),
+        version__policy=policy,
+        version__number__gt=OuterRef("version_number"),
+    )
+    people = people.exclude(Exists(newer))
+    if roles.is_hr(viewer):
+        return people
+    if roles.is_line_manager(viewer):
+        return people.filter(line_manager=viewer)
+    return people.none()
+
+
+def staff(
+    viewer: User, policy: Policy, filters: Filters, today: date | None = None
+) -> QuerySet[User]:
+    """Everyone in ``viewer``'s scope who matches ``filters``, in name order."""
+    return apply_filters(people_for(viewer, policy, today), policy, filters).order_by(
+        "last_name", "first_name", "pk"
+    )
+
+
+# --- Keyset pagination ------------------------------------------------------------------------
+def _escape(name: str) -> str:
+    # Only the separator and the escape character are encoded, so ordinary names read as typed.
+    return name.replace("%", "%25").replace("|", "%7C")
+
+
+@dataclass(frozen=True)
+class Cursor:
+    last_name: str
+    first_name: str
+    pk: int
+
+    def encode(self) -> str:
+        return f"{_escape(self.last_name)}|{_escape(self.first_name)}|{self.pk}"
+
+
+def parse_cursor(value: str | None) -> Cursor | None:
+    """``<last name>|<first name>|<id>``; anything else means the first page."""
+    if not value or len(value) > MAX_CURSOR_LENGTH or value.count("|") != 2:
+        return None
+    last, first, pk = value.split("|")
+    if not (pk.isascii() and pk.isdigit()) or len(pk) > 18:
+        return None
+    last, first = unquote(last), unquote(first)
+    # PostgreSQL refuses NUL in a string parameter; no stored name contains one.
+    if "\x00" in last or "\x00" in first:
+        return None
+    return Cursor(last, first, int(pk))
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[User]
+    next_cursor: Cursor | None
+    after: Cursor | None
+
+    @property
+    def is_first(self) -> bool:
+        return self.after is None
+
+
+def page(
+    viewer: User,
+    policy: Policy,
+    filters: Filters,
+    *,
+    after: Cursor | None = None,
+    size: int = PAGE_SIZE,
+    today: date | None = None,
+) -> Page:
+    """One page of the list, starting after ``after``: one query, however deep the page.
+
+    Each row is a ``User`` with the status annotations, ``status_label``, ``badge`` and
+    ``may_remind`` (whether ``viewer`` may send them a reminder now).
+    """
+    rows = staff(viewer, policy, filters, today)
+    if after is not None:
+        rows = rows.filter(
+            Q(last_name__gt=after.last_name)
+            | Q(last_name=after.last_name, first_name__gt=after.first_name)
+            | Q(last_name=after.last_name, first_name=after.first_name, pk__gt=after.pk),
+            # Redundant, but it lets the database start its index scan at the cursor.
+            last_name__gte=after.last_name,
+        )
+    found = list(rows.select_related("department", "line_manager")[: size + 1])
+    next_cursor = None
+    if len(found) > size:
+        found = found[:size]
+        last = found[-1]
+        next_cursor = Cursor(last.last_name, last.first_name, last.pk)
+    for person in found:
+        person.status_label = LABELS[person.status]
+        person.badge = BADGES[person.status]
+        person.may_remind = person.status in UNSIGNED and permissions.can_remind(viewer, person)
+    return Page(rows=found, next_cursor=next_cursor, after=after)
+
+
+# --- CSV export -------------------------------------------------------------------------------
+_ACK = f"{compliance.REQUIREMENT}__acknowledgement"
+CSV_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("Employee number", "employee_number"),
+    ("First name", "first_name"),
+    ("Last name", "last_name"),
+    ("Email", "email"),
+    ("Department", "department__name"),
+    ("Line manager email", "line_manager__email"),
+    ("Employment type", "employment_type"),
+    ("Start date", "start_date"),
+    ("Status", "status"),
+    ("Version", "version_number"),
+    ("Due date", "due_date"),
+    ("Signed at (UTC)", "signed_at"),
+    ("Printed name", f"{_ACK}__printed_name"),
+    ("Policy text SHA-256", f"{_ACK}__body_sha256"),
+    ("Record hash", f"{_ACK}__record_hash"),
+    ("IP address", f"{_ACK}__ip_address"),
+)
+CSV_HEADER = [title for title, _path in CSV_COLUMNS]
+_EMPLOYMENT_LABELS = dict(User.EmploymentType.choices)
+# Spreadsheets run a cell starting with one of these as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+BOM = "\ufeff"  # so that Excel reads the file as UTF-8
+
+
+def safe_cell(value: str) -> str:
+    """``value``, made inert if a spreadsheet would otherwise run it as a formula."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
+
+def _cell(path: str, value: object) -> str:
+    if value is None:
+        return ""
+    if path == "status":
+        return compliance.STATUS_LABELS[value]
+    if path == "employment_type":
+        return _EMPLOYMENT_LABELS.get(value, value)
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return safe_cell(str(value))
+
+
+def csv_rows(people: QuerySet[User]) -> Iterator[list[str]]:
+    """One list of cells per person, read in chunks: memory stays flat however many there are."""
+    paths = [path for _title, path in CSV_COLUMNS]
+    for values in people.values_list(*paths).iterator(chunk_size=CSV_CHUNK_SIZE):
+        yield [_cell(path, value) for path, value in zip(paths, values, strict=True)]
+
+
+class _Echo:
+    """A file-like object whose ``write`` hands back the line ``csv.writer`` made."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(people: QuerySet[User], *, batch: int = 200) -> Iterator[str]:
+    """The file as text, a batch of lines at a time: the BOM and header first."""
+    writer = csv.writer(_Echo())
+    yield BOM + writer.writerow(CSV_HEADER)
+    lines: list[str] = []
+    for row in csv_rows(people):
+        lines.append(writer.writerow(row))
+        if len(lines) >= batch:
+            yield "".join(lines)
+            lines = []
+    if lines:
+        yield "".join(lines)
+
+
+def csv_filename(policy: Policy, today: date | None = None) -> str:
+    return f"acknowledgements-{policy.slug}-{(today or timezone.localdate()).isoformat()}.csv"
+
+
+def record_export(
+    *, actor: User, policy: Policy, filters: Filters, request: HttpRequest | None = None
+) -> None:
+    """The export carries personal data (addresses, signatures): who took a copy is kept."""
+    audit.record(
+        actor=actor,
+        action="policy.status_exported",
+        obj=policy,
+        data={"filters": filters.as_data()},
+        request=request,
+    )
+
+
+# --- One person -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Standing:
+    """Where the person stands with one policy's current version."""
+
+    policy: Policy
+    current: PolicyVersion
+    requirement: Assignment | None
+    status: str
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.status]
+
+    @property
+    def badge(self) -> str:
+        return BADGES[self.status]
+
+
+@dataclass(frozen=True)
+class AssignmentRow:
+    assignment: Assignment
+    status: str
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.status]
+
+    @property
+    def badge(self) -> str:
+        return BADGES[self.status]
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    person: User
+    standings: list[Standing]
+    assignments: list[AssignmentRow]
+    acknowledgements: list[Acknowledgement]
+    questions: list[Question]
+    grant_history: list[grants.HistoryRow] = field(default_factory=list)
+
+
+def person_or_none(viewer: User, user_id: int) -> User | None:
+    """The person, if ``viewer`` may see their record (HR, or their line manager)."""
+    person = User.objects.select_related("department", "line_manager").filter(pk=user_id).first()
+    if person is None or not permissions.can_view_person(viewer, person):
+        return None
+    return person
+
+
+def person_record(person: User, today: date | None = None) -> PersonRecord:
+    """Everything about ``person``'s acknowledgements. A fixed number of queries per policy,
+    however many people the company has."""
+    today = today or timezone.localdate()
+    assignments = list(
+        Assignment.objects.filter(user=person)
+        .select_related("version__policy", "acknowledgement")
+        .order_by("version__policy__title", "-version__number")
+    )
+    standings: list[Standing] = []
+    baselines: dict[int, int] = {}
+    requirement_ids: set[int] = set()
+    policies = Policy.objects.filter(versions__status=PolicyVersion.Status.PUBLISHED).distinct()
+    for policy in policies.order_by("title"):
+        current = publishing.current_version(policy)
+        baselines[policy.pk] = publishing.baseline_number(policy)
+        requirement = compliance.current_requirement(policy, person)
+        if requirement is not None:
+            requirement_ids.add(requirement.pk)
+        standings.append(
+            Standing(policy, current, requirement, compliance.status_of(requirement, today))
+        )
+    rows = []
+    for assignment in assignments:
+        if assignment.acknowledgement_id is not None or assignment.pk in requirement_ids:
+            status = compliance.status_of(assignment, today)
+        elif assignment.version.number < baselines.get(assignment.version.policy_id, 0):
+            status = REPLACED
+        else:
+            status = compliance.status_of(assignment, today)
+        rows.append(AssignmentRow(assignment, status))
+    return PersonRecord(
+        person=person,
+        standings=standings,
+        assignments=rows,
+        acknowledgements=list(
+            Acknowledgement.objects.filter(user=person)
+            .select_related("version__policy")
+            .order_by("-signed_at")
+        ),
+        questions=list(
+            Question.objects.filter(asked_by=person)
+            .select_related("assignment__version__policy", "manager", "answered_by")
+            .order_by("-asked_at", "-pk")
+        ),
+        grant_history=grants.history_for(person),
+    )
+
+
+# --- Reminders --------------------------------------------------------------------------------
+class ReminderError(Exception):
+    """No reminder was sent; the message says why."""
+
+
+class NothingToRemind(ReminderError):
+    pass
+
+
+class AlreadyRemindedToday(ReminderError):
+    def __init__(self, person: User) -> None:
+        super().__init__(
+            f"You have already reminded {person.full_name} today. You can send another "
+            "reminder tomorrow."
+        )
+
+
+def reminder_key(assignment: Assignment, today: date) -> str:
+    return f"{REMINDER_KIND}:{assignment.pk}:{today.isoformat()}"
+
+
+def send_reminder(
+    *,
+    manager: User,
+    person: User,
+    policy: Policy,
+    request: HttpRequest | None = None,
+    today: date | None = None,
+) -> Notification:
+    """``manager`` reminds a direct report to sign ``policy``: at most once a day per report."""
+    today = today or timezone.localdate()
+    if not permissions.can_remind(manager, person):
+        raise ReminderError("Only the person's own line manager can remind them.")
+    with transaction.atomic():
+        requirement = compliance.current_requirement(policy, person)
+        if requirement is None:
+            raise NothingToRemind(
+                f"{person.full_name} has not been asked to sign the {policy.title} yet, so "
+                "there is nothing to remind them about."
+            )
+        if requirement.acknowledgement_id is not None:
+            raise NothingToRemind(
+                f"{person.full_name} has already signed the {policy.title}: no reminder needed."
+            )
+        key = reminder_key(requirement, today)
+        if Notification.objects.filter(dedupe_key=key).exists():
+            raise AlreadyRemindedToday(person)
+        notification = outbox.notify(
+            recipient=person,
+            kind=REMINDER_KIND,
+            dedupe_key=key,
+            context={
+                "manager": manager,
+                "policy": policy,
+                "version": requirement.version,
+                "assignment": requirement,
+                "overdue": compliance.status_of(requirement, today) == compliance.OVERDUE,
+            },
+            link=reverse("acknowledgements:policy_detail", args=[policy.slug]),
+        )
+        audit.record(
+            actor=manager,
+            action="policy.reminder_sent",
+            obj=requirement,
+            data={"person": person.pk, "version": requirement.version.number},
+            request=request,
+        )
+    return notification

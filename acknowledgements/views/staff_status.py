@@ -1,0 +1,123 @@
+"""Signature status person by person: HR sees everyone, a line manager their own reports."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from acknowledgements import permissions, staff_status
+from acknowledgements.forms_staff_status import ReminderForm, StaffFilterForm
+from acknowledgements.models import Policy, PolicyVersion
+from portal import permissions as roles
+from portal.models import Department, User
+
+NOT_ALLOWED = "Only HR and line managers can see who has signed the policy."
+
+
+def _check_may_view(user: User) -> None:
+    if not permissions.can_view_staff_status(user):
+        raise PermissionDenied(NOT_ALLOWED)
+
+
+def _filter_form(request: HttpRequest, policy: Policy) -> StaffFilterForm:
+    managers = None
+    if roles.is_hr(request.user):
+        managers = [
+            (pk, f"{first} {last}".strip() or email)
+            for pk, first, last, email in User.objects.filter(direct_reports__is_active=True)
+            .distinct()
+            .order_by("last_name", "first_name", "pk")
+            .values_list("pk", "first_name", "last_name", "email")
+        ]
+    return StaffFilterForm(
+        request.GET,
+        versions=list(
+            policy.versions.exclude(status=PolicyVersion.Status.DRAFT).order_by("-number")
+        ),
+        departments=list(Department.objects.order_by("name").values_list("pk", "name")),
+        managers=managers,
+    )
+
+
+@require_GET
+def staff_list(request: HttpRequest, slug: str) -> HttpResponse:
+    _check_may_view(request.user)
+    policy = get_object_or_404(Policy, slug=slug)
+    form = _filter_form(request, policy)
+    after = staff_status.parse_cursor(request.GET.get("after"))
+    found = staff_status.page(request.user, policy, form.filters(), after=after)
+    return render(
+        request,
+        "acknowledgements/staff_status/staff_list.html",
+        {
+            "policy": policy,
+            "form": form,
+            "filtered": form.shows_filters(),
+            "page": found,
+            "next_after": found.next_cursor.encode() if found.next_cursor else "",
+            "is_hr": roles.is_hr(request.user),
+            "back": request.GET.urlencode(),
+        },
+    )
+
+
+@never_cache
+@require_GET
+def export_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse:
+    _check_may_view(request.user)
+    policy = get_object_or_404(Policy, slug=slug)
+    filters = _filter_form(request, policy).filters()
+    people = staff_status.staff(request.user, policy, filters)
+    staff_status.record_export(actor=request.user, policy=policy, filters=filters, request=request)
+    return StreamingHttpResponse(
+        staff_status.csv_lines(people),
+        content_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": (f'attachment; filename="{staff_status.csv_filename(policy)}"')
+        },
+    )
+
+
+@require_GET
+def person(request: HttpRequest, user_id: int) -> HttpResponse:
+    found = staff_status.person_or_none(request.user, user_id)
+    if found is None:
+        raise Http404("No such person.")
+    record = staff_status.person_record(found)
+    return render(
+        request,
+        "acknowledgements/staff_status/person.html",
+        {
+            "record": record,
+            "person": found,
+            "manages": roles.manages(request.user, found),
+            "is_hr": roles.is_hr(request.user),
+        },
+    )
+
+
+@require_POST
+def remind(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
+    policy = get_object_or_404(Policy, slug=slug)
+    report = User.objects.filter(pk=user_id).first()
+    if report is None or not permissions.can_remind(request.user, report):
+        raise Http404("No such person in your team.")
+    back = ReminderForm(request.POST).back_query()
+    try:
+        staff_status.send_reminder(
+            manager=request.user, person=report, policy=policy, request=request
+        )
+    except staff_status.ReminderError as exc:  # already reminded today, or nothing to remind
+        messages.info(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"Reminder sent: {report.full_name} has been asked to sign the {policy.title}.",
+        )
+    url = reverse("acknowledgements:staff_list", args=[policy.slug])
+    return redirect(f"{url}?{back}" if back else url)

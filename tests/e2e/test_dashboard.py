@@ -1,0 +1,83 @@
+"""HR's acknowledgement dashboard in a real browser: on a phone, under the CSP."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.test import RequestFactory
+from playwright.sync_api import Page, expect
+
+from acknowledgements import demo_data as policy_demo
+from acknowledgements import signing
+from acknowledgements.models import PolicyVersion
+from portal import demo_data as company_demo
+from portal.demo_data import DEMO_PASSWORD
+from portal.models import User
+from tests.e2e.conftest import DESKTOP, BrowserLog
+from tests.e2e.helpers import expect_home, page_width, restore_role_groups, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+RESULTS_DIR = Path(__file__).resolve().parents[2] / "test-results"
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def demo(site_url: str) -> str:
+    """The demo company and its policy, with two signatures; returns the site's address."""
+    restore_role_groups()
+    company_demo.seed_demo()
+    policy_demo.seed_demo()
+    version = PolicyVersion.objects.get(number=1)
+    for email in ("employee@example.com", "manager@example.com"):
+        user = User.objects.get(email=email)
+        signing.sign(
+            user=user,
+            version=version,
+            printed_name=user.full_name,
+            password=DEMO_PASSWORD,
+            request=RequestFactory().post("/", REMOTE_ADDR="127.0.0.1"),
+        )
+    return site_url
+
+
+def test_hr_reads_the_dashboard_on_a_phone(page: Page, browser_log: BrowserLog, demo: str) -> None:
+    page.set_viewport_size(PHONE)
+    sign_in(page, "hr@example.com")
+    expect_home(page, demo)
+    page.get_by_role("button", name="Show menu").click()
+    page.get_by_test_id("nav").get_by_role("link", name="Acknowledgements").click()
+
+    expect(page.get_by_role("heading", name="Acknowledgements", level=1)).to_be_visible()
+    signed = page.get_by_test_id("totals").get_by_role("link").first
+    expect(signed).to_have_text("2")
+
+    bars = page.get_by_role("img", name="Percentage signed by department")
+    expect(bars).to_be_visible()
+    expect(bars.locator("g.bar").first).to_contain_text("%")
+    line = page.get_by_role("img", name="Signatures per day")
+    expect(line).to_be_visible()
+    # The charts shrink to the column: nothing wider than the phone.
+    assert bars.bounding_box()["width"] <= PHONE["width"]
+    assert page_width(page) <= PHONE["width"], "the dashboard scrolls sideways on a phone"
+
+    RESULTS_DIR.mkdir(exist_ok=True)
+    screenshot = RESULTS_DIR / "dashboard-phone-390.png"
+    screenshot.unlink(missing_ok=True)
+    page.screenshot(path=screenshot, full_page=True)
+    assert screenshot.stat().st_size > 0
+
+    assert browser_log.messages_mentioning("Content Security Policy") == []
+    assert browser_log.page_errors == []
+
+
+@pytest.mark.parametrize("width", [992, DESKTOP["width"]])
+def test_hr_menu_fits_a_laptop(page: Page, demo: str, width: int) -> None:
+    page.set_viewport_size({"width": width, "height": 800})
+    sign_in(page, "hr@example.com")
+    expect_home(page, demo)
+    nav = page.get_by_test_id("nav")
+    expect(nav.get_by_role("link", name="Acknowledgements")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    assert page_width(page) <= width, f"HR's menu is wider than a {width}px window"
