@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from celery.app.utils import find_app
-from django.core.management import get_commands
+from django.core.management import call_command, get_commands
 from django.urls import resolve
 from packaging.requirements import Requirement
 
@@ -169,3 +169,8 @@ def test_commands_are_split_as_the_shell_would(command, expected) -> None:
 def test_unknown_commands_are_caught(argv: list[str]) -> None:
     with pytest.raises((AssertionError, ImportError)):
         check_command(argv)
+
+
+def test_every_model_change_has_its_migration(db) -> None:
+    # makemigrations --check exits non-zero when a model differs from its migrations.
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
