@@ -17,7 +17,7 @@ never disagree about a number.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -29,6 +29,7 @@ from django.db.models import (
     Exists,
     F,
     FilteredRelation,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -40,7 +41,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from acknowledgements.models import Acknowledgement, Assignment, Policy, PolicyVersion
-from portal.models import User
+from portal.models import Department, User
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -157,17 +158,34 @@ def status_expression(today: date, prefix: str = REQUIREMENT) -> Case:
     )
 
 
-def _people_status(policy: Policy, today: date) -> QuerySet[User]:
+def counting_numbers(policy: Policy) -> dict[int, int]:
+    """The counting versions as ``{pk: number}``: one small query. Read first, the callers
+    below join on plain ids instead of a subquery the planner would repeat per person."""
+    return dict(counting_versions(policy).values_list("pk", "number"))
+
+
+def _requirement(policy: Policy, counting: dict[int, int]) -> FilteredRelation:
+    """The join to each person's current requirement (at most one row per person)."""
+    if len(counting) == 1:
+        # The usual case: one counting version, so at most one assignment per person.
+        [version_id] = counting
+        return FilteredRelation(
+            "policy_assignments", condition=Q(policy_assignments__version_id=version_id)
+        )
+    return FilteredRelation(
+        "policy_assignments",
+        condition=Q(policy_assignments__id__in=Subquery(current_requirements(policy).values("pk"))),
+    )
+
+
+def _people_status(
+    policy: Policy, today: date, counting: dict[int, int] | None = None
+) -> QuerySet[User]:
     """Active people LEFT JOINed to their current requirement (at most one), with ``status``."""
+    if counting is None:
+        counting = counting_numbers(policy)
     return active_people(today).annotate(
-        **{
-            REQUIREMENT: FilteredRelation(
-                "policy_assignments",
-                condition=Q(
-                    policy_assignments__id__in=Subquery(current_requirements(policy).values("pk"))
-                ),
-            )
-        },
+        **{REQUIREMENT: _requirement(policy, counting)},
         status=status_expression(today),
     )
 
@@ -177,18 +195,23 @@ def people_with_status(policy: Policy, today: date | None = None) -> QuerySet[Us
 
     Annotations: ``status`` (one of ``STATUSES``), ``requirement_id``, ``due_date``,
     ``acknowledgement_id``, ``signed_at``, ``version_number``. One row per person, the people
-    never assigned included. Filter by status with ``.filter(status=...)``.
+    never assigned included. Filter by status with ``.filter(status=...)``. Two queries: the
+    counting versions, read now, then the people when the queryset is read.
     """
-    return _people_status(policy, _today(today)).annotate(
+    counting = counting_numbers(policy)
+    return _people_status(policy, _today(today), counting).annotate(
         requirement_id=F(f"{REQUIREMENT}__id"),
         due_date=F(f"{REQUIREMENT}__due_date"),
         acknowledgement_id=F(f"{REQUIREMENT}__acknowledgement_id"),
         signed_at=F(f"{REQUIREMENT}__acknowledgement__signed_at"),
-        # A subquery, not a join: a join through the filtered relation is placed before it.
-        version_number=Subquery(
-            PolicyVersion.objects.filter(pk=OuterRef(f"{REQUIREMENT}__version_id"))
-            .order_by()
-            .values("number")
+        # The few counting versions' numbers are known: no per-row lookup.
+        version_number=Case(
+            *(
+                When(**{f"{REQUIREMENT}__version_id": pk}, then=Value(number))
+                for pk, number in counting.items()
+            ),
+            default=None,
+            output_field=IntegerField(),
         ),
     )
 
@@ -216,16 +239,6 @@ def filter_people(
     return people
 
 
-def _counts() -> dict[str, Count]:
-    return {
-        "signed": Count("pk", filter=Q(status=SIGNED)),
-        "due": Count("pk", filter=Q(status=DUE)),
-        "overdue": Count("pk", filter=Q(status=OVERDUE)),
-        "unassigned": Count("pk", filter=Q(status=UNASSIGNED)),
-        "total": Count("pk"),
-    }
-
-
 def _percent(signed: int, total: int) -> float:
     return round(100 * signed / total, 1) if total else 0.0
 
@@ -238,19 +251,6 @@ class Totals:
     unassigned: int
     total: int
     percent_signed: float
-
-
-def totals(policy: Policy, today: date | None = None) -> Totals:
-    """The company's numbers for ``policy``: one query."""
-    row = _people_status(policy, _today(today)).aggregate(**_counts())
-    return Totals(
-        signed=row["signed"],
-        due=row["due"],
-        overdue=row["overdue"],
-        unassigned=row["unassigned"],
-        total=row["total"],
-        percent_signed=_percent(row["signed"], row["total"]),
-    )
 
 
 @dataclass(frozen=True)
@@ -274,52 +274,116 @@ class GroupRow:
         return self.due + self.overdue + self.unassigned
 
 
-def _group_rows(rows: list[dict], names: Callable[[dict], str]) -> list[GroupRow]:
-    found = [
-        GroupRow(
-            pk=row["key"],
-            name=names(row),
-            signed=row["signed"],
-            due=row["due"],
-            overdue=row["overdue"],
-            unassigned=row["unassigned"],
-            total=row["total"],
+@dataclass
+class _Tally:
+    signed: int = 0
+    due: int = 0
+    overdue: int = 0
+    total: int = 0
+
+    def add(self, row: dict) -> None:
+        self.signed += row["signed"]
+        self.due += row["due"]
+        self.overdue += row["overdue"]
+        self.total += row["total"]
+
+    def row(self, pk: int | None, name: str) -> GroupRow:
+        unassigned = self.total - self.signed - self.due - self.overdue
+        return GroupRow(pk, name, self.signed, self.due, self.overdue, unassigned, self.total)
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    totals: Totals
+    departments: list[GroupRow]  # in name order, 'No department' last
+    managers: list[GroupRow]  # in name order, 'No line manager' last
+
+
+def _by_name(rows: list[GroupRow]) -> list[GroupRow]:
+    return sorted(rows, key=lambda r: (r.pk is None, r.name.casefold()))
+
+
+def breakdown(policy: Policy, today: date | None = None) -> Breakdown:
+    """The company's numbers for ``policy``, by department and by line manager.
+
+    One pass over the people, grouped by (department, line manager) and folded here into all
+    three views, then the names of the departments and managers that appear: four queries
+    however large the company. Counted with plain filters on the joined requirement (cheaper
+    than grouping on the ``status`` expression); 'not yet assigned' is what is left over.
+    """
+    today = _today(today)
+    counting = counting_numbers(policy)
+    unsigned = Q(**{f"{REQUIREMENT}__id__isnull": False}) & Q(
+        **{f"{REQUIREMENT}__acknowledgement_id__isnull": True}
+    )
+    groups = (
+        active_people(today)
+        .annotate(**{REQUIREMENT: _requirement(policy, counting)})
+        .values("department_id", "line_manager_id")
+        .annotate(
+            total=Count("pk"),
+            signed=Count("pk", filter=Q(**{f"{REQUIREMENT}__acknowledgement_id__isnull": False})),
+            overdue=Count("pk", filter=unsigned & Q(**{f"{REQUIREMENT}__due_date__lt": today})),
+            due=Count("pk", filter=unsigned & Q(**{f"{REQUIREMENT}__due_date__gte": today})),
         )
-        for row in rows
-    ]
-    return sorted(found, key=lambda r: (r.pk is None, r.name.casefold()))
+        .order_by()
+    )
+    company = _Tally()
+    departments: dict[int | None, _Tally] = defaultdict(_Tally)
+    managers: dict[int | None, _Tally] = defaultdict(_Tally)
+    for row in groups:
+        company.add(row)
+        departments[row["department_id"]].add(row)
+        managers[row["line_manager_id"]].add(row)
+
+    department_names = dict(
+        Department.objects.filter(pk__in=[pk for pk in departments if pk is not None]).values_list(
+            "pk", "name"
+        )
+    )
+    manager_names = {
+        pk: f"{first} {last}".strip() or email
+        for pk, first, last, email in User.objects.filter(
+            pk__in=[pk for pk in managers if pk is not None]
+        ).values_list("pk", "first_name", "last_name", "email")
+    }
+    whole = company.row(None, "")
+    return Breakdown(
+        totals=Totals(
+            signed=whole.signed,
+            due=whole.due,
+            overdue=whole.overdue,
+            unassigned=whole.unassigned,
+            total=whole.total,
+            percent_signed=_percent(whole.signed, whole.total),
+        ),
+        departments=_by_name(
+            [
+                tally.row(pk, department_names[pk] if pk is not None else "No department")
+                for pk, tally in departments.items()
+            ]
+        ),
+        managers=_by_name(
+            [
+                tally.row(pk, manager_names[pk] if pk is not None else "No line manager")
+                for pk, tally in managers.items()
+            ]
+        ),
+    )
+
+
+def totals(policy: Policy, today: date | None = None) -> Totals:
+    return breakdown(policy, today).totals
 
 
 def by_department(policy: Policy, today: date | None = None) -> list[GroupRow]:
-    """A row per department with active staff (and 'No department'), by name: one query."""
-    rows = list(
-        _people_status(policy, _today(today))
-        .values(key=F("department_id"), department_name=F("department__name"))
-        .annotate(**_counts())
-        .order_by()
-    )
-    return _group_rows(rows, lambda row: row["department_name"] or "No department")
+    """A row per department with active staff (and 'No department'), by name."""
+    return breakdown(policy, today).departments
 
 
 def by_manager(policy: Policy, today: date | None = None) -> list[GroupRow]:
-    """A row per line manager of active staff (and 'No line manager'), by name: one query."""
-    rows = list(
-        _people_status(policy, _today(today))
-        .values(
-            key=F("line_manager_id"),
-            manager_first=F("line_manager__first_name"),
-            manager_last=F("line_manager__last_name"),
-        )
-        .annotate(**_counts())
-        .order_by()
-    )
-
-    def name(row: dict) -> str:
-        if row["key"] is None:
-            return "No line manager"
-        return f"{row['manager_first']} {row['manager_last']}".strip()
-
-    return _group_rows(rows, name)
+    """A row per line manager of active staff (and 'No line manager'), by name."""
+    return breakdown(policy, today).managers
 
 
 SORT_KEYS = {

@@ -50,7 +50,11 @@ class StaffFilterForm(forms.Form):
         label="Assigned version", required=False, coerce=int, empty_value=None
     )
     department = forms.ChoiceField(label="Department", required=False)
-    manager = forms.ChoiceField(label="Line manager", required=False)
+    manager = forms.ChoiceField(
+        label="Line manager",
+        required=False,
+        help_text="Choose a department first to list its line managers.",
+    )
     employment_type = forms.ChoiceField(
         label="Employment type",
         required=False,

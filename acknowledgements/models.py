@@ -179,6 +179,8 @@ class Acknowledgement(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "version"], name="acknowledgement_unique")
         ]
+        # Signatures per day since publication: read from the index alone.
+        indexes = [models.Index(fields=["version", "signed_at"], name="acknowledgement_day_idx")]
 
     def __str__(self) -> str:
         return f"{self.printed_name} signed {self.version} on {self.signed_at:%d/%m/%Y}"

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -16,6 +17,8 @@ from acknowledgements import charts, compliance, permissions
 from acknowledgements.models import Policy, PolicyVersion
 
 HR_ONLY = "The acknowledgement dashboard is for HR. Line managers can see their team's status."
+# A company has thousands of line managers: their table is shown a page at a time.
+MANAGERS_PER_PAGE = 25
 
 # (sort key, heading) for both breakdown tables, in the order they are shown.
 COLUMNS = (
@@ -46,7 +49,7 @@ class Section:
     baseline: PolicyVersion | None
     totals: compliance.Totals
     departments: list[compliance.GroupRow]
-    managers: list[compliance.GroupRow]
+    managers: Page  # of compliance.GroupRow
     department_chart: SafeString
     department_summary: str
     daily_chart: SafeString
@@ -70,10 +73,11 @@ def _columns(applied: str) -> list[Column]:
     return found
 
 
-def _section(version: PolicyVersion, sort: str, today: date) -> Section:
+def _section(version: PolicyVersion, sort: str, today: date, managers_page: str | None) -> Section:
     policy = version.policy
-    departments, _ = compliance.sort_rows(compliance.by_department(policy, today), sort)
-    managers, _ = compliance.sort_rows(compliance.by_manager(policy, today), sort)
+    found = compliance.breakdown(policy, today)
+    departments, _ = compliance.sort_rows(found.departments, sort)
+    managers, _ = compliance.sort_rows(found.managers, sort)
     baseline = compliance.baseline_version(policy)
     signed_days = [
         charts.Point(row.day, row.count) for row in compliance.signatures_per_day(policy)
@@ -89,9 +93,9 @@ def _section(version: PolicyVersion, sort: str, today: date) -> Section:
         policy=policy,
         version=version,
         baseline=baseline,
-        totals=compliance.totals(policy, today),
+        totals=found.totals,
         departments=departments,
-        managers=managers,
+        managers=Paginator(managers, MANAGERS_PER_PAGE).get_page(managers_page),
         department_chart=charts.horizontal_bars(
             bars, chart_id=f"chart-departments-{slug}", title="Percentage signed by department"
         ),
@@ -116,7 +120,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .defer("body")
         .order_by("policy__title")
     )
-    sections = [_section(version, applied, today) for version in versions]
+    managers_page = request.GET.get("managers")
+    sections = [_section(version, applied, today, managers_page) for version in versions]
     return render(
         request,
         "acknowledgements/compliance/dashboard.html",

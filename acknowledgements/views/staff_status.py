@@ -27,13 +27,9 @@ def _check_may_view(user: User) -> None:
 def _filter_form(request: HttpRequest, policy: Policy) -> StaffFilterForm:
     managers = None
     if roles.is_hr(request.user):
-        managers = [
-            (pk, f"{first} {last}".strip() or email)
-            for pk, first, last, email in User.objects.filter(direct_reports__is_active=True)
-            .distinct()
-            .order_by("last_name", "first_name", "pk")
-            .values_list("pk", "first_name", "last_name", "email")
-        ]
+        managers = staff_status.manager_choices(
+            request.GET.get("department"), request.GET.get("manager")
+        )
     return StaffFilterForm(
         request.GET,
         versions=list(

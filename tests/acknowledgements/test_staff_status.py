@@ -323,6 +323,43 @@ def test_line_manager_filter(client: Client, policy, team, hr_user, manager) -> 
     assert pks(response) == [team.outsider.pk]
 
 
+def manager_choices(response) -> list[str]:
+    return [value for value, _label in response.context["form"].fields["manager"].choices]
+
+
+def test_hr_picks_a_line_manager_from_the_chosen_department(
+    client: Client, policy, team, hr_user, manager
+) -> None:
+    client = signed_in(client, hr_user)
+    # Thousands of managers in a real company: none are listed until a department is chosen.
+    assert manager_choices(client.get(list_url(policy))) == ["", "none"]
+    day_services = team.overdue.department
+    response = client.get(list_url(policy), {"department": str(day_services.pk)})
+    assert manager_choices(response) == ["", "none", str(manager.pk)]
+    assert "Choose a department first" in response.content.decode()
+
+
+def test_a_chosen_line_manager_stays_listed_without_a_department(
+    client: Client, policy, team, hr_user
+) -> None:
+    # The dashboard links to ?manager=<id> on its own.
+    response = signed_in(client, hr_user).get(
+        list_url(policy), {"manager": str(team.other_manager.pk)}
+    )
+    assert manager_choices(response) == ["", "none", str(team.other_manager.pk)]
+    assert pks(response) == [team.outsider.pk]
+
+
+@pytest.mark.parametrize("value", ["999999", "abc", "1" * 30])
+def test_an_unknown_line_manager_is_reported_and_ignored(
+    client: Client, policy, team, hr_user, value
+) -> None:
+    response = signed_in(client, hr_user).get(list_url(policy), {"manager": value})
+    assert response.status_code == 200
+    assert "manager" in response.context["form"].errors
+    assert len(pks(response)) == compliance.active_people().count()
+
+
 def test_no_line_manager_filter(client: Client, policy, team, hr_user, manager) -> None:
     response = signed_in(client, hr_user).get(list_url(policy), {"manager": "none"})
     expected = set(
