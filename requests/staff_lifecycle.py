@@ -196,9 +196,10 @@ def end_expired_access(*, now: datetime | None = None) -> int:
 
     Set-based, so the number of queries does not grow with the number of people, and safe to
     run twice: a second run finds every notice already marked. Records stay; only access ends.
-    Each account also gets an unusable password: Django ties every session to the password's
-    hash, so any session still open is flushed on its next request, and the account cannot sign
-    in again even if someone reactivates it by hand without an invitation.
+    Django refuses a session whose user is inactive, so every open session is refused on its
+    next request. Each account also gets an unusable password: sessions are tied to the
+    password's hash, so they stay dead (and are flushed) even if someone reactivates the
+    account by hand, and the person can sign in again only through a new invitation.
     """
     now = now or timezone.now()
     with transaction.atomic():
