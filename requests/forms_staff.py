@@ -114,6 +114,9 @@ class TemporaryWorkerForm(NewcomerForm):
             },
         )
         self.fields["notes"].help_text = "For example the agency they come through."
+        order = list(self.fields)
+        order.insert(order.index("start_date") + 1, order.pop(order.index("end_date")))
+        self.order_fields(order)
 
 
 class LeaverForm(NoticeForm):

@@ -111,7 +111,7 @@ CHECKLISTS: dict[str, tuple[TaskRule, ...]] = {
     ),
 }
 
-HINTS = {rule.kind: rule.hint for rules in CHECKLISTS.values() for rule in rules}
+HINTS = {(kind, rule.kind): rule.hint for kind, rules in CHECKLISTS.items() for rule in rules}
 ACCOUNT_TASKS = frozenset({Task.ACCOUNT_CREATED, Task.TEMPORARY_ACCOUNT})
 # Tasks whose due date follows the notice's end date, so an extension moves them.
 END_DATE_TASKS = frozenset({Task.ACCESS_REVOKED, Task.EQUIPMENT_RETURNED})

@@ -129,7 +129,7 @@ def _render(
     today = timezone.localdate()
     tasks = staff_selectors.tasks_of(notice)
     for task in tasks:
-        task.hint = staff_checklist.HINTS.get(task.kind, "")
+        task.hint = staff_checklist.HINTS.get((notice.kind, task.kind), "")
         task.overdue = not task.is_done and task.due_date < today
         task.form = None
         if it and notice.is_open and not task.is_done:

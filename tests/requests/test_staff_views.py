@@ -285,6 +285,7 @@ def test_a_leavers_page_lists_what_to_take_back(client: Client, it_user, leaver_
     response = signed_in(client, it_user).get(url("staff_change", leaver_notice))
     assert response.context["holdings"] is not None
     assert b"What IT needs to take back" in response.content
+    assert b"On their last day. The portal account ends by itself" in response.content
 
 
 # --- Ticking off tasks ------------------------------------------------------------------------
