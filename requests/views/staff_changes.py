@@ -94,7 +94,8 @@ def new_notice(request: HttpRequest, kind: str) -> HttpResponse:
         try:
             notice = staff_changes.submit_notice(actor=user, details=form.details())
         except ValidationError as exc:
-            form.add_error(None, exc)
+            for field, problems in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, problems)
         else:
             messages.success(
                 request, f"{notice.reference} has gone to the IT Department. You will be told "
