@@ -506,3 +506,20 @@ def test_it_is_told_of_overdue_and_coming_tasks_on_the_home_page(
 def test_only_it_has_the_starters_and_leavers_item(client: Client, request, actor, leaver_notice):
     todo = signed_in(client, request.getfixturevalue(actor)).get(reverse("home")).context["todo"]
     assert not [item for item in todo if item.url == BOARD_URL]
+
+
+# --- The Django admin -------------------------------------------------------------------------
+def test_the_admin_shows_notices_read_only(client: Client, superuser, leaver_notice) -> None:
+    client = signed_in(client, superuser)
+    listing = client.get(reverse("admin:requests_staffchange_changelist"))
+    assert listing.status_code == 200
+    assert leaver_notice.reference.encode() in listing.content
+    page = client.get(reverse("admin:requests_staffchange_change", args=[leaver_notice.pk]))
+    assert page.status_code == 200
+    assert b"Access revoked" in page.content
+    assert client.get(reverse("admin:requests_staffchange_add")).status_code == 403
+    before = snapshot()
+    client.post(
+        reverse("admin:requests_staffchange_delete", args=[leaver_notice.pk]), {"post": "yes"}
+    )
+    assert snapshot()[0] == before[0]
