@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
@@ -161,7 +161,7 @@ def send_invitation(*, actor: User, notice: StaffChange, user: User) -> None:
 
 
 # --- Ending access ----------------------------------------------------------------------------
-def access_ending(now: datetime | None = None):  # -> QuerySet[StaffChange]
+def access_ending(now: datetime | None = None) -> QuerySet[StaffChange]:
     """Notices whose person's access has ended and whose account is not yet recorded as ended.
 
     A leaver's last day or a temporary worker's access end date is the last day of access: the
