@@ -10,8 +10,9 @@ transaction, so the history shows every decision, who made it and when.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -28,6 +29,7 @@ from portal.models import User
 CONDITION_SECTIONS = ("4.1", "5.1")
 MAX_NOTE_LENGTH = 1000
 REPLACED_NOTE = "Replaced by a new grant."
+ACCESS_ENDED_NOTE = "Ended with the person's access to IT systems."
 
 
 class GrantError(Exception):
@@ -260,3 +262,34 @@ def revoke_personal_use(*, manager: User, employee: User, note: str) -> Personal
             link=reverse("acknowledgements:my_personal_use"),
         )
     return grant
+
+
+def end_grants_of(*, employee_ids: Iterable[int], now: datetime | None = None) -> int:
+    """Revoke the open grants of people whose access to IT systems has ended; set-based.
+
+    Part of leaving, not a manager's decision: ``revoked_by`` stays empty and the note says why.
+    Nobody is told, as the person can no longer sign in. A second call finds nothing to revoke.
+    """
+    now = now or timezone.now()
+    ids = list(employee_ids)
+    with transaction.atomic():
+        grants = list(
+            PersonalUseGrant.objects.select_for_update(of=("self",))
+            .filter(employee_id__in=ids, revoked_at__isnull=True)
+            .select_related("employee")
+        )
+        PersonalUseGrant.objects.filter(pk__in=[g.pk for g in grants]).update(
+            revoked_at=now, revocation_note=ACCESS_ENDED_NOTE
+        )
+        audit.record_many(
+            [
+                audit.event(
+                    actor=None,
+                    action="personal_use.revoked",
+                    obj=grant,
+                    data={"employee": grant.employee_id, "replaced": False, "access_ended": True},
+                )
+                for grant in grants
+            ]
+        )
+    return len(grants)

@@ -8,6 +8,7 @@ user's request never fails or hangs because of Redis, and no message is lost.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -16,10 +17,17 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import escape
 
 from portal.models import Notification, User
 
 log = logging.getLogger(__name__)
+
+# A message whose e-mail carries a one-time secret (a link to choose a password) never stores
+# it: its template writes SECRET_PLACEHOLDER, and the function registered here for its kind
+# makes the secret when the e-mail is sent. The row, and so the inbox, only hold the placeholder.
+SECRET_PLACEHOLDER = "[one-time link: sent by e-mail only]"  # noqa: S105  (not a secret)
+SEND_TIME_SECRETS: dict[str, Callable[[User], str]] = {}
 
 
 def absolute_url(path: str) -> str:
@@ -97,14 +105,20 @@ def deliver(notification_id: int, *, only_if_due: bool = False) -> bool:
             notification.last_error = "Recipient's account is not active."
             notification.save(update_fields=["status", "last_error"])
             return True
+        body_text, body_html = notification.body_text, notification.body_html
+        make_secret = SEND_TIME_SECRETS.get(notification.kind)
+        if make_secret is not None:
+            secret = make_secret(recipient)
+            body_text = body_text.replace(SECRET_PLACEHOLDER, secret)
+            body_html = body_html.replace(SECRET_PLACEHOLDER, escape(secret))
         message = EmailMultiAlternatives(
             subject=notification.subject,
-            body=notification.body_text,
+            body=body_text,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[recipient.email],
         )
-        if notification.body_html:
-            message.attach_alternative(notification.body_html, "text/html")
+        if body_html:
+            message.attach_alternative(body_html, "text/html")
         notification.attempts += 1
         try:
             message.send()

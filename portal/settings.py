@@ -267,6 +267,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "acknowledgements.tasks.assign_outstanding",
         "schedule": crontab(hour=5, minute=0),
     },
+    # Five past every hour, UK time (CELERY_TIMEZONE): access ends within minutes of midnight
+    # after a leaver's last day or a temporary worker's end date, and a missed run catches up.
+    "staff-end-expired-access": {
+        "task": "requests.tasks.end_expired_access",
+        "schedule": crontab(minute=5),
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Django admin for superusers. Requests are read-only here: every change of state goes
-through ``requests.workflow`` so that it is checked, recorded and announced."""
+"""Django admin for superusers. Requests and staff notices are read-only here: every change
+goes through ``requests.workflow`` or ``requests.staff_changes`` so that it is checked, recorded
+and announced."""
 
 from __future__ import annotations
 
@@ -8,7 +9,13 @@ from django.db import models
 from django.http import HttpRequest
 
 from requests import catalogue
-from requests.models import AuthorisationRequest, CatalogueItem, RequestEvent
+from requests.models import (
+    AuthorisationRequest,
+    CatalogueItem,
+    RequestEvent,
+    StaffChange,
+    StaffChangeTask,
+)
 
 
 @admin.register(CatalogueItem)
@@ -54,6 +61,44 @@ class AuthorisationRequestAdmin(admin.ModelAdmin):
 
     @admin.display(description="Reference", ordering="pk")
     def reference(self, obj: AuthorisationRequest) -> str:
+        return obj.reference
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
+class StaffChangeTaskInline(admin.TabularInline):
+    model = StaffChangeTask
+    fields = ["kind", "due_date", "completed_at", "completed_by", "note", "override_reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(StaffChange)
+class StaffChangeAdmin(admin.ModelAdmin):
+    list_display = [
+        "reference", "kind", "last_name", "first_name", "state", "start_date", "end_date",
+    ]  # fmt: skip
+    list_filter = ["kind", "state"]
+    search_fields = ["email", "first_name", "last_name", "employee_number"]
+    date_hierarchy = "submitted_at"
+    inlines = [StaffChangeTaskInline]
+
+    @admin.display(description="Reference", ordering="pk")
+    def reference(self, obj: StaffChange) -> str:
         return obj.reference
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -7,11 +7,12 @@ class RequestsConfig(AppConfig):
     verbose_name = "IT requests"
 
     def ready(self) -> None:
-        from portal import context_processors
+        from portal import context_processors, outbox
         from portal import todo as portal_todo
-        from requests import navigation, todo
+        from requests import navigation, staff_lifecycle, todo
 
         context_processors.NAV_PROVIDERS.append(navigation.items)
         portal_todo.PROVIDERS.extend(
-            [todo.more_information_asked, todo.approvals_waiting, todo.it_queue]
+            [todo.more_information_asked, todo.approvals_waiting, todo.it_queue, todo.staff_tasks]
         )
+        outbox.SEND_TIME_SECRETS[staff_lifecycle.INVITATION_KIND] = staff_lifecycle.invitation_link

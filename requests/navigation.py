@@ -14,6 +14,10 @@ def items(user: User) -> list[NavItem]:
     ]
     if selectors.is_budget_holder(user):
         found.append(NavItem("Approvals", reverse("requests:approvals"), "Budget holder"))
+    if permissions.can_submit_notice(user):
+        found.append(NavItem("Staff notices", reverse("requests:staff_changes"), "HR / Manager"))
     if permissions.can_work_queue(user):
         found.append(NavItem("IT queue", reverse("requests:queue"), "IT"))
+    if permissions.can_work_staff_board(user):
+        found.append(NavItem("Starters and leavers", reverse("requests:staff_board"), "IT"))
     return found

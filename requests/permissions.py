@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from portal import permissions as roles
 from portal.models import User
-from requests.models import AuthorisationRequest, Comment
+from requests.models import AuthorisationRequest, Comment, StaffChange
 
 
 def can_view(user: User, request: AuthorisationRequest) -> bool:
@@ -38,3 +38,36 @@ def is_budget_holder_for(user: User, request: AuthorisationRequest) -> bool:
 
 def is_requester(user: User, request: AuthorisationRequest) -> bool:
     return request.requester_id == user.pk
+
+
+# --- Starters, leavers and temporary workers ---------------------------------------------------
+def can_submit_notice(user: User) -> bool:
+    """HR, and line managers for their own team (policy 4.6 and 5.5: tell IT)."""
+    return roles.is_hr(user) or roles.is_line_manager(user)
+
+
+def can_list_notices(user: User) -> bool:
+    return roles.is_hr(user) or roles.is_it(user) or roles.is_line_manager(user)
+
+
+def sees_every_notice(user: User) -> bool:
+    return roles.is_hr(user) or roles.is_it(user)
+
+
+def can_view_notice(user: User, notice: StaffChange) -> bool:
+    """IT and HR see every notice; a manager sees those for their own reports."""
+    return sees_every_notice(user) or (
+        user.is_active and notice.line_manager_id is not None and notice.line_manager_id == user.pk
+    )
+
+
+def can_work_staff_board(user: User) -> bool:
+    """Only IT ticks off checklist tasks and works the starters and leavers board."""
+    return roles.is_it(user)
+
+
+def can_change_notice(user: User, notice: StaffChange) -> bool:
+    """Extend a temporary worker's access, or cancel a notice: the manager on it, or HR."""
+    return roles.is_hr(user) or (
+        user.is_active and notice.line_manager_id is not None and notice.line_manager_id == user.pk
+    )

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from portal.models import User
 from portal.todo import TodoItem
-from requests import permissions, selectors
+from requests import permissions, selectors, staff_selectors
 from requests.models import AuthorisationRequest
 
 State = AuthorisationRequest.State
@@ -60,5 +60,27 @@ def it_queue(user: User) -> list[TodoItem]:
             "Oldest first in the IT queue.",
             reverse("requests:queue"),
             "Open queue",
+        )
+    ]
+
+
+def staff_tasks(user: User) -> list[TodoItem]:
+    if not permissions.can_work_staff_board(user):
+        return []
+    counts = staff_selectors.open_task_counts()
+    if not (counts["overdue"] or counts["soon"]):
+        return []
+    parts = []
+    if counts["overdue"]:
+        parts.append(f"{counts['overdue']} overdue")
+    if counts["soon"]:
+        parts.append(f"{counts['soon']} due within a week")
+    return [
+        TodoItem(
+            f"Starters and leavers: {_plural(sum(counts.values()), 'task')} to do",
+            f"{', '.join(parts).capitalize()}. Accounts, equipment and access (policy 4.6, 5.5).",
+            reverse("requests:staff_board"),
+            "Open board",
+            urgent=bool(counts["overdue"]),
         )
     ]

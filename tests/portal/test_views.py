@@ -155,13 +155,22 @@ EVERYONE = ["Home", "Policy", "Personal use"]
 REQUESTS = ["My requests", "Authorised register"]
 NAV = {
     "employee": [*EVERYONE, *REQUESTS],
-    "manager": [*EVERYONE, "Questions", "Team status", *REQUESTS, "Approvals", "My team"],
-    "it_user": [*EVERYONE, *REQUESTS, "IT queue", "Audit log"],
+    "manager": [
+        *EVERYONE,
+        "Questions",
+        "Team status",
+        *REQUESTS,
+        "Approvals",
+        "Staff notices",
+        "My team",
+    ],
+    "it_user": [*EVERYONE, *REQUESTS, "IT queue", "Starters and leavers", "Audit log"],
     "hr_user": [
         *EVERYONE,
         "Acknowledgements",
         "Personal-use register",
         *REQUESTS,
+        "Staff notices",
         "Staff import",
         "Audit log",
     ],

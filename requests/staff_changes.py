@@ -1,0 +1,430 @@
+"""Notices of starters, leavers and temporary workers, and IT's work on them (policy 4.6, 5.5).
+
+Every write is here: submitting a notice (with every rule it must meet), ticking off a task,
+extending a temporary worker's access, cancelling a notice and sending the invitation again.
+Each runs in one transaction with its audit event and its notices through the outbox.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from portal import audit, outbox
+from portal import permissions as roles
+from portal.models import Department, User
+from requests import permissions, staff_checklist, staff_lifecycle, staff_selectors
+from requests.models import StaffChange, StaffChangeTask
+
+Kind = StaffChange.Kind
+State = StaffChange.State
+Task = StaffChangeTask.Kind
+MAX_REASON_LENGTH = 2000
+
+
+class TaskRefused(Exception):
+    """A change to a notice or its checklist was refused; the message says why."""
+
+
+@dataclass
+class NoticeDetails:
+    """What HR or a manager tells IT, as their form cleaned it."""
+
+    kind: str
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    employee_number: str = ""
+    department: Department | None = None
+    line_manager_email: str = ""
+    job_title: str = ""
+    start_date: date | None = None
+    end_date: date | None = None
+    systems: str = ""
+    equipment: str = ""
+    notes: str = ""
+    leaver: str = ""  # the leaver's email address or employee number
+
+
+def _day(value: date) -> str:
+    return date_format(value, "j F Y")
+
+
+def _active_person(identifier: str) -> User | None:
+    identifier = identifier.strip()
+    if not identifier:
+        return None
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(email=identifier.lower()) | Q(employee_number=identifier))
+        .select_related("department", "line_manager")
+        .first()
+    )
+
+
+def _open_duplicate(notice: StaffChange) -> StaffChange | None:
+    same_person = Q(email=notice.email)
+    if notice.employee_number:
+        same_person |= Q(employee_number=notice.employee_number)
+    if notice.person_id:
+        same_person |= Q(person_id=notice.person_id)
+    return StaffChange.objects.filter(same_person, kind=notice.kind, state=State.OPEN).first()
+
+
+def _duplicate_message(existing: StaffChange) -> str:
+    return (
+        f"There is already an open {existing.get_kind_display().lower()} notice for "
+        f"{existing.full_name} ({existing.reference}). Open it to see where IT is, or ask "
+        "whoever gave it to cancel it if it is wrong."
+    )
+
+
+def _leaver(actor: User, details: NoticeDetails, notice: StaffChange, errors: dict) -> None:
+    person = _active_person(details.leaver)
+    if person is None:
+        errors["leaver"] = (
+            f"No active member of staff has the email address or employee number "
+            f"“{details.leaver.strip()}”. Check it against the staff directory: a leaver must "
+            "be someone with an active account."
+        )
+    elif not roles.is_hr(actor) and not roles.manages(actor, person):
+        errors["leaver"] = (
+            f"{person.full_name} is not one of your direct reports. You can give notice only "
+            "for your own team; ask HR to notify IT of anyone else."
+        )
+    if details.end_date is None:
+        errors["end_date"] = "Give the leaver's last working day."
+    elif person is not None and person.start_date and details.end_date < person.start_date:
+        errors["end_date"] = (
+            f"{person.full_name} started on {_day(person.start_date)}: their last working day "
+            "cannot be before that."
+        )
+    if person is None:
+        return
+    notice.person = person
+    notice.first_name, notice.last_name = person.first_name, person.last_name
+    notice.email, notice.employee_number = person.email, person.employee_number or ""
+    notice.department, notice.line_manager = person.department, person.line_manager
+    notice.job_title = person.job_title
+    notice.end_date = details.end_date
+
+
+def _newcomer(
+    actor: User, details: NoticeDetails, notice: StaffChange, errors: dict, today: date
+) -> None:
+    temporary = details.kind == Kind.TEMPORARY
+    notice.first_name, notice.last_name = details.first_name.strip(), details.last_name.strip()
+    notice.email = details.email.strip().lower()
+    notice.employee_number = details.employee_number.strip()
+    notice.department, notice.job_title = details.department, details.job_title.strip()
+    notice.start_date = details.start_date
+    notice.end_date = details.end_date if temporary else None
+    if details.department is None:
+        errors["department"] = "Choose the department they will work in."
+    if details.start_date is None:
+        errors["start_date"] = "Give the date they start."
+    if temporary:
+        if details.end_date is None:
+            errors["end_date"] = (
+                "A temporary worker needs an access end date: the last day they need access "
+                "to IT systems."
+            )
+        elif details.start_date and details.end_date < details.start_date:
+            errors["end_date"] = "The access end date cannot be before the start date."
+        elif details.end_date < today:
+            errors["end_date"] = f"The access end date ({_day(details.end_date)}) has passed."
+    if roles.is_hr(actor):
+        manager_email = details.line_manager_email.strip().lower()
+        manager = (
+            User.objects.filter(email=manager_email, is_active=True).first()
+            if manager_email
+            else None
+        )
+        if not manager_email:
+            errors["line_manager_email"] = "Give the line manager's email address."
+        elif manager is None:
+            errors["line_manager_email"] = (
+                f"No active member of staff has the email address {manager_email}."
+            )
+        elif manager.email == notice.email:
+            errors["line_manager_email"] = "Nobody can be their own line manager."
+        notice.line_manager = manager
+    else:
+        # A manager tells IT about their own new team member.
+        notice.line_manager = actor
+        if actor.email == notice.email:
+            errors["email"] = "Nobody can be their own line manager: ask HR to notify IT."
+
+
+def submit_notice(*, actor: User, details: NoticeDetails, today: date | None = None) -> StaffChange:
+    """Record a notice, give IT its checklist and tell IT. Nothing is saved if any rule fails:
+    ``ValidationError`` maps each problem to the form field it is about."""
+    if not permissions.can_submit_notice(actor):
+        raise PermissionDenied("Only HR and line managers notify IT of starters and leavers.")
+    if details.kind not in Kind.values:
+        raise ValidationError(
+            {NON_FIELD_ERRORS: "Choose a starter, a leaver or a temporary worker."}
+        )
+    today = today or timezone.localdate()
+    notice = StaffChange(
+        kind=details.kind,
+        submitted_by=actor,
+        systems=details.systems.strip(),
+        equipment=details.equipment.strip(),
+        notes=details.notes.strip(),
+    )
+    errors: dict[str, str] = {}
+    if details.kind == Kind.LEAVER:
+        _leaver(actor, details, notice, errors)
+    else:
+        _newcomer(actor, details, notice, errors, today)
+    if not errors:
+        existing = _open_duplicate(notice)
+        if existing is not None:
+            errors[NON_FIELD_ERRORS] = _duplicate_message(existing)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        notice.submitted_at = timezone.now()
+        notice.full_clean()
+        try:
+            with transaction.atomic():
+                notice.save()
+        except IntegrityError:  # the same person notified at the same moment by someone else
+            existing = _open_duplicate(notice)
+            raise ValidationError(
+                {
+                    NON_FIELD_ERRORS: _duplicate_message(existing)
+                    if existing
+                    else "Someone has just given the same notice. Open the list to see it."
+                }
+            ) from None
+        StaffChangeTask.objects.bulk_create(staff_checklist.tasks_for(notice))
+        audit.record(
+            actor=actor,
+            action="staff_change.submitted",
+            obj=notice,
+            data={
+                "kind": notice.kind,
+                "person": notice.person_id,
+                "start_date": notice.start_date.isoformat() if notice.start_date else None,
+                "end_date": notice.end_date.isoformat() if notice.end_date else None,
+            },
+        )
+        _tell_it(notice, "staff-change-new", key="new")
+    return notice
+
+
+# --- Notices through the outbox ---------------------------------------------------------------
+def _link(notice: StaffChange) -> str:
+    return reverse("requests:staff_change", args=[notice.pk])
+
+
+def _tell_it(notice: StaffChange, kind: str, *, key: str, **context: object) -> None:
+    it_group = Group.objects.filter(name=roles.IT_GROUP).first()
+    if it_group is None:
+        return
+    for member in it_group.user_set.filter(is_active=True).order_by("pk"):
+        outbox.notify(
+            recipient=member,
+            kind=kind,
+            dedupe_key=f"{kind}:{notice.pk}:{key}:{member.pk}",
+            context={"notice": notice, **context},
+            link=_link(notice),
+        )
+
+
+def _tell_manager_done(notice: StaffChange) -> None:
+    recipients = {u.pk: u for u in (notice.line_manager, notice.submitted_by) if u is not None}
+    for user in recipients.values():
+        if not user.is_active:
+            continue
+        outbox.notify(
+            recipient=user,
+            kind="staff-change-done",
+            dedupe_key=f"staff-change-done:{notice.pk}:{user.pk}",
+            context={"notice": notice, "tasks": list(notice.tasks.select_related("completed_by"))},
+            link=_link(notice),
+        )
+
+
+# --- IT's checklist ---------------------------------------------------------------------------
+def _locked(notice: StaffChange) -> StaffChange:
+    locked = (
+        StaffChange.objects.select_for_update(of=("self",))
+        .select_related("person", "line_manager", "submitted_by", "department")
+        .get(pk=notice.pk)
+    )
+    return locked
+
+
+def _check_open(notice: StaffChange) -> None:
+    if not notice.is_open:
+        raise TaskRefused(
+            f"{notice.reference} is {notice.get_state_display().lower()}: it can no longer change."
+        )
+
+
+def complete_task(
+    *,
+    actor: User,
+    task: StaffChangeTask,
+    note: str = "",
+    override_reason: str = "",
+    now: datetime | None = None,
+) -> StaffChangeTask:
+    """IT ticks off one task; who and when are recorded. The last one closes the notice and the
+    manager is told. "Account created" makes the portal account and sends the invitation; the
+    starter's policy task needs the policy signed, or IT's reason for going ahead without it."""
+    if not permissions.can_work_staff_board(actor):
+        raise TaskRefused("Only the IT Department ticks off checklist tasks.")
+    note, override_reason = note.strip(), override_reason.strip()
+    if len(note) > MAX_REASON_LENGTH or len(override_reason) > MAX_REASON_LENGTH:
+        raise TaskRefused(f"Keep the note and the reason under {MAX_REASON_LENGTH} characters.")
+    now = now or timezone.now()
+    with transaction.atomic():
+        notice = _locked(task.notice)
+        _check_open(notice)
+        task = StaffChangeTask.objects.select_related("completed_by").get(pk=task.pk)
+        if task.is_done:
+            raise TaskRefused(
+                f"“{task.get_kind_display()}” was already ticked off by "
+                f"{task.completed_by.full_name if task.completed_by else 'someone'} on "
+                f"{_day(timezone.localdate(task.completed_at))}."
+            )
+        if task.kind in staff_checklist.ACCOUNT_TASKS:
+            _make_account(actor, notice)
+        elif task.kind == Task.POLICY_SIGNED:
+            if notice.person is None:
+                raise TaskRefused(
+                    "Create the portal account first: the policy is signed in the portal."
+                )
+            if staff_selectors.has_signed_policy(notice.person):
+                override_reason = ""  # nothing to override
+            elif not override_reason:
+                raise TaskRefused(
+                    f"{notice.full_name} has not signed the policy yet, so access to systems "
+                    "waits (policy 4.6). To go ahead anyway, record the reason as an override."
+                )
+        task.completed_at, task.completed_by = now, actor
+        task.note, task.override_reason = note, override_reason
+        task.save(update_fields=["completed_at", "completed_by", "note", "override_reason"])
+        audit.record(
+            actor=actor,
+            action="staff_change.task_completed",
+            obj=notice,
+            data={"task": task.kind, "override": bool(override_reason)},
+        )
+        if not notice.tasks.filter(completed_at__isnull=True).exists():
+            notice.state, notice.closed_at = State.CLOSED, now
+            notice.save(update_fields=["state", "closed_at"])
+            audit.record(actor=actor, action="staff_change.closed", obj=notice)
+            _tell_manager_done(notice)
+    return task
+
+
+def _make_account(actor: User, notice: StaffChange) -> None:
+    try:
+        user, _created = staff_lifecycle.create_or_link_account(actor=actor, notice=notice)
+    except staff_lifecycle.AccountConflict as exc:
+        raise TaskRefused(str(exc)) from None
+    except ValidationError as exc:
+        raise TaskRefused(" ".join(exc.messages)) from None
+    if staff_lifecycle.needs_invitation(user):
+        staff_lifecycle.send_invitation(actor=actor, notice=notice, user=user)
+
+
+def resend_invitation(*, actor: User, notice: StaffChange) -> StaffChange:
+    """A new invitation when the first link has expired (it works for a few days only)."""
+    if not permissions.can_work_staff_board(actor):
+        raise TaskRefused("Only the IT Department sends sign-in invitations.")
+    with transaction.atomic():
+        notice = _locked(notice)
+        person = notice.person
+        if person is None:
+            raise TaskRefused("There is no portal account yet: tick off the account task first.")
+        if not staff_lifecycle.needs_invitation(person):
+            raise TaskRefused(
+                f"{person.full_name} has already chosen a password (or their account has "
+                "ended), so there is nothing to invite them to. They can use “Forgot your "
+                "password?” on the sign-in page."
+            )
+        staff_lifecycle.send_invitation(actor=actor, notice=notice, user=person)
+    return notice
+
+
+# --- Changes by the manager or HR -------------------------------------------------------------
+def extend_access(
+    *, actor: User, notice: StaffChange, end_date: date, today: date | None = None
+) -> StaffChange:
+    """The temporary worker's manager (or HR) moves the access end date later; audited, and IT
+    is told. The account then ends at midnight after the new date."""
+    if not permissions.can_change_notice(actor, notice):
+        raise TaskRefused("Only the worker's line manager or HR can extend their access.")
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        notice = _locked(notice)
+        if notice.kind != Kind.TEMPORARY:
+            raise TaskRefused("Only a temporary worker's access has an end date to extend.")
+        _check_open(notice)
+        if notice.account_ended_at is not None:
+            raise TaskRefused(
+                f"{notice.full_name}'s access has already ended. Give IT a new temporary "
+                "worker notice instead."
+            )
+        old = notice.end_date
+        if end_date <= old:
+            raise TaskRefused(f"Choose a date after the current access end date, {_day(old)}.")
+        if end_date < today:
+            raise TaskRefused(f"The new end date ({_day(end_date)}) has already passed.")
+        revoked = notice.tasks.filter(kind=Task.ACCESS_REVOKED).first()
+        if revoked is not None and revoked.is_done:
+            raise TaskRefused(
+                "IT has already revoked this worker's access. Give IT a new temporary worker "
+                "notice instead."
+            )
+        notice.end_date = end_date
+        notice.save(update_fields=["end_date"])
+        for task in notice.tasks.filter(kind__in=staff_checklist.END_DATE_TASKS):
+            task.due_date = staff_checklist.due_date(notice, task.kind)
+            task.save(update_fields=["due_date"])
+        if notice.person is not None:
+            User.objects.filter(pk=notice.person_id).update(end_date=end_date)
+        event = audit.record(
+            actor=actor,
+            action="staff_change.extended",
+            obj=notice,
+            data={"from": old.isoformat(), "to": end_date.isoformat()},
+        )
+        _tell_it(
+            notice, "staff-change-update", key=f"extended-{event.pk}", change="extended", old=old
+        )
+    return notice
+
+
+def cancel_notice(*, actor: User, notice: StaffChange, reason: str) -> StaffChange:
+    """Withdraw a notice given by mistake; the record stays and IT is told."""
+    if not permissions.can_change_notice(actor, notice):
+        raise TaskRefused("Only the manager on the notice or HR can cancel it.")
+    reason = reason.strip()
+    if not reason:
+        raise TaskRefused("Say why the notice is cancelled, so IT knows what to undo.")
+    if len(reason) > MAX_REASON_LENGTH:
+        raise TaskRefused(f"Keep the reason under {MAX_REASON_LENGTH} characters.")
+    with transaction.atomic():
+        notice = _locked(notice)
+        _check_open(notice)
+        notice.state, notice.closed_at = State.CANCELLED, timezone.now()
+        notice.cancel_reason = reason
+        notice.save(update_fields=["state", "closed_at", "cancel_reason"])
+        event = audit.record(actor=actor, action="staff_change.cancelled", obj=notice)
+        _tell_it(notice, "staff-change-update", key=f"cancelled-{event.pk}", change="cancelled")
+    return notice

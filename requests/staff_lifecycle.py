@@ -1,0 +1,248 @@
+"""The portal account of a starter, leaver or temporary worker: made, invited and ended.
+
+Creating the account is part of IT ticking off "account created" (``staff_changes``); ending it
+is the scheduled ``end_expired_access``, which runs every hour and is safe to run twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.tokens import default_token_generator
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from acknowledgements import grants
+from portal import audit, outbox, staff_import
+from portal.models import User
+from requests.models import StaffChange
+
+Kind = StaffChange.Kind
+INVITATION_KIND = "sign-in-invitation"
+
+
+class AccountConflict(Exception):
+    """The notice's email address or employee number belongs to someone else."""
+
+
+# --- Making the account -----------------------------------------------------------------------
+def _matching_user(notice: StaffChange) -> User | None:
+    """The existing account for the notice's person, by employee number, else by email."""
+    by_email = User.objects.filter(email=notice.email).first()
+    by_number = (
+        User.objects.filter(employee_number=notice.employee_number).first()
+        if notice.employee_number
+        else None
+    )
+    if by_number is not None and by_email is not None and by_number.pk != by_email.pk:
+        raise AccountConflict(
+            f"{notice.email} is the portal address of {by_email.full_name}, but employee number "
+            f"{notice.employee_number} belongs to {by_number.full_name}. Correct the notice or "
+            "the staff directory first."
+        )
+    if (
+        by_number is None
+        and by_email is not None
+        and by_email.employee_number
+        and notice.employee_number
+    ):
+        raise AccountConflict(
+            f"{notice.email} is the portal address of employee {by_email.employee_number}, not "
+            f"{notice.employee_number}. Correct the notice or the staff directory first."
+        )
+    return by_number or by_email
+
+
+def create_or_link_account(*, actor: User, notice: StaffChange) -> tuple[User, bool]:
+    """The starter's or temporary worker's portal account, made or brought up to date.
+
+    A person already in the directory (imported by HR, or returning) is linked rather than made
+    twice. Either way they are asked to sign the policy through the same hooks as an import.
+    Call inside the transaction that ticks off the task. Returns the user and whether it is new.
+    """
+    temporary = notice.kind == Kind.TEMPORARY
+    values = {
+        "first_name": notice.first_name,
+        "last_name": notice.last_name,
+        "job_title": notice.job_title,
+        "department": notice.department,
+        "line_manager": notice.line_manager,
+        "employment_type": (
+            User.EmploymentType.TEMPORARY if temporary else User.EmploymentType.PERMANENT
+        ),
+        "start_date": notice.start_date,
+        "end_date": notice.end_date if temporary else None,
+    }
+    user = _matching_user(notice)
+    created, reactivated = user is None, False
+    if created:
+        user = User(email=notice.email, employee_number=notice.employee_number or None, **values)
+        user.set_unusable_password()
+    else:
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if user.pk == notice.line_manager_id:
+            raise AccountConflict(f"{user.full_name} cannot be their own line manager.")
+        for name, value in values.items():
+            setattr(user, name, value)
+        if notice.employee_number and not user.employee_number:
+            user.employee_number = notice.employee_number
+        reactivated = not user.is_active
+        user.is_active = True
+    user.full_clean(exclude=["password"])
+    user.save()
+    audit.record(
+        actor=actor,
+        action="user.created" if created else "user.linked",
+        obj=user,
+        data={
+            "notice": notice.pk,
+            "employment_type": user.employment_type,
+            **({} if created else {"reactivated": reactivated}),
+        },
+    )
+    notice.person = user
+    notice.save(update_fields=["person"])
+    for hook in staff_import.PEOPLE_ADDED_HOOKS:  # the policy to sign, for one
+        hook([user.pk])
+    return user, created
+
+
+# --- The invitation ---------------------------------------------------------------------------
+def invitation_link(user: User) -> str:
+    """A one-time link to choose a password; made when the e-mail is sent and never stored.
+
+    Django's password-reset token: it stops working once a password is chosen (the hash it
+    covers changes) and after ``PASSWORD_RESET_TIMEOUT``.
+    """
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return outbox.absolute_url(reverse("password_reset_confirm", args=[uid, token]))
+
+
+def needs_invitation(user: User) -> bool:
+    return user.is_active and not user.has_usable_password()
+
+
+def send_invitation(*, actor: User, notice: StaffChange, user: User) -> None:
+    """Ask the person to choose a password, through the outbox.
+
+    The stored message holds only ``outbox.SECRET_PLACEHOLDER``; the link itself is made by
+    ``invitation_link`` at sending time (registered in ``apps.py``), so no token ever sits in the
+    outbox table, and the outbox's retries still apply. Call inside the caller's transaction.
+    """
+    notice.invitations_sent += 1
+    notice.save(update_fields=["invitations_sent"])
+    outbox.notify(
+        recipient=user,
+        kind=INVITATION_KIND,
+        dedupe_key=f"{INVITATION_KIND}:{notice.pk}:{notice.invitations_sent}",
+        context={
+            "notice": notice,
+            "person": user,
+            "sign_in_link": outbox.SECRET_PLACEHOLDER,
+            "link_days": max(settings.PASSWORD_RESET_TIMEOUT // 86400, 1),
+            "sign_in_url": outbox.absolute_url(reverse("login")),
+        },
+        link=reverse("login"),
+    )
+    audit.record(
+        actor=actor,
+        action="staff_change.invitation_sent",
+        obj=notice,
+        data={"user": user.pk, "count": notice.invitations_sent},
+    )
+
+
+# --- Ending access ----------------------------------------------------------------------------
+def access_ending(now: datetime | None = None) -> QuerySet[StaffChange]:
+    """Notices whose person's access has ended and whose account is not yet recorded as ended.
+
+    A leaver's last day or a temporary worker's access end date is the last day of access: the
+    account ends at midnight (Europe/London) after it. A later starter or temporary notice for
+    the same person (a temporary worker taken on, say) keeps the account open.
+    """
+    today = timezone.localdate(now or timezone.now())
+    taken_on_again = (
+        StaffChange.objects.filter(
+            person=OuterRef("person"),
+            submitted_at__gt=OuterRef("submitted_at"),
+            kind__in=[Kind.STARTER, Kind.TEMPORARY],
+        )
+        .exclude(state=StaffChange.State.CANCELLED)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+    )
+    return (
+        StaffChange.objects.filter(
+            kind__in=[Kind.LEAVER, Kind.TEMPORARY],
+            end_date__lt=today,
+            account_ended_at__isnull=True,
+            person__isnull=False,
+        )
+        .exclude(state=StaffChange.State.CANCELLED)
+        .exclude(Exists(taken_on_again))
+    )
+
+
+def end_expired_access(*, now: datetime | None = None) -> int:
+    """Deactivate the accounts of leavers after their last day and of temporary workers after
+    their access end date. Returns how many accounts were ended.
+
+    Set-based, so the number of queries does not grow with the number of people, and safe to
+    run twice: a second run finds every notice already marked. Records stay; only access ends.
+    Django refuses a session whose user is inactive, so every open session is refused on its
+    next request. Each account also gets an unusable password: sessions are tied to the
+    password's hash, so they stay dead (and are flushed) even if someone reactivates the
+    account by hand, and the person can sign in again only through a new invitation.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        rows = list(
+            access_ending(now)
+            .select_for_update(of=("self",))
+            .values_list("pk", "person_id", "kind")
+            .order_by("pk")
+        )
+        if not rows:
+            return 0
+        notice_ids = [pk for pk, _person, _kind in rows]
+        person_ids = sorted({person for _pk, person, _kind in rows})
+        ending = list(
+            User.objects.filter(pk__in=person_ids, is_active=True)
+            .order_by("pk")
+            .values_list("pk", "first_name", "last_name", "email")
+        )
+        ending_ids = [row[0] for row in ending]
+        last_day = Subquery(
+            StaffChange.objects.filter(pk__in=notice_ids, person=OuterRef("pk"))
+            .order_by("-end_date")
+            .values("end_date")[:1]
+        )
+        User.objects.filter(pk__in=ending_ids).update(
+            is_active=False,
+            password=make_password(None),
+            # Never before the start date (the table's own check), on any database.
+            end_date=Greatest(last_day, Coalesce(F("start_date"), last_day)),
+        )
+        StaffChange.objects.filter(pk__in=notice_ids).update(account_ended_at=now)
+        grants.end_grants_of(employee_ids=ending_ids, now=now)
+        kinds = {person: kind for _pk, person, kind in rows}
+        notices = {person: pk for pk, person, _kind in rows}
+        audit.record_many(
+            [
+                audit.event(
+                    actor=None,
+                    action="user.deactivated",
+                    obj=User(pk=pk, first_name=first, last_name=last, email=email),
+                    data={"reason": kinds[pk], "notice": notices[pk]},
+                )
+                for pk, first, last, email in ending
+            ]
+        )
+    return len(ending_ids)

@@ -1,0 +1,26 @@
+"""The demo gives IT's starters and leavers board something to show, and can be run again."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+from django.core.management import call_command
+
+from portal.models import Notification
+from requests import staff_selectors
+from requests.models import StaffChange
+
+
+def test_seed_demo_adds_notices_once(db) -> None:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "4 starter and leaver notices for IT" in out.getvalue()
+    kinds = sorted(StaffChange.objects.values_list("kind", flat=True))
+    assert kinds == ["leaver", "leaver", "starter", "temporary"]
+    # The role accounts the demo signs in with are never among the leavers.
+    assert not StaffChange.objects.filter(email__in=["employee@example.com"]).exists()
+    assert staff_selectors.board().count() == 4
+    assert Notification.objects.filter(kind="staff-change-new").count() == 4  # IT, per notice
+
+    call_command("seed_demo", stdout=StringIO())
+    assert StaffChange.objects.count() == 4
