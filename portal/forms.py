@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+
+from portal.models import User
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 
@@ -33,3 +35,19 @@ class StaffImportForm(forms.Form):
         if upload.size > MAX_IMPORT_BYTES:
             raise forms.ValidationError("The file is larger than 10 MB. Split it and try again.")
         return upload.read()
+
+
+class FirstPasswordResetForm(PasswordResetForm):
+    """ "Forgotten your password?" that also serves people imported from the staff directory.
+
+    Django's form skips accounts with no usable password, which is exactly how the directory
+    import creates people (they choose their first password this way). Closed accounts stay
+    excluded: the form only ever looks at active users, and a leaver's account is inactive.
+    """
+
+    def get_users(self, email: str):  # type: ignore[no-untyped-def]
+        return (
+            user
+            for user in User.objects.filter(email__iexact=email, is_active=True)
+            if user.email.casefold() == email.casefold()
+        )

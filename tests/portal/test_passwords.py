@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.conf import settings
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -126,3 +127,34 @@ def test_audit_never_holds_the_password(client, employee, password) -> None:
         assert secret not in stored
     employee.refresh_from_db()
     assert employee.password not in stored  # not even the hash
+
+
+# --- "Forgotten your password?" for people from the staff directory ----------------------------
+def _reset_links(client, email: str) -> list[str]:
+    mail.outbox.clear()
+    response = client.post(reverse("password_reset"), {"email": email})
+    assert response.status_code == 302
+    return [line for m in mail.outbox for line in m.body.splitlines() if "/accounts/reset/" in line]
+
+
+def test_an_imported_person_chooses_their_first_password_by_reset(client, db) -> None:
+    person = UserFactory(email="new.starter@example.com")
+    person.set_unusable_password()  # as the staff directory import creates people
+    person.save()
+    [link] = _reset_links(client, "New.Starter@example.com")
+    path = link.strip()[link.strip().index("/accounts/reset/") :]
+    form_page = client.get(path, follow=True)
+    response = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "a-first-Passw0rd-9", "new_password2": "a-first-Passw0rd-9"},
+    )
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.check_password("a-first-Passw0rd-9")
+
+
+def test_a_closed_account_gets_no_reset_link(client, db) -> None:
+    leaver = UserFactory(email="left@example.com", is_active=False)
+    leaver.set_unusable_password()
+    leaver.save()
+    assert _reset_links(client, "left@example.com") == []
