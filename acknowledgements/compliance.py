@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from django.db import connections
 from django.db.models import (
     Case,
     CharField,
@@ -37,6 +38,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -274,22 +276,30 @@ class GroupRow:  # and the dashboard builds one per line manager, thousands of t
         return self.due + self.overdue + self.unassigned
 
 
-@dataclass
+@dataclass(slots=True)
 class _Tally:
     signed: int = 0
     due: int = 0
     overdue: int = 0
     total: int = 0
 
-    def add(self, row: dict) -> None:
-        self.signed += row["signed"]
-        self.due += row["due"]
-        self.overdue += row["overdue"]
-        self.total += row["total"]
+    def add(self, signed: int, due: int, overdue: int, total: int) -> None:
+        self.signed += signed
+        self.due += due
+        self.overdue += overdue
+        self.total += total
 
     def row(self, pk: int | None, name: str) -> GroupRow:
         unassigned = self.total - self.signed - self.due - self.overdue
         return GroupRow(pk, name, self.signed, self.due, self.overdue, unassigned, self.total)
+
+
+def _pk_in(ids: list[int], using: str) -> Q:
+    """``pk IN ids`` for thousands of ids. On PostgreSQL one array parameter, which is several
+    times cheaper to send than a placeholder per id."""
+    if connections[using].vendor == "postgresql":
+        return Q(pk__in=RawSQL("SELECT unnest(%s::bigint[])", (ids,)))
+    return Q(pk__in=ids)
 
 
 @dataclass(frozen=True)
@@ -327,14 +337,15 @@ def breakdown(policy: Policy, today: date | None = None) -> Breakdown:
             due=Count("pk", filter=unsigned & Q(**{f"{REQUIREMENT}__due_date__gte": today})),
         )
         .order_by()
+        .values_list("department_id", "line_manager_id", "signed", "due", "overdue", "total")
     )
     company = _Tally()
     departments: dict[int | None, _Tally] = defaultdict(_Tally)
     managers: dict[int | None, _Tally] = defaultdict(_Tally)
-    for row in groups:
-        company.add(row)
-        departments[row["department_id"]].add(row)
-        managers[row["line_manager_id"]].add(row)
+    for department_id, manager_id, *counts in groups:
+        company.add(*counts)
+        departments[department_id].add(*counts)
+        managers[manager_id].add(*counts)
 
     department_names = dict(
         Department.objects.filter(pk__in=[pk for pk in departments if pk is not None]).values_list(
@@ -344,7 +355,7 @@ def breakdown(policy: Policy, today: date | None = None) -> Breakdown:
     manager_names = {
         pk: f"{first} {last}".strip() or email
         for pk, first, last, email in User.objects.filter(
-            pk__in=[pk for pk in managers if pk is not None]
+            _pk_in([pk for pk in managers if pk is not None], groups.db)
         ).values_list("pk", "first_name", "last_name", "email")
     }
     whole = company.row(None, "")
