@@ -13,6 +13,7 @@ thousandth page is read with the same index range scan as the first (``user_name
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
@@ -255,7 +256,11 @@ def safe_cell(value: str) -> str:
 
 
 def _text(value: object) -> str:
-    return "" if value is None else safe_cell(str(value))
+    if value is None:
+        return ""
+    value = str(value)
+    # ``safe_cell`` inline: this runs for most of the 1.5 million cells of a full export.
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
 def _number(value: int | None) -> str:
@@ -319,25 +324,28 @@ def csv_rows(people: QuerySet[User]) -> Iterator[list[str]]:
             yield [format_(value) for format_, value in zip(formats, values, strict=True)]
 
 
-class _Echo:
-    """A file-like object whose ``write`` hands back the line ``csv.writer`` made."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_lines(people: QuerySet[User], *, batch: int = 200) -> Iterator[str]:
+def csv_lines(people: QuerySet[User], *, batch: int = 500) -> Iterator[str]:
     """The file as text, a batch of lines at a time: the BOM and header first."""
-    writer = csv.writer(_Echo())
-    yield BOM + writer.writerow(CSV_HEADER)
-    lines: list[str] = []
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_HEADER)
+    yield BOM + buffer.getvalue()
+    rows: list[list[str]] = []
     for row in csv_rows(people):
-        lines.append(writer.writerow(row))
-        if len(lines) >= batch:
-            yield "".join(lines)
-            lines = []
-    if lines:
-        yield "".join(lines)
+        rows.append(row)
+        if len(rows) >= batch:
+            yield _written(buffer, writer, rows)
+            rows = []
+    if rows:
+        yield _written(buffer, writer, rows)
+
+
+def _written(buffer: io.StringIO, writer: Any, rows: list[list[str]]) -> str:
+    # One ``writerows`` per batch into a reused buffer: far fewer Python calls than a line each.
+    buffer.seek(0)
+    buffer.truncate()
+    writer.writerows(rows)
+    return buffer.getvalue()
 
 
 def csv_filename(policy: Policy, today: date | None = None) -> str:
