@@ -39,7 +39,7 @@ ROLE_MENUS = {
         "Approvals",
         "My team",
     ],
-    "it@example.com": [*EVERYONE, *REQUESTS, "IT queue", "Audit log"],
+    "it@example.com": [*EVERYONE, *REQUESTS, "IT queue", "Audit log", "Operations"],
     "hr@example.com": [
         *EVERYONE,
         "Acknowledgements",
@@ -48,8 +48,8 @@ ROLE_MENUS = {
         "Staff import",
         "Audit log",
     ],
-    "reviewer@example.com": [*EVERYONE, "Manage policy", *REQUESTS],
-    "admin@example.com": [*EVERYONE, *REQUESTS, "Administration"],
+    "reviewer@example.com": [*EVERYONE, "Manage policy", "Policy reviews", *REQUESTS],
+    "admin@example.com": [*EVERYONE, *REQUESTS, "Operations", "Administration"],
 }
 
 

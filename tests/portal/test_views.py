@@ -156,7 +156,7 @@ REQUESTS = ["My requests", "Authorised register"]
 NAV = {
     "employee": [*EVERYONE, *REQUESTS],
     "manager": [*EVERYONE, "Questions", "Team status", *REQUESTS, "Approvals", "My team"],
-    "it_user": [*EVERYONE, *REQUESTS, "IT queue", "Audit log"],
+    "it_user": [*EVERYONE, *REQUESTS, "IT queue", "Audit log", "Operations"],
     "hr_user": [
         *EVERYONE,
         "Acknowledgements",
@@ -165,8 +165,8 @@ NAV = {
         "Staff import",
         "Audit log",
     ],
-    "reviewer": [*EVERYONE, "Manage policy", *REQUESTS],
-    "superuser": [*EVERYONE, *REQUESTS, "Administration"],
+    "reviewer": [*EVERYONE, "Manage policy", "Policy reviews", *REQUESTS],
+    "superuser": [*EVERYONE, *REQUESTS, "Operations", "Administration"],
 }
 
 
