@@ -14,7 +14,7 @@ up: the latest notice owed and not yet sent goes out, never a backlog.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -56,7 +56,7 @@ def expires_at(changed_at: datetime | None) -> datetime | None:
     age = max_age()
     if age is None or changed_at is None:
         return None
-    return changed_at + age
+    return changed_at.astimezone(UTC) + age
 
 
 def is_too_old(user: User, now: datetime | None = None) -> bool:
@@ -74,7 +74,9 @@ def notice_owed(expiry_day: date, today: date) -> int | None:
 
 
 def _local_midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
+    # In UTC: arithmetic on a London datetime would add wall-clock days, an hour out across a
+    # clock change.
+    return timezone.make_aware(datetime.combine(day, time.min)).astimezone(UTC)
 
 
 def daily_job(now: datetime) -> JobResult:
@@ -97,7 +99,7 @@ def daily_job(now: datetime) -> JobResult:
     )
     notices = []
     for person in people:
-        expiry = person.password_changed_at + age
+        expiry = expires_at(person.password_changed_at)
         days = notice_owed(timezone.localdate(expiry), today)
         if days is None:
             continue
