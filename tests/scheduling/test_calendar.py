@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from acknowledgements import grants, publishing, reviews, signing
 from acknowledgements.models import Assignment, PersonalUseGrant, PolicyReview, PolicyVersion
-from portal import accounts, outbox
+from portal import accounts
 from portal import permissions as roles
 from portal.models import JobRun, Notification, User
 from tests.factories import PASSWORD, DepartmentFactory
@@ -302,8 +302,10 @@ def password_series(name: str, created: datetime, end: date) -> list[Series]:
         stamp = int(changed.timestamp())
         occasions = [(expiry - timedelta(days=days), f"{days}") for days in (14, 7, 1)]
 
-        def live(now: datetime, replaced=replaced, expiry=expiry) -> bool:
-            return before(replaced)(now) and now.astimezone(LONDON).date() < expiry
+        here = still_here(name)
+
+        def live(now: datetime, replaced=replaced, expiry=expiry, here=here) -> bool:
+            return before(replaced)(now) and now.astimezone(LONDON).date() < expiry and here(now)
 
         found.append(
             Series(
@@ -313,7 +315,7 @@ def password_series(name: str, created: datetime, end: date) -> list[Series]:
                     f"password-age:{User.objects.get(email=email(name)).pk}:{stamp}:{label}"
                 ),
                 occasions,
-                lambda now, live=live, here=still_here(name): live(now) and here(now),
+                live,
             )
         )
     return found
@@ -358,6 +360,10 @@ def summary_series(end: date) -> list[Series]:
     ]
 
 
+def grant_pk(name: str, expires: date) -> int:
+    return PersonalUseGrant.objects.get(employee__email=email(name), expires_on=expires).pk
+
+
 def grant_series(end: date) -> list[Series]:
     found = []
     for name, _facility, granted, expires, revoked in GRANTS:
@@ -374,8 +380,7 @@ def grant_series(end: date) -> list[Series]:
                     "personal-use-expiry",
                     email(to),
                     lambda label, name=name, expires=expires, to=to: (
-                        f"personal-use-expiring:"
-                        f"{PersonalUseGrant.objects.get(employee__email=email(name), expires_on=expires).pk}:"
+                        f"personal-use-expiring:{grant_pk(name, expires)}:"
                         f"{User.objects.get(email=email(to)).pk}"
                     ),
                     [(occasion, "expiring")],
@@ -463,7 +468,7 @@ def test_every_notice_was_emailed_once(run) -> None:
     calendar, _, _ = run
     assert not Notification.objects.exclude(status=Notification.Status.SENT).exists()
     assert calendar.emails == Notification.objects.count()
-    keys = [n for n in Notification.objects.values_list("dedupe_key", flat=True)]
+    keys = list(Notification.objects.values_list("dedupe_key", flat=True))
     assert len(keys) == len(set(keys))
 
 
