@@ -121,14 +121,16 @@ class _Templates:
         return " ".join(subject.render(ctx).split())[:200], text.render(ctx), html.render(ctx)
 
 
-def notify_many(notices: Iterable[Notice], *, batch_size: int = 500) -> int:
-    """Claim each notice by its ``dedupe_key``; returns how many were new.
+def notify_many(notices: Iterable[Notice], *, batch_size: int | None = None) -> int:
+    """Claim each notice by its ``dedupe_key``; returns how many this call inserted.
 
     Keys already taken are skipped before anything is rendered. The rest are inserted in
-    batches, each committed on its own (unless the caller holds a transaction), ignoring
-    conflicts: a key another run claimed in the meantime stays that run's. One sweep is queued
-    after commit to send them.
+    batches of ``OUTBOX_CLAIM_BATCH``, each committed on its own (unless the caller holds a
+    transaction), ignoring conflicts: a key another run claimed in the meantime stays that
+    run's, and a run stopped half-way keeps what it committed. One sweep is queued after commit
+    to send them.
     """
+    batch_size = batch_size or settings.OUTBOX_CLAIM_BATCH
     fresh: dict[str, Notice] = {}
     for notice in notices:
         fresh.setdefault(notice.dedupe_key, notice)
@@ -138,6 +140,10 @@ def notify_many(notices: Iterable[Notice], *, batch_size: int = 500) -> int:
         return 0
     templates = _Templates()
     pending = list(fresh.values())
+    # The rows of this call share one timestamp, so that those it inserted (rather than a run
+    # at the same moment) can be counted.
+    stamp = timezone.now()
+    inserted = 0
     for start in range(0, len(pending), batch_size):
         rows = []
         for notice in pending[start : start + batch_size]:
@@ -151,12 +157,17 @@ def notify_many(notices: Iterable[Notice], *, batch_size: int = 500) -> int:
                     body_html=html,
                     link=notice.link,
                     dedupe_key=notice.dedupe_key,
+                    created_at=stamp,
+                    next_attempt_at=stamp,
                 )
             )
         with transaction.atomic():
             Notification.objects.bulk_create(rows, ignore_conflicts=True)
+            inserted += Notification.objects.filter(
+                dedupe_key__in=_key_set([row.dedupe_key for row in rows]), created_at=stamp
+            ).count()
     transaction.on_commit(enqueue_sweep)
-    return len(pending)
+    return inserted
 
 
 def enqueue_sweep() -> None:

@@ -267,6 +267,8 @@ OUTBOX_RETRY_BASE_DELAY = 60
 OUTBOX_MAX_ATTEMPTS = 8
 # Mail servers cap the messages they take on one connection; the sweep reconnects after these.
 OUTBOX_MESSAGES_PER_CONNECTION = 100
+# Scheduled jobs insert their notices in batches of this many, each batch committed on its own.
+OUTBOX_CLAIM_BATCH = 500
 
 
 def _job_at(name: str, hour: int, minute: int = 0) -> dict[str, object]:
