@@ -28,7 +28,7 @@ from acknowledgements import publishing, reviews
 from acknowledgements.models import Assignment
 from portal import permissions
 from portal.celery import app as celery_app
-from portal.models import JobRun, Notification
+from portal.models import JobRun, Notification, User
 from portal.tasks import run_scheduled_job, sweep_outbox
 from tests.acknowledgements.factories import PersonalUseGrantFactory
 from tests.factories import DepartmentFactory, UserFactory
@@ -126,10 +126,8 @@ def unsigned_policy(count: int = 12) -> Scenario:
 
 
 def password_age() -> Scenario:
-    _manager, people = _staff(12)
+    _staff(12)
     # Set 80 days ago: too old in 10 days, so the 14-day notice is owed.
-    from portal.models import User
-
     changed = timezone.now() - timedelta(days=80)
     User.objects.update(password_changed_at=changed)
     stamp = int(changed.timestamp())
