@@ -355,10 +355,8 @@ def expiry_job(now: datetime) -> JobResult:
             "expires_on": row["expires_on"],
             "employee_name": f"{row['employee__first_name']} {row['employee__last_name']}",
         }
-        employee = User(
-            pk=row["employee_id"],
-            first_name=row["employee__first_name"],
-            email=row["employee__email"],
+        employee = outbox.Recipient(
+            row["employee_id"], row["employee__first_name"], row["employee__email"]
         )
         notices.append(
             outbox.Notice(
@@ -370,10 +368,10 @@ def expiry_job(now: datetime) -> JobResult:
             )
         )
         if row["employee__line_manager_id"] and row["employee__line_manager__is_active"]:
-            manager = User(
-                pk=row["employee__line_manager_id"],
-                first_name=row["employee__line_manager__first_name"],
-                email=row["employee__line_manager__email"],
+            manager = outbox.Recipient(
+                row["employee__line_manager_id"],
+                row["employee__line_manager__first_name"],
+                row["employee__line_manager__email"],
             )
             notices.append(
                 outbox.Notice(

@@ -90,13 +90,33 @@ def _unsigned(today: date):
 
 
 def unsigned_job(now: datetime) -> JobResult:
-    """Claim today's reminders to signers and notices to line managers."""
+    """Claim today's reminders to signers and notices to line managers.
+
+    Most people owe nothing new on a given day (their latest occasion was claimed already), so
+    the keys are worked out for everyone first, and notices built only for the free ones.
+    """
     today = timezone.localdate(now)
-    notices = []
+    owed: list[tuple[str, dict, str | None]] = []  # (key, row, occasion; None: the manager)
     found = 0
     for row in _unsigned(today):
+        occasion = reminder_owed(timezone.localdate(row["assigned_at"]), row["due_date"], today)
+        if occasion is not None:
+            owed.append((f"unsigned:{row['pk']}:{occasion}", row, occasion))
+        tell_manager = (
+            manager_owed(row["due_date"], today)
+            and row["user__line_manager_id"] is not None
+            and row["user__line_manager__is_active"]
+        )
+        if tell_manager:
+            owed.append((f"unsigned-manager:{row['pk']}", row, None))
+        found += occasion is not None or tell_manager
+    free = outbox.unclaimed(key for key, _, _ in owed)
+    policy_links: dict[str, str] = {}
+    notices = []
+    for key, row, occasion in owed:
+        if key not in free:
+            continue
         due = row["due_date"]
-        policy_link = reverse("acknowledgements:policy_detail", args=[row["version__policy__slug"]])
         context = {
             "policy_title": row["version__policy__title"],
             "version_label": f"Version {row['version__number']}",
@@ -104,38 +124,31 @@ def unsigned_job(now: datetime) -> JobResult:
             "days_left": (due - today).days,
             "days_overdue": (today - due).days,
         }
-        occasion = reminder_owed(timezone.localdate(row["assigned_at"]), due, today)
-        owed = False
         if occasion is not None:
-            owed = True
-            signer = User(
-                pk=row["user_id"], first_name=row["user__first_name"], email=row["user__email"]
-            )
+            slug = row["version__policy__slug"]
+            if slug not in policy_links:
+                policy_links[slug] = reverse("acknowledgements:policy_detail", args=[slug])
             notices.append(
                 outbox.Notice(
-                    recipient=signer,
+                    recipient=outbox.Recipient(
+                        row["user_id"], row["user__first_name"], row["user__email"]
+                    ),
                     kind=SIGNER_KIND,
-                    dedupe_key=f"unsigned:{row['pk']}:{occasion}",
+                    dedupe_key=key,
                     context={**context, "occasion": occasion},
-                    link=policy_link,
+                    link=policy_links[slug],
                 )
             )
-        if (
-            manager_owed(due, today)
-            and row["user__line_manager_id"] is not None
-            and row["user__line_manager__is_active"]
-        ):
-            owed = True
-            manager = User(
-                pk=row["user__line_manager_id"],
-                first_name=row["user__line_manager__first_name"],
-                email=row["user__line_manager__email"],
-            )
+        else:
             notices.append(
                 outbox.Notice(
-                    recipient=manager,
+                    recipient=outbox.Recipient(
+                        row["user__line_manager_id"],
+                        row["user__line_manager__first_name"],
+                        row["user__line_manager__email"],
+                    ),
                     kind=MANAGER_KIND,
-                    dedupe_key=f"unsigned-manager:{row['pk']}",
+                    dedupe_key=key,
                     context={
                         **context,
                         "person_name": f"{row['user__first_name']} {row['user__last_name']}",
@@ -143,7 +156,6 @@ def unsigned_job(now: datetime) -> JobResult:
                     link=reverse("acknowledgements:person", args=[row["user_id"]]),
                 )
             )
-        found += owed
     return JobResult(found=found, notices=outbox.notify_many(notices))
 
 

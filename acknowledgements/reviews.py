@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -114,11 +114,18 @@ def open_due_reviews(today: date | None = None) -> list[PolicyReview]:
     Idempotent: a review is unique per policy and review date.
     """
     today = today or timezone.localdate()
-    due = PolicyVersion.objects.filter(
-        status=PolicyVersion.Status.PUBLISHED,
-        next_review_date__isnull=False,
-        next_review_date__lte=today + OPENS_BEFORE,
-    ).select_related("policy")
+    opened_already = PolicyReview.objects.filter(
+        policy=OuterRef("policy_id"), review_date=OuterRef("next_review_date")
+    )
+    due = (
+        PolicyVersion.objects.filter(
+            status=PolicyVersion.Status.PUBLISHED,
+            next_review_date__isnull=False,
+            next_review_date__lte=today + OPENS_BEFORE,
+        )
+        .exclude(Exists(opened_already))
+        .select_related("policy")
+    )
     opened = []
     for version in due:  # one per policy: a handful, however many staff
         with transaction.atomic():
@@ -265,10 +272,8 @@ def daily_job(now: datetime) -> JobResult:
         occasion = reminder_owed(review_date, today)
         if occasion is None:
             continue
-        recipient = User(
-            pk=row["reviewer_id"],
-            first_name=row["reviewer__first_name"],
-            email=row["reviewer__email"],
+        recipient = outbox.Recipient(
+            row["reviewer_id"], row["reviewer__first_name"], row["reviewer__email"]
         )
         notices.append(
             outbox.Notice(

@@ -19,7 +19,7 @@ class PortalConfig(AppConfig):
                 title="Outbox",
                 description="E-mails every notification that is due: new ones, and failed ones "
                 "once their backoff has passed.",
-                run=lambda now: scheduling.JobResult(found=outbox.sweep()),
+                run=lambda now: scheduling.JobResult(found=outbox.sweep_all()),
             )
         )
         scheduling.register(

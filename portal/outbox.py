@@ -17,7 +17,7 @@ import logging
 import smtplib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -25,13 +25,18 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection as db_connection
 from django.db import transaction
+from django.db.models import F, QuerySet
 from django.db.models.expressions import RawSQL
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
+from django.utils.html import escape
 
 from portal.models import Notification, User
 
 log = logging.getLogger(__name__)
+
+_NOTIFICATIONS = Notification._meta.db_table
+_USERS = User._meta.db_table
 
 
 def absolute_url(path: str) -> str:
@@ -68,15 +73,20 @@ def notify(
     return notification
 
 
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """All a notice needs of its recipient (the templates greet by name), from a query's row."""
+
+    pk: int
+    first_name: str
+    email: str
+
+
 @dataclass(frozen=True)
 class Notice:
-    """One message a scheduled job owes someone; ``notify_many`` claims it by ``dedupe_key``.
+    """One message a scheduled job owes someone; ``notify_many`` claims it by ``dedupe_key``."""
 
-    ``recipient`` needs only ``pk``, ``first_name`` and ``email`` (the templates greet by name),
-    so jobs can build it from the rows of one set-based query.
-    """
-
-    recipient: User
+    recipient: User | Recipient
     kind: str
     dedupe_key: str
     context: dict[str, Any] = field(default_factory=dict)
@@ -91,6 +101,12 @@ def _key_set(keys: list[str]) -> RawSQL:
     return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(keys)])
 
 
+def unclaimed(keys: Iterable[str]) -> set[str]:
+    """Which of ``keys`` are still free: a job builds notices only for these."""
+    keys = set(keys)
+    return keys - claimed_keys(keys)
+
+
 def claimed_keys(keys: Iterable[str]) -> set[str]:
     """Which of ``keys`` already have a notification: one query on the unique index."""
     keys = list(dict.fromkeys(keys))
@@ -103,22 +119,60 @@ def claimed_keys(keys: Iterable[str]) -> set[str]:
     )
 
 
+class _StandIn:
+    """Who a message is rendered for when it is rendered once for many people."""
+
+    first_name = "\x1fFIRST-NAME\x1f"
+    email = "\x1fEMAIL\x1f"
+    pk = None
+
+
 class _Templates:
-    """Each kind's three templates, loaded once for a whole batch."""
+    """Renders notices for a whole run: each kind's templates loaded once, and each distinct
+    message (kind, link and context) rendered once, with the recipient's name put in after.
+
+    Rendering three Django templates costs milliseconds; a publication day owes tens of
+    thousands of notices that differ only in the name they greet. The templates print the
+    recipient's ``first_name`` (or ``email``) as they are, so filling them in afterwards gives
+    exactly what rendering each one would (``tests/portal/test_outbox_batches.py`` checks every
+    kind). Anything else about the person belongs in the context.
+    """
 
     def __init__(self) -> None:
         self._loaded: dict[str, tuple[Any, Any, Any]] = {}
+        self._rendered: dict[tuple[str, str, str], tuple[str, str, str]] = {}
 
-    def render(self, notice: Notice) -> tuple[str, str, str]:
-        if notice.kind not in self._loaded:
-            self._loaded[notice.kind] = tuple(
-                get_template(f"emails/{notice.kind}-{part}")
+    def _templates(self, kind: str) -> tuple[Any, Any, Any]:
+        if kind not in self._loaded:
+            self._loaded[kind] = tuple(
+                get_template(f"emails/{kind}-{part}")
                 for part in ("subject.txt", "body.txt", "body.html")
             )
-        subject, text, html = self._loaded[notice.kind]
+        return self._loaded[kind]
+
+    def _render(self, notice: Notice, recipient: object) -> tuple[str, str, str]:
+        subject, text, html = self._templates(notice.kind)
         link = absolute_url(notice.link) if notice.link else ""
-        ctx = {"recipient": notice.recipient, "link": link, **notice.context}
-        return " ".join(subject.render(ctx).split())[:200], text.render(ctx), html.render(ctx)
+        ctx = {"recipient": recipient, "link": link, **notice.context}
+        return " ".join(subject.render(ctx).split()), text.render(ctx), html.render(ctx)
+
+    def render(self, notice: Notice) -> tuple[str, str, str]:
+        person = notice.recipient
+        if not person.first_name:  # greeted by address instead: rendered for them alone
+            subject, text, html = self._render(notice, person)
+            return subject[:200], text, html
+        shape = (notice.kind, notice.link, repr(sorted(notice.context.items())))
+        if shape not in self._rendered:
+            self._rendered[shape] = self._render(notice, _StandIn)
+        subject, text, html = self._rendered[shape]
+
+        def fill(rendered: str, escape_html: bool) -> str:
+            name, address = person.first_name, person.email
+            if escape_html:
+                name, address = escape(name), escape(address)
+            return rendered.replace(_StandIn.first_name, name).replace(_StandIn.email, address)
+
+        return fill(subject, False)[:200], fill(text, False), fill(html, True)
 
 
 def notify_many(notices: Iterable[Notice], *, batch_size: int | None = None) -> int:
@@ -126,7 +180,7 @@ def notify_many(notices: Iterable[Notice], *, batch_size: int | None = None) -> 
 
     Keys already taken are skipped before anything is rendered. The rest are inserted in
     batches of ``OUTBOX_CLAIM_BATCH``, each committed on its own (unless the caller holds a
-    transaction), ignoring conflicts: a key another run claimed in the meantime stays that
+    transaction), skipping conflicts: a key another run claimed in the meantime stays that
     run's, and a run stopped half-way keeps what it committed. One sweep is queued after commit
     to send them.
     """
@@ -140,34 +194,57 @@ def notify_many(notices: Iterable[Notice], *, batch_size: int | None = None) -> 
         return 0
     templates = _Templates()
     pending = list(fresh.values())
-    # The rows of this call share one timestamp, so that those it inserted (rather than a run
-    # at the same moment) can be counted.
-    stamp = timezone.now()
+    now = db_connection.ops.adapt_datetimefield_value(timezone.now())
     inserted = 0
     for start in range(0, len(pending), batch_size):
         rows = []
         for notice in pending[start : start + batch_size]:
             subject, text, html = templates.render(notice)
             rows.append(
-                Notification(
-                    recipient_id=notice.recipient.pk,
-                    kind=notice.kind,
-                    subject=subject,
-                    body_text=text,
-                    body_html=html,
-                    link=notice.link,
-                    dedupe_key=notice.dedupe_key,
-                    created_at=stamp,
-                    next_attempt_at=stamp,
+                (
+                    *(notice.recipient.pk, notice.kind, subject, text, html, notice.link),
+                    *(notice.dedupe_key, now, Notification.Status.PENDING, 0, now, ""),
                 )
             )
         with transaction.atomic():
-            Notification.objects.bulk_create(rows, ignore_conflicts=True)
-            inserted += Notification.objects.filter(
-                dedupe_key__in=_key_set([row.dedupe_key for row in rows]), created_at=stamp
-            ).count()
+            inserted += _insert_new(rows)
     transaction.on_commit(enqueue_sweep)
     return inserted
+
+
+_CLAIM_COLUMNS = (
+    "recipient_id",
+    "kind",
+    "subject",
+    "body_text",
+    "body_html",
+    "link",
+    "dedupe_key",
+    "created_at",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "last_error",
+)
+
+
+def _insert_new(rows: list[tuple]) -> int:
+    """Insert ``rows`` (values for ``_CLAIM_COLUMNS``), skipping any whose dedupe key is taken;
+    returns how many this statement inserted.
+
+    One statement (PostgreSQL and SQLite both have ON CONFLICT ... DO NOTHING and RETURNING).
+    ``bulk_create`` prepares every field of every row in Python and cannot say which rows it
+    inserted; on a publication day that is tens of thousands of rows.
+    """
+    one = "(" + ", ".join(["%s"] * len(_CLAIM_COLUMNS)) + ")"
+    sql = (
+        f"INSERT INTO {_NOTIFICATIONS} ({', '.join(_CLAIM_COLUMNS)}) "  # noqa: S608
+        f"VALUES {', '.join([one] * len(rows))} "
+        "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id"
+    )
+    with db_connection.cursor() as cursor:
+        cursor.execute(sql, [value for row in rows for value in row])
+        return len(cursor.fetchall())
 
 
 def enqueue_sweep() -> None:
@@ -223,82 +300,144 @@ def deliver(
     return _deliver(notification_id, only_if_due=only_if_due, connection=connection).handled
 
 
+# A sweep sends thousands of messages, each in a transaction of its own so that one slow
+# message never holds the others' locks. Compiling the ORM's queries cost more than running
+# them, so the two statements of that loop are written out once here.
+def _lock_pending(notification_id: int, due_by: datetime | None) -> tuple | None:
+    """The pending row, locked (skipped if another worker holds it), with its recipient.
+
+    On PostgreSQL the transaction also stops waiting for its commit to reach the disk: the
+    worst a database crash can then do is forget that a message went, so it goes again. A
+    message is never lost, and the sweep is not held to one disk flush per e-mail.
+    """
+    sql = (
+        "SELECT n.subject, n.body_text, n.body_html, n.attempts, u.email, u.is_active "  # noqa: S608
+        f"FROM {_NOTIFICATIONS} n INNER JOIN {_USERS} u ON u.id = n.recipient_id "
+        "WHERE n.id = %s AND n.status = %s"
+    )
+    params: list[Any] = [notification_id, Notification.Status.PENDING]
+    if due_by is not None:
+        sql += " AND n.next_attempt_at <= %s"
+        params.append(db_connection.ops.adapt_datetimefield_value(due_by))
+    if db_connection.features.has_select_for_update_skip_locked:
+        sql += " FOR UPDATE OF n SKIP LOCKED"
+    if db_connection.vendor == "postgresql":
+        sql = "SET LOCAL synchronous_commit TO OFF; " + sql  # one round trip
+    with db_connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def _record(notification_id: int, **fields: Any) -> None:
+    adapt = db_connection.ops.adapt_datetimefield_value
+    values = [adapt(v) if isinstance(v, datetime) else v for v in fields.values()]
+    columns = ", ".join(f"{name} = %s" for name in fields)
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_NOTIFICATIONS} SET {columns} WHERE id = %s",  # noqa: S608
+            [*values, notification_id],
+        )
+
+
 def _deliver(
     notification_id: int, *, only_if_due: bool, connection: BaseEmailBackend | None
 ) -> Outcome:
-    pending = Notification.objects.filter(pk=notification_id, status=Notification.Status.PENDING)
-    if only_if_due:
-        pending = pending.filter(next_attempt_at__lte=timezone.now())
+    now = timezone.now()
     with transaction.atomic():
-        notification = (
-            pending.select_for_update(skip_locked=True, of=("self",))
-            .select_related("recipient")
-            .first()
-        )
-        if notification is None:
+        row = _lock_pending(notification_id, now if only_if_due else None)
+        if row is None:
             return Outcome(handled=True)
-        recipient = notification.recipient
-        now = timezone.now()
-        if not recipient.is_active:
-            notification.status = Notification.Status.FAILED
-            notification.last_error = "Recipient's account is not active."
-            notification.save(update_fields=["status", "last_error"])
+        subject, body_text, body_html, attempts, email, is_active = row
+        if not is_active:
+            _record(
+                notification_id,
+                status=Notification.Status.FAILED,
+                last_error="Recipient's account is not active.",
+            )
             return Outcome(handled=True)
         message = EmailMultiAlternatives(
-            subject=notification.subject,
-            body=notification.body_text,
+            subject=subject,
+            body=body_text,
             from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[recipient.email],
+            to=[email],
             connection=connection,
         )
-        if notification.body_html:
-            message.attach_alternative(notification.body_html, "text/html")
-        notification.attempts += 1
+        if body_html:
+            message.attach_alternative(body_html, "text/html")
+        attempts += 1
         try:
             if connection is not None:
                 connection.open()  # connects once; a no-op while the connection is open
             message.send()
         except Exception as exc:
-            notification.last_error = f"{type(exc).__name__}: {exc}"[:500]
-            notification.next_attempt_at = now + retry_delay(notification.attempts)
-            if notification.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-                notification.status = Notification.Status.FAILED
-            notification.save(update_fields=["attempts", "last_error", "next_attempt_at", "status"])
-            log.warning("Sending notification %s failed: %s", notification.pk, exc)
+            gave_up = attempts >= settings.OUTBOX_MAX_ATTEMPTS
+            _record(
+                notification_id,
+                attempts=attempts,
+                last_error=f"{type(exc).__name__}: {exc}"[:500],
+                next_attempt_at=now + retry_delay(attempts),
+                status=Notification.Status.FAILED if gave_up else Notification.Status.PENDING,
+            )
+            log.warning("Sending notification %s failed: %s", notification_id, exc)
             server_down = not isinstance(exc, MESSAGE_ERRORS)
             if server_down and connection is not None:
                 connection.close()  # a broken connection is opened afresh next time
-            gave_up = notification.status == Notification.Status.FAILED
             return Outcome(handled=gave_up, server_down=server_down)
-        notification.status = Notification.Status.SENT
-        notification.sent_at = now
-        notification.last_error = ""
-        notification.save(update_fields=["status", "sent_at", "attempts", "last_error"])
+        _record(
+            notification_id,
+            status=Notification.Status.SENT,
+            sent_at=now,
+            attempts=attempts,
+            last_error="",
+        )
         return Outcome(handled=True)
 
 
-def due_notification_ids(limit: int) -> list[int]:
-    return list(
-        Notification.objects.filter(
-            status=Notification.Status.PENDING, next_attempt_at__lte=timezone.now()
-        )
-        .order_by("next_attempt_at", "pk")
-        .values_list("pk", flat=True)[:limit]
+def _due() -> QuerySet[Notification]:
+    return Notification.objects.filter(
+        status=Notification.Status.PENDING, next_attempt_at__lte=timezone.now()
     )
 
 
-def sweep(*, limit: int = 5000) -> int:
+def due_notification_ids(limit: int, part: int = 0, parts: int = 1) -> list[int]:
+    due = _due()
+    if parts > 1:
+        due = due.annotate(part=F("pk") % parts).filter(part=part)
+    return list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
+
+
+def sweep_all() -> int:
+    """The minute's sweep. A large backlog is shared out among up to ``OUTBOX_SWEEPERS``
+    workers, each sending its part (rows by id modulo the parts) over its own connection: a
+    mail server answers each message in turn, so one connection alone waits more than it sends.
+    """
+    due = _due().count()
+    parts = min(settings.OUTBOX_SWEEPERS, max(1, -(-due // settings.OUTBOX_SWEEP_SHARE)))
+    if parts > 1:
+        from portal.tasks import sweep_outbox_part
+
+        try:
+            for part in range(1, parts):
+                sweep_outbox_part.delay(part, parts)
+        except Exception:  # broker gone: this worker sends everything itself
+            log.warning("Broker unavailable; sweeping the whole outbox in one worker")
+            parts = 1
+    return sweep(part=0, parts=parts)
+
+
+def sweep(*, limit: int = 5000, part: int = 0, parts: int = 1) -> int:
     """Deliver what is due, oldest first, over one mail connection; returns how many rows were
     looked at.
 
     The ids are read once, so a row another worker holds is skipped rather than picked again;
-    anything beyond ``limit`` waits for the next sweep a minute later. The connection is opened
+    anything beyond ``limit`` waits for the next sweep a minute later. ``part`` of ``parts``
+    takes only the rows whose id modulo ``parts`` is ``part``. The connection is opened
     afresh every ``OUTBOX_MESSAGES_PER_CONNECTION`` messages (servers cap messages per
     connection). If the mail server itself fails, the sweep stops at that message: the rest
     stay due, untouched, for the next sweep instead of each spending an attempt on a server that
     is down.
     """
-    ids = due_notification_ids(limit)
+    ids = due_notification_ids(limit, part, parts)
     per_connection = settings.OUTBOX_MESSAGES_PER_CONNECTION
     looked_at = 0
     mail = get_connection()

@@ -95,29 +95,34 @@ def daily_job(now: datetime) -> JobResult:
         )
         .exclude(end_date__lt=today)
         .exclude(password__startswith=UNUSABLE_PASSWORD_PREFIX)
-        .only("pk", "first_name", "email", "password_changed_at")
+        .values_list("pk", "first_name", "email", "password_changed_at")
     )
-    notices = []
-    for person in people:
-        expiry = expires_at(person.password_changed_at)
+    owed = []
+    for pk, first_name, email, changed_at in people:
+        expiry = expires_at(changed_at)
         days = notice_owed(timezone.localdate(expiry), today)
-        if days is None:
-            continue
-        stamp = int(person.password_changed_at.timestamp())
-        notices.append(
-            outbox.Notice(
-                recipient=person,
-                kind=KIND,
-                dedupe_key=f"password-age:{person.pk}:{stamp}:{days}",
-                context={
-                    "expires_at": expiry,
-                    "days_left": (timezone.localdate(expiry) - today).days,
-                    "max_age_days": settings.PASSWORD_MAX_AGE_DAYS,
-                },
-                link=reverse("password_change"),
-            )
+        if days is not None:
+            key = f"password-age:{pk}:{int(changed_at.timestamp())}:{days}"
+            owed.append((key, outbox.Recipient(pk, first_name, email), expiry))
+    # Most were told already: notices are built only for the keys still free.
+    free = outbox.unclaimed(key for key, _, _ in owed)
+    link = reverse("password_change")
+    notices = [
+        outbox.Notice(
+            recipient=recipient,
+            kind=KIND,
+            dedupe_key=key,
+            context={
+                "expires_at": expiry,
+                "days_left": (timezone.localdate(expiry) - today).days,
+                "max_age_days": settings.PASSWORD_MAX_AGE_DAYS,
+            },
+            link=link,
         )
-    return JobResult(found=len(notices), notices=outbox.notify_many(notices))
+        for key, recipient, expiry in owed
+        if key in free
+    ]
+    return JobResult(found=len(owed), notices=outbox.notify_many(notices))
 
 
 class PasswordAgeMiddleware:

@@ -269,6 +269,9 @@ OUTBOX_MAX_ATTEMPTS = 8
 OUTBOX_MESSAGES_PER_CONNECTION = 100
 # Scheduled jobs insert their notices in batches of this many, each batch committed on its own.
 OUTBOX_CLAIM_BATCH = 500
+# A backlog is shared among up to this many workers, one part per this many due messages.
+OUTBOX_SWEEPERS = 4
+OUTBOX_SWEEP_SHARE = 500
 
 
 def _job_at(name: str, hour: int, minute: int = 0) -> dict[str, object]:

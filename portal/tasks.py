@@ -23,6 +23,12 @@ def sweep_outbox() -> int:
 
 
 @shared_task
+def sweep_outbox_part(part: int, parts: int) -> int:
+    """One worker's share of a large backlog (``outbox.sweep_all``)."""
+    return outbox.sweep(part=part, parts=parts)
+
+
+@shared_task
 def run_scheduled_job(name: str, requested_by: int | None = None) -> int:
     """Beat sends the job's name; "Run now" on the operations page adds who asked."""
     person = User.objects.filter(pk=requested_by).first() if requested_by else None
