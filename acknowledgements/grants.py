@@ -350,11 +350,8 @@ def expiry_job(now: datetime) -> JobResult:
         grant = PersonalUseGrant(
             email=row["email"], internet=row["internet"], telephone=row["telephone"]
         )
-        context = {
-            "facilities": grant.facilities,
-            "expires_on": row["expires_on"],
-            "employee_name": f"{row['employee__first_name']} {row['employee__last_name']}",
-        }
+        context = {"facilities": grant.facilities, "expires_on": row["expires_on"]}
+        personal = {"employee_name": f"{row['employee__first_name']} {row['employee__last_name']}"}
         employee = outbox.Recipient(
             row["employee_id"], row["employee__first_name"], row["employee__email"]
         )
@@ -365,6 +362,7 @@ def expiry_job(now: datetime) -> JobResult:
                 dedupe_key=f"{EXPIRING_KIND}:{row['pk']}:{employee.pk}",
                 context={**context, "for_manager": False},
                 link=reverse("acknowledgements:my_personal_use"),
+                personal=personal,
             )
         )
         if row["employee__line_manager_id"] and row["employee__line_manager__is_active"]:
@@ -380,6 +378,7 @@ def expiry_job(now: datetime) -> JobResult:
                     dedupe_key=f"{EXPIRING_KIND}:{row['pk']}:{manager.pk}",
                     context={**context, "for_manager": True},
                     link=reverse("acknowledgements:team_personal_use", args=[employee.pk]),
+                    personal=personal,
                 )
             )
     summary = f"{ended} expired grant(s) ended." if ended else ""

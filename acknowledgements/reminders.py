@@ -96,10 +96,12 @@ def unsigned_job(now: datetime) -> JobResult:
     the keys are worked out for everyone first, and notices built only for the free ones.
     """
     today = timezone.localdate(now)
+    london = timezone.get_current_timezone()
     owed: list[tuple[str, dict, str | None]] = []  # (key, row, occasion; None: the manager)
     found = 0
     for row in _unsigned(today):
-        occasion = reminder_owed(timezone.localdate(row["assigned_at"]), row["due_date"], today)
+        assigned_on = row["assigned_at"].astimezone(london).date()
+        occasion = reminder_owed(assigned_on, row["due_date"], today)
         if occasion is not None:
             owed.append((f"unsigned:{row['pk']}:{occasion}", row, occasion))
         tell_manager = (
@@ -149,11 +151,9 @@ def unsigned_job(now: datetime) -> JobResult:
                     ),
                     kind=MANAGER_KIND,
                     dedupe_key=key,
-                    context={
-                        **context,
-                        "person_name": f"{row['user__first_name']} {row['user__last_name']}",
-                    },
+                    context=context,
                     link=reverse("acknowledgements:person", args=[row["user_id"]]),
+                    personal={"person_name": f"{row['user__first_name']} {row['user__last_name']}"},
                 )
             )
     return JobResult(found=found, notices=outbox.notify_many(notices))

@@ -18,6 +18,7 @@ import smtplib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from html import escape as escape_html
 from typing import Any
 
 from django.conf import settings
@@ -29,7 +30,6 @@ from django.db.models import F, QuerySet
 from django.db.models.expressions import RawSQL
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
-from django.utils.html import escape
 
 from portal.models import Notification, User
 
@@ -84,13 +84,19 @@ class Recipient:
 
 @dataclass(frozen=True)
 class Notice:
-    """One message a scheduled job owes someone; ``notify_many`` claims it by ``dedupe_key``."""
+    """One message a scheduled job owes someone; ``notify_many`` claims it by ``dedupe_key``.
+
+    ``personal`` holds the context values that are this recipient's own (another person's name,
+    a time of their own): plain strings the templates print as they are. The rest of the
+    context is what many notices share (see ``_Templates``).
+    """
 
     recipient: User | Recipient
     kind: str
     dedupe_key: str
     context: dict[str, Any] = field(default_factory=dict)
     link: str = ""
+    personal: dict[str, str] = field(default_factory=dict)
 
 
 def _key_set(keys: list[str]) -> RawSQL:
@@ -119,28 +125,36 @@ def claimed_keys(keys: Iterable[str]) -> set[str]:
     )
 
 
+_MARK = "\ue000"  # a private-use character: no template or value prints it, nor splits on it
+
+
+def _placeholder(name: str) -> str:
+    return f"{_MARK}{name}{_MARK}"
+
+
 class _StandIn:
     """Who a message is rendered for when it is rendered once for many people."""
 
-    first_name = "\x1fFIRST-NAME\x1f"
-    email = "\x1fEMAIL\x1f"
+    first_name = _placeholder("first_name")
+    email = _placeholder("email")
     pk = None
 
 
 class _Templates:
     """Renders notices for a whole run: each kind's templates loaded once, and each distinct
-    message (kind, link and context) rendered once, with the recipient's name put in after.
+    message rendered once, with what is personal to each recipient put in after.
 
     Rendering three Django templates costs milliseconds; a publication day owes tens of
-    thousands of notices that differ only in the name they greet. The templates print the
-    recipient's ``first_name`` (or ``email``) as they are, so filling them in afterwards gives
-    exactly what rendering each one would (``tests/portal/test_outbox_batches.py`` checks every
-    kind). Anything else about the person belongs in the context.
+    thousands of notices that differ only in the name they greet. A message is rendered for a
+    stand-in whose name, address, link and ``personal`` values are placeholders; each notice
+    then gets its own values in their place (HTML-escaped in the HTML body). The templates print
+    those values as they are, so this gives exactly what rendering each notice would
+    (``tests/portal/test_outbox_batches.py`` checks every kind).
     """
 
     def __init__(self) -> None:
         self._loaded: dict[str, tuple[Any, Any, Any]] = {}
-        self._rendered: dict[tuple[str, str, str], tuple[str, str, str]] = {}
+        self._rendered: dict[tuple, tuple[str, str, str]] = {}
 
     def _templates(self, kind: str) -> tuple[Any, Any, Any]:
         if kind not in self._loaded:
@@ -150,27 +164,45 @@ class _Templates:
             )
         return self._loaded[kind]
 
-    def _render(self, notice: Notice, recipient: object) -> tuple[str, str, str]:
-        subject, text, html = self._templates(notice.kind)
-        link = absolute_url(notice.link) if notice.link else ""
-        ctx = {"recipient": recipient, "link": link, **notice.context}
+    def _render(
+        self, kind: str, recipient: object, link: str, context: dict[str, Any]
+    ) -> tuple[str, str, str]:
+        subject, text, html = self._templates(kind)
+        ctx = {"recipient": recipient, "link": link, **context}
         return " ".join(subject.render(ctx).split()), text.render(ctx), html.render(ctx)
 
     def render(self, notice: Notice) -> tuple[str, str, str]:
         person = notice.recipient
+        link = absolute_url(notice.link) if notice.link else ""
         if not person.first_name:  # greeted by address instead: rendered for them alone
-            subject, text, html = self._render(notice, person)
+            context = {**notice.context, **notice.personal}
+            subject, text, html = self._render(notice.kind, person, link, context)
             return subject[:200], text, html
-        shape = (notice.kind, notice.link, repr(sorted(notice.context.items())))
+        shape = (
+            notice.kind,
+            bool(link),
+            tuple(sorted(notice.personal)),
+            repr(sorted(notice.context.items())),
+        )
         if shape not in self._rendered:
-            self._rendered[shape] = self._render(notice, _StandIn)
+            context = {**notice.context, **{name: _placeholder(name) for name in notice.personal}}
+            stand_in_link = _placeholder("link") if link else ""
+            self._rendered[shape] = self._render(notice.kind, _StandIn, stand_in_link, context)
         subject, text, html = self._rendered[shape]
+        values = {
+            _StandIn.first_name: person.first_name,
+            _StandIn.email: person.email,
+            _placeholder("link"): link,
+            **{_placeholder(name): value for name, value in notice.personal.items()},
+        }
 
-        def fill(rendered: str, escape_html: bool) -> str:
-            name, address = person.first_name, person.email
-            if escape_html:
-                name, address = escape(name), escape(address)
-            return rendered.replace(_StandIn.first_name, name).replace(_StandIn.email, address)
+        def fill(rendered: str, in_html: bool) -> str:
+            if _MARK not in rendered:
+                return rendered
+            for placeholder, value in values.items():
+                # What autoescaping would have printed: Django's escape is html.escape.
+                rendered = rendered.replace(placeholder, escape_html(value) if in_html else value)
+            return rendered
 
         return fill(subject, False)[:200], fill(text, False), fill(html, True)
 

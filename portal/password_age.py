@@ -23,6 +23,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from portal import outbox
 from portal.models import User
@@ -30,6 +31,7 @@ from portal.scheduling import JobResult
 
 NOTICE_DAYS = (14, 7, 1)  # days before the password is too old
 KIND = "password-expiring"
+EXPIRY_FORMAT = r"j F Y \a\t H:i"
 # Pages someone with a password that is too old can still use.
 ALLOWED_VIEWS = frozenset(
     {
@@ -113,11 +115,12 @@ def daily_job(now: datetime) -> JobResult:
             kind=KIND,
             dedupe_key=key,
             context={
-                "expires_at": expiry,
                 "days_left": (timezone.localdate(expiry) - today).days,
                 "max_age_days": settings.PASSWORD_MAX_AGE_DAYS,
             },
             link=link,
+            # The moment is each person's own; the rest of the message is shared.
+            personal={"expires_text": date_format(timezone.localtime(expiry), EXPIRY_FORMAT)},
         )
         for key, recipient, expiry in owed
         if key in free
