@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import smtplib
 import socket
 import subprocess
 import sys
@@ -38,6 +39,7 @@ from _setup import prepare_database
 
 from celery.schedules import crontab
 from django.conf import settings
+from django.core import mail
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.db import connection, connections
@@ -154,6 +156,47 @@ def _sweep_part(part: int, parts: int) -> None:
     connections.close_all()
 
 
+def _raw_sender(port: int, count: int, message: bytes) -> None:
+    with smtplib.SMTP("127.0.0.1", port) as client:
+        for _ in range(count):
+            client.sendmail("it-portal@caretech.example", ["someone@caretech.example"], message)
+
+
+def sink_ceiling(parts: int, port: int) -> float:
+    """What the SMTP server takes from ``parts`` plain smtplib clients sending one ready-made
+    message over and over: no database and no message building, the most any sender could
+    reach on this machine at this moment. Messages per second."""
+    sample = Notification.objects.order_by("pk").first()
+    message = mail.EmailMultiAlternatives(
+        sample.subject, sample.body_text, to=["someone@caretech.example"]
+    )
+    message.attach_alternative(sample.body_html, "text/html")
+    raw = message.message().as_bytes(linesep="\r\n")
+    count_file = Path(tempfile.mkdtemp()) / "count"
+    sink = subprocess.Popen(  # noqa: S603 (our own script, with our own arguments)
+        [sys.executable, str(HERE / "smtp_sink.py"), str(port), str(count_file)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert sink.stdout.readline().strip() == "ready"
+        fork = multiprocessing.get_context("fork")
+        senders = [
+            fork.Process(target=_raw_sender, args=(port, SEND_COUNT // parts, raw))
+            for _ in range(parts)
+        ]
+        started = time.perf_counter()
+        for sender in senders:
+            sender.start()
+        for sender in senders:
+            sender.join()
+        seconds = time.perf_counter() - started
+    finally:
+        sink.terminate()
+        sink.wait(timeout=30)
+    return int(count_file.read_text()) / seconds
+
+
 def send_with(parts: int, port: int) -> tuple[float, int, int]:
     """All pending notices sent by ``parts`` sweepers at once, as ``outbox.sweep_all`` shares a
     backlog among workers: (seconds, sent, accepted by the server)."""
@@ -221,6 +264,12 @@ def send() -> None:
             f"{received:,} |"
         )
         assert received == sent == SEND_COUNT, (received, sent)
+    connections.close_all()
+    for parts in sorted({1, settings.OUTBOX_SWEEPERS}):
+        print(
+            f"| the server's ceiling: {parts} plain smtplib client(s), one ready-made message, "
+            f"no database | | {sink_ceiling(parts, port):,.0f} | | |"
+        )
 
 
 def main() -> None:

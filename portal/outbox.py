@@ -336,21 +336,27 @@ def deliver(
 # message never holds the others' locks. Compiling the ORM's queries cost more than running
 # them, so the two statements of that loop are written out once here.
 def _lock_pending(notification_id: int, due_by: datetime | None) -> tuple | None:
-    """The pending row, locked (skipped if another worker holds it), with its recipient.
+    """The row, locked (None if another worker holds it), with its recipient, whether it is
+    pending and whether it is due by ``due_by``.
+
+    The row is found by its id alone, and whether it is pending is read from it: with the state
+    in the WHERE clause, PostgreSQL could choose the pending-rows index from statistics taken
+    before a burst of new rows, and scan every pending row for each message.
 
     On PostgreSQL the transaction also stops waiting for its commit to reach the disk: the
     worst a database crash can then do is forget that a message went, so it goes again. A
     message is never lost, and the sweep is not held to one disk flush per e-mail.
     """
+    due = "n.next_attempt_at <= %s" if due_by is not None else "1 = 1"
     sql = (
-        "SELECT n.subject, n.body_text, n.body_html, n.attempts, u.email, u.is_active "  # noqa: S608
-        f"FROM {_NOTIFICATIONS} n INNER JOIN {_USERS} u ON u.id = n.recipient_id "
-        "WHERE n.id = %s AND n.status = %s"
+        f"SELECT n.status = %s, {due}, n.subject, n.body_text, n.body_html, n.attempts, "  # noqa: S608
+        f"u.email, u.is_active FROM {_NOTIFICATIONS} n "
+        f"INNER JOIN {_USERS} u ON u.id = n.recipient_id WHERE n.id = %s"
     )
-    params: list[Any] = [notification_id, Notification.Status.PENDING]
+    params: list[Any] = [Notification.Status.PENDING]
     if due_by is not None:
-        sql += " AND n.next_attempt_at <= %s"
         params.append(db_connection.ops.adapt_datetimefield_value(due_by))
+    params.append(notification_id)
     if db_connection.features.has_select_for_update_skip_locked:
         sql += " FOR UPDATE OF n SKIP LOCKED"
     if db_connection.vendor == "postgresql":
@@ -377,9 +383,9 @@ def _deliver(
     now = timezone.now()
     with transaction.atomic():
         row = _lock_pending(notification_id, now if only_if_due else None)
-        if row is None:
+        if row is None or not row[0] or not row[1]:  # held, sent or failed, or not yet due
             return Outcome(handled=True)
-        subject, body_text, body_html, attempts, email, is_active = row
+        subject, body_text, body_html, attempts, email, is_active = row[2:]
         if not is_active:
             _record(
                 notification_id,
