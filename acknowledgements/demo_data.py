@@ -1,4 +1,5 @@
-"""The demo's policy: version 1 loaded, everyone asked to sign it, a few of them overdue."""
+"""The demo's policy: version 1 loaded, everyone asked to sign it, a few of them overdue, and its
+annual review (due March 2018) open and long overdue."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from acknowledgements import publishing
+from acknowledgements import publishing, reviews
 from acknowledgements.models import Assignment
 
 
@@ -19,4 +20,6 @@ def seed_demo() -> dict[str, int]:
     overdue = Assignment.objects.filter(
         version=version, acknowledgement__isnull=True, user__email__endswith="1@example.com"
     ).update(due_date=timezone.localdate() - timedelta(days=3))
-    return {"assigned": assigned, "overdue": overdue}
+    # The review the daily job would open on its first morning: the demo shows it at once.
+    opened = reviews.open_due_reviews()
+    return {"assigned": assigned, "overdue": overdue, "reviews_opened": len(opened)}

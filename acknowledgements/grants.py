@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -24,12 +24,16 @@ from django.utils.safestring import SafeString, mark_safe
 from acknowledgements import documents, permissions, publishing
 from acknowledgements.models import PersonalUseGrant, Policy
 from portal import audit, outbox
-from portal.models import User
+from portal.models import AuditEvent, User
+from portal.scheduling import JobResult
 
 CONDITION_SECTIONS = ("4.1", "5.1")
 MAX_NOTE_LENGTH = 1000
 REPLACED_NOTE = "Replaced by a new grant."
 ACCESS_ENDED_NOTE = "Ended with the person's access to IT systems."
+EXPIRED_NOTE = "Expired."
+EXPIRY_NOTICE_DAYS = 7
+EXPIRING_KIND = "personal-use-expiring"
 
 
 class GrantError(Exception):
@@ -293,3 +297,120 @@ def end_grants_of(*, employee_ids: Iterable[int], now: datetime | None = None) -
             ]
         )
     return len(grants)
+# --- Expiry (scheduled) -----------------------------------------------------------------------
+def _midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def end_expired_grants(today: date) -> int:
+    """Close every open grant whose expiry date has passed, as at the end of that day.
+
+    The history already reads such a grant as expired; closing it frees the person's one open
+    grant and records the ending. One update per expiry date (a day's worth, or a few after
+    missed days) and one bulk audit insert, however many grants.
+    """
+    expired = list(
+        PersonalUseGrant.objects.filter(revoked_at__isnull=True, expires_on__lt=today).values_list(
+            "pk", "employee_id", "expires_on"
+        )
+    )
+    if not expired:
+        return 0
+    with transaction.atomic():
+        for expires_on in sorted({row[2] for row in expired}):
+            PersonalUseGrant.objects.filter(revoked_at__isnull=True, expires_on=expires_on).update(
+                revoked_at=_midnight(expires_on + timedelta(days=1)), revocation_note=EXPIRED_NOTE
+            )
+        audit.record_many(
+            [
+                AuditEvent(
+                    action="personal_use.expired",
+                    object_type=PersonalUseGrant._meta.label_lower,
+                    object_id=str(pk),
+                    object_repr=f"Personal-use grant {pk}",
+                    data={"employee": employee_id, "expires_on": expires_on.isoformat()},
+                )
+                for pk, employee_id, expires_on in expired
+            ]
+        )
+    return len(expired)
+
+
+def expiry_notice_owed(granted_on: date, expires_on: date, today: date) -> bool:
+    """Told 7 days before the expiry date (or on a later day up to it, if that run was
+    missed); a grant made for less than 7 days needs no warning."""
+    occasion = expires_on - timedelta(days=EXPIRY_NOTICE_DAYS)
+    return granted_on <= occasion <= today <= expires_on
+
+
+def expiry_job(now: datetime) -> JobResult:
+    """End expired grants, then tell employees and their managers of grants ending in 7 days."""
+    today = timezone.localdate(now)
+    ended = end_expired_grants(today)
+    rows = (
+        PersonalUseGrant.objects.filter(
+            revoked_at__isnull=True,
+            expires_on__gte=today,
+            expires_on__lte=today + timedelta(days=EXPIRY_NOTICE_DAYS),
+            employee__is_active=True,
+        )
+        .values(
+            "pk",
+            "expires_on",
+            "granted_at",
+            "email",
+            "internet",
+            "telephone",
+            "employee_id",
+            "employee__first_name",
+            "employee__last_name",
+            "employee__email",
+            "employee__line_manager_id",
+            "employee__line_manager__first_name",
+            "employee__line_manager__email",
+            "employee__line_manager__is_active",
+        )
+        .order_by("pk")
+    )
+    notices = []
+    found = 0
+    for row in rows:
+        if not expiry_notice_owed(timezone.localdate(row["granted_at"]), row["expires_on"], today):
+            continue
+        found += 1
+        grant = PersonalUseGrant(
+            email=row["email"], internet=row["internet"], telephone=row["telephone"]
+        )
+        context = {"facilities": grant.facilities, "expires_on": row["expires_on"]}
+        personal = {"employee_name": f"{row['employee__first_name']} {row['employee__last_name']}"}
+        employee = outbox.Recipient(
+            row["employee_id"], row["employee__first_name"], row["employee__email"]
+        )
+        notices.append(
+            outbox.Notice(
+                recipient=employee,
+                kind=EXPIRING_KIND,
+                dedupe_key=f"{EXPIRING_KIND}:{row['pk']}:{employee.pk}",
+                context={**context, "for_manager": False},
+                link=reverse("acknowledgements:my_personal_use"),
+                personal=personal,
+            )
+        )
+        if row["employee__line_manager_id"] and row["employee__line_manager__is_active"]:
+            manager = outbox.Recipient(
+                row["employee__line_manager_id"],
+                row["employee__line_manager__first_name"],
+                row["employee__line_manager__email"],
+            )
+            notices.append(
+                outbox.Notice(
+                    recipient=manager,
+                    kind=EXPIRING_KIND,
+                    dedupe_key=f"{EXPIRING_KIND}:{row['pk']}:{manager.pk}",
+                    context={**context, "for_manager": True},
+                    link=reverse("acknowledgements:team_personal_use", args=[employee.pk]),
+                    personal=personal,
+                )
+            )
+    summary = f"{ended} expired grant(s) ended." if ended else ""
+    return JobResult(found=found, notices=outbox.notify_many(notices), summary=summary)

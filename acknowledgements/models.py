@@ -283,3 +283,70 @@ class PersonalUseGrant(models.Model):
     def is_current(self, today: date | None = None) -> bool:
         today = today or timezone.localdate()
         return self.revoked_at is None and (self.expires_on is None or self.expires_on >= today)
+
+
+class PolicyReview(models.Model):
+    """One annual review of a policy (policy section 3: the IT Department with the Company
+    Secretary and the HR Director). Opened 60 days before the review date; each reviewer
+    records an outcome; the last one completes it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        COMPLETED = "completed", "Completed"
+
+    class Result(models.TextChoices):
+        NO_CHANGE = "no_change", "No change"
+        CHANGES_NEEDED = "changes_needed", "Changes needed"
+
+    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="reviews")
+    version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="reviews")
+    review_date = models.DateField(help_text="The next review date this review was opened for.")
+    opened_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    result = models.CharField(max_length=16, choices=Result.choices, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    next_review_date = models.DateField(
+        null=True, blank=True, help_text="Set when the review found no change was needed."
+    )
+
+    class Meta:
+        ordering = ["-review_date", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "review_date"], name="one_review_per_cycle")
+        ]
+
+    def __str__(self) -> str:
+        return f"Review of the {self.policy.title} due {self.review_date:%d/%m/%Y}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    def is_overdue(self, today: date | None = None) -> bool:
+        return self.is_open and (today or timezone.localdate()) > self.review_date
+
+
+class ReviewOutcome(models.Model):
+    """A reviewer's conclusion in one review; blank until they record it."""
+
+    review = models.ForeignKey(PolicyReview, on_delete=models.PROTECT, related_name="outcomes")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_outcomes"
+    )
+    outcome = models.CharField(max_length=16, choices=PolicyReview.Result.choices, blank=True)
+    notes = models.TextField(blank=True)
+    recorded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["review", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "reviewer"], name="one_outcome_per_reviewer")
+        ]
+        indexes = [models.Index(fields=["reviewer", "recorded_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} on {self.review}: {self.get_outcome_display() or 'awaited'}"
+
+    @property
+    def is_recorded(self) -> bool:
+        return bool(self.outcome)

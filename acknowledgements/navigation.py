@@ -28,6 +28,8 @@ def items(user: User) -> list[NavItem]:
             )
     if permissions.can_manage_versions(user):
         found.append(NavItem("Manage policy", reverse("acknowledgements:manage_index"), "Reviewer"))
+    if permissions.can_view_reviews(user):
+        found.append(NavItem("Policy reviews", reverse("acknowledgements:reviews"), "Reviewer"))
     if permissions.can_view_dashboard(user):
         found.append(NavItem("Acknowledgements", reverse("acknowledgements:dashboard"), "HR"))
     if permissions.can_view_all_personal_use(user):

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from acknowledgements.models import Acknowledgement, PolicyVersion, Question
+from acknowledgements.models import (
+    Acknowledgement,
+    PolicyReview,
+    PolicyVersion,
+    Question,
+    ReviewOutcome,
+)
 from portal import permissions as roles
 from portal.models import User
 
@@ -58,3 +64,18 @@ def can_view_person(user: User, person: User) -> bool:
 
 def can_remind(user: User, person: User) -> bool:
     return roles.manages(user, person) and person.is_active
+
+
+def can_view_reviews(user: User) -> bool:
+    """The annual review belongs to the Policy reviewers (policy section 3)."""
+    return roles.is_policy_reviewer(user)
+
+
+def can_record_outcome(user: User, review: PolicyReview, outcome: ReviewOutcome | None) -> bool:
+    return (
+        can_view_reviews(user)
+        and review.is_open
+        and outcome is not None
+        and outcome.reviewer_id == user.pk
+        and not outcome.is_recorded
+    )

@@ -49,3 +49,27 @@ def questions_to_answer(user: User) -> list[TodoItem]:
             urgent=True,
         )
     ]
+
+
+def reviews(user: User) -> list[TodoItem]:
+    """A reviewer whose outcome an open annual review is waiting for."""
+    if not roles.is_policy_reviewer(user):
+        return []
+    from acknowledgements import reviews as annual_reviews
+
+    today = timezone.localdate()
+    items = []
+    for outcome in annual_reviews.awaiting(user):
+        review = outcome.review
+        when = date_format(review.review_date, "j F Y")
+        items.append(
+            TodoItem(
+                f"Review the {review.policy.title}",
+                f"{'Overdue: the review was due' if review.review_date < today else 'Due'} on "
+                f"{when}. Record whether it needs changes.",
+                reverse("acknowledgements:review", args=[review.pk]),
+                "Record your review",
+                urgent=True,
+            )
+        )
+    return items

@@ -6,6 +6,7 @@ from acknowledgements.views import (
     questions,
     reading,
     receipts,
+    reviews,
     signing,
     staff_status,
     versions,
@@ -35,6 +36,9 @@ urlpatterns = [
     path("manage/<slug:slug>/<int:number>/edit/", versions.edit_draft, name="edit_draft"),
     path("manage/<slug:slug>/<int:number>/diff/", versions.version_diff, name="version_diff"),
     path("manage/<slug:slug>/<int:number>/publish/", versions.publish, name="publish"),
+    # The annual review (Policy reviewers)
+    path("reviews/", reviews.review_list, name="reviews"),
+    path("reviews/<int:pk>/", reviews.review_detail, name="review"),
     # Questions to one's line manager before signing
     path("policies/<slug:slug>/ask/", questions.ask, name="ask"),
     path("questions/", questions.question_list, name="questions"),

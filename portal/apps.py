@@ -6,4 +6,28 @@ class PortalConfig(AppConfig):
     verbose_name = "People and platform"
 
     def ready(self) -> None:
-        from portal import auth_events  # noqa: F401  (connects the sign-in audit receivers)
+        from portal import (
+            auth_events,  # noqa: F401  (connects the sign-in audit receivers)
+            outbox,
+            password_age,
+            scheduling,
+        )
+
+        scheduling.register(
+            scheduling.Job(
+                name="outbox-sweep",
+                title="Outbox",
+                description="E-mails every notification that is due: new ones, and failed ones "
+                "once their backoff has passed.",
+                run=lambda now: scheduling.JobResult(found=outbox.sweep_all()),
+            )
+        )
+        scheduling.register(
+            scheduling.Job(
+                name="password-age",
+                title="Password age",
+                description="Tells people 14, 7 and 1 days before their password is too old "
+                "(policy 5.6).",
+                run=password_age.daily_job,
+            )
+        )

@@ -35,6 +35,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         items.append(NavItem("Staff import", reverse("staff_import"), "HR"))
     if permissions.can_view_audit_log(user):
         items.append(NavItem("Audit log", reverse("audit_log"), "IT / HR"))
+    if permissions.can_view_operations(user):
+        items.append(NavItem("Operations", reverse("operations"), "IT / Admin"))
     if permissions.can_use_admin(user):
         items.append(NavItem("Administration", reverse("admin:index"), "Admin"))
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()

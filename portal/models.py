@@ -219,3 +219,44 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.recipient_id}: {self.subject}"
+
+
+class JobRun(models.Model):
+    """One run of a scheduled job (``portal.scheduling``): when, who asked, and what it did."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        # The worker died mid-run (a run cannot outlive the task's hard time limit).
+        INTERRUPTED = "interrupted", "Interrupted"
+
+    class Trigger(models.TextChoices):
+        SCHEDULE = "schedule", "Schedule"
+        MANUAL = "manual", "Run now"
+
+    job = models.CharField(max_length=64)
+    trigger = models.CharField(max_length=8, choices=Trigger.choices, default=Trigger.SCHEDULE)
+    requested_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RUNNING)
+    found = models.PositiveIntegerField(default=0)
+    notices = models.PositiveIntegerField(default=0)
+    summary = models.CharField(max_length=300, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["job", "-started_at"], name="jobrun_latest_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.job} at {self.started_at:%Y-%m-%d %H:%M}: {self.status}"
+
+    @property
+    def duration(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()

@@ -66,5 +66,10 @@ def can_view_audit_log(user: AnyUser) -> bool:
     return is_it(user) or is_hr(user)
 
 
+def can_view_operations(user: AnyUser) -> bool:
+    """Scheduled jobs and the outbox: the IT Department and administrators."""
+    return is_it(user) or can_use_admin(user)
+
+
 def can_use_admin(user: AnyUser) -> bool:
     return user.is_active and user.is_superuser

@@ -3,8 +3,8 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
-from portal import outbox
-from portal.models import Notification
+from portal import outbox, scheduling
+from portal.models import JobRun, Notification, User
 
 
 @shared_task(bind=True, max_retries=settings.OUTBOX_MAX_ATTEMPTS)
@@ -19,4 +19,18 @@ def deliver_notification(self, notification_id: int) -> None:
 
 @shared_task
 def sweep_outbox() -> int:
-    return outbox.sweep()
+    return scheduling.run_job("outbox-sweep").found
+
+
+@shared_task
+def sweep_outbox_part(part: int, parts: int) -> int:
+    """One worker's share of a large backlog (``outbox.sweep_all``)."""
+    return outbox.sweep(part=part, parts=parts)
+
+
+@shared_task
+def run_scheduled_job(name: str, requested_by: int | None = None) -> int:
+    """Beat sends the job's name; "Run now" on the operations page adds who asked."""
+    person = User.objects.filter(pk=requested_by).first() if requested_by else None
+    trigger = JobRun.Trigger.MANUAL if requested_by else JobRun.Trigger.SCHEDULE
+    return scheduling.run_job(name, trigger=trigger, requested_by=person).pk

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from portal import views
+from portal import operations_views, views
 from portal.forms import FirstPasswordResetForm
 
 urlpatterns = [
@@ -14,6 +14,17 @@ urlpatterns = [
     path("staff/import/", views.staff_import, name="staff_import"),
     path("audit/", views.audit_log, name="audit_log"),
     path("healthz", views.healthz, name="healthz"),
+    # Scheduled jobs and the outbox (IT and admins)
+    path("operations/", operations_views.operations_page, name="operations"),
+    path("operations/jobs/<slug:name>/run/", operations_views.run_job, name="run_job"),
+    path(
+        "operations/notifications/<int:pk>/retry/",
+        operations_views.retry_notification,
+        name="retry_notification",
+    ),
+    path(
+        "operations/notifications/retry-failed/", operations_views.retry_failed, name="retry_failed"
+    ),
     # Sign-in and passwords
     path("accounts/login/", views.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -7,12 +7,42 @@ class RequestsConfig(AppConfig):
     verbose_name = "IT requests"
 
     def ready(self) -> None:
-        from portal import context_processors, outbox
+        from portal import context_processors, outbox, scheduling
         from portal import todo as portal_todo
-        from requests import navigation, staff_lifecycle, todo
+        from requests import navigation, staff_jobs, staff_lifecycle, todo
 
         context_processors.NAV_PROVIDERS.append(navigation.items)
         portal_todo.PROVIDERS.extend(
             [todo.more_information_asked, todo.approvals_waiting, todo.it_queue, todo.staff_tasks]
         )
         outbox.SEND_TIME_SECRETS[staff_lifecycle.INVITATION_KIND] = staff_lifecycle.invitation_link
+        for job in (
+            scheduling.Job(
+                name="staff-end-access",
+                title="End of access",
+                description="Ends the accounts of leavers after their last day and of temporary "
+                "workers after their access end date; their sessions end with them.",
+                run=staff_jobs.end_access_job,
+            ),
+            scheduling.Job(
+                name="staff-starters",
+                title="Starters in 3 days",
+                description="Tells IT of starters beginning within 3 days whose checklist is "
+                "not done.",
+                run=staff_jobs.starters_job,
+            ),
+            scheduling.Job(
+                name="staff-overdue-tasks",
+                title="Overdue checklist tasks",
+                description="Tells IT, once a day, while starters and leavers tasks are overdue.",
+                run=staff_jobs.overdue_job,
+            ),
+            scheduling.Job(
+                name="staff-temporary-ending",
+                title="Temporary access ending",
+                description="Tells a temporary worker's line manager 7 days before their "
+                "access ends.",
+                run=staff_jobs.temporary_job,
+            ),
+        ):
+            scheduling.register(job)

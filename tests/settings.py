@@ -8,8 +8,9 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-" + "x" * 40)
 os.environ.setdefault("DJANGO_HTTPS", "0")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 
+from portal.env import email_settings, env_int, env_str
 from portal.settings import *  # noqa: F403
-from portal.settings import REDIS_URL
+from portal.settings import CELERY_BROKER_TRANSPORT_OPTIONS, REDIS_URL
 
 # Hashing with Argon2 for every fixture user would make the suite slow; the production list is
 # checked by tests/portal/test_settings.py.
@@ -30,3 +31,17 @@ WHITENOISE_USE_FINDERS = True
 
 # Uploads from the tests go to a throwaway folder.
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="portal-test-media-"))
+
+# A worker that the integration tests start as a separate process reads these: a local SMTP
+# sink instead of the in-memory mailbox, short retries, and a short broker visibility timeout so
+# that a message held by a worker killed mid-task is redelivered within the test.
+if env_str("PORTAL_TEST_EMAIL_URL"):
+    globals().update(email_settings(env_str("PORTAL_TEST_EMAIL_URL")))
+    EMAIL_TIMEOUT = 5
+OUTBOX_RETRY_BASE_DELAY = env_int("PORTAL_TEST_RETRY_BASE_DELAY", 60, minimum=1)
+OUTBOX_CLAIM_BATCH = env_int("PORTAL_TEST_CLAIM_BATCH", 500, minimum=1)
+if env_str("PORTAL_TEST_VISIBILITY_TIMEOUT"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        **CELERY_BROKER_TRANSPORT_OPTIONS,
+        "visibility_timeout": env_int("PORTAL_TEST_VISIBILITY_TIMEOUT", 3600, minimum=1),
+    }

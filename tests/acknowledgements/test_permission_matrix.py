@@ -18,8 +18,15 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from acknowledgements import grants, publishing, questions
-from acknowledgements.models import Acknowledgement, PersonalUseGrant, PolicyVersion, Question
+from acknowledgements import grants, publishing, questions, reviews
+from acknowledgements.models import (
+    Acknowledgement,
+    PersonalUseGrant,
+    PolicyReview,
+    PolicyVersion,
+    Question,
+    ReviewOutcome,
+)
 from portal.models import AuditEvent, User
 from tests.acknowledgements.factories import AcknowledgementFactory, PolicyFactory
 from tests.factories import DepartmentFactory, UserFactory
@@ -59,6 +66,7 @@ class World:
     draft: PolicyVersion  # a draft of version 2
     ack: Acknowledgement  # the owner's signature
     question: Question  # the owner's question to their line manager
+    review: PolicyReview  # the seed version's annual review, open, with the reviewer on it
     clients: dict[str, Client] = field(default_factory=dict)
 
     @property
@@ -117,6 +125,8 @@ ROUTE_ARGS: dict[str, Args] = {
     "staff_export": lambda w: [w.slug],
     "person": lambda w: [w.owner.pk],
     "remind": lambda w: [w.slug, w.owner.pk],
+    "reviews": lambda w: [],
+    "review": lambda w: [w.review.pk],
 }
 
 # The methods each view accepts; every other one is a 405.
@@ -147,6 +157,8 @@ ALLOWED_METHODS: dict[str, set[str]] = {
     "staff_export": {"GET"},
     "person": {"GET"},
     "remind": {"POST"},
+    "reviews": {"GET"},
+    "review": {"GET", "POST"},
 }
 
 
@@ -257,6 +269,11 @@ MATRIX: list[Row] = [
     Row("remind", "POST", everyone(404), "missing", lambda w: [w.slug, MISSING]),
     Row("remind", "POST", everyone(404), "unknown policy",
         lambda w: ["no-such-policy", w.owner.pk]),
+    # --- The annual review: Policy reviewers only ---------------------------------------------
+    Row("reviews", "GET", reviewers_only(200)),
+    Row("review", "GET", reviewers_only(200)),
+    Row("review", "POST", reviewers_only(200), "empty form"),
+    Row("review", "GET", reviewers_only(404), "missing", lambda w: [MISSING]),
 ]
 # fmt: on
 
@@ -286,6 +303,8 @@ def world(db: None, employee, manager, outsider, hr_user, it_user, reviewer) -> 
         note="",
     )
     draft = publishing.create_draft(actor=reviewer, policy=version.policy)
+    # The seed version's review date (March 2018) is long past: its review opens at once.
+    (review,) = reviews.open_due_reviews()
     users = {
         "owner": employee,
         "outsider": outsider,
@@ -295,7 +314,9 @@ def world(db: None, employee, manager, outsider, hr_user, it_user, reviewer) -> 
         "it": it_user,
         "reviewer": reviewer,
     }
-    return World(users=users, version=version, draft=draft, ack=ack, question=question)
+    return World(
+        users=users, version=version, draft=draft, ack=ack, question=question, review=review
+    )
 
 
 def _state() -> tuple[object, ...]:
@@ -305,6 +326,7 @@ def _state() -> tuple[object, ...]:
         list(Question.objects.values_list("pk", "answered_at")),
         list(PersonalUseGrant.objects.values_list("pk", "revoked_at")),
         list(PolicyVersion.objects.values_list("pk", "status", "body_sha256", "change_summary")),
+        list(ReviewOutcome.objects.values_list("pk", "outcome", "recorded_at")),
         AuditEvent.objects.count(),
     )
 

@@ -40,7 +40,14 @@ ROLE_MENUS = {
         "Staff notices",
         "My team",
     ],
-    "it@example.com": [*EVERYONE, *REQUESTS, "IT queue", "Starters and leavers", "Audit log"],
+    "it@example.com": [
+        *EVERYONE,
+        *REQUESTS,
+        "IT queue",
+        "Starters and leavers",
+        "Audit log",
+        "Operations",
+    ],
     "hr@example.com": [
         *EVERYONE,
         "Acknowledgements",
@@ -50,8 +57,8 @@ ROLE_MENUS = {
         "Staff import",
         "Audit log",
     ],
-    "reviewer@example.com": [*EVERYONE, "Manage policy", *REQUESTS],
-    "admin@example.com": [*EVERYONE, *REQUESTS, "Administration"],
+    "reviewer@example.com": [*EVERYONE, "Manage policy", "Policy reviews", *REQUESTS],
+    "admin@example.com": [*EVERYONE, *REQUESTS, "Operations", "Administration"],
 }
 
 

@@ -164,7 +164,14 @@ NAV = {
         "Staff notices",
         "My team",
     ],
-    "it_user": [*EVERYONE, *REQUESTS, "IT queue", "Starters and leavers", "Audit log"],
+    "it_user": [
+        *EVERYONE,
+        *REQUESTS,
+        "IT queue",
+        "Starters and leavers",
+        "Audit log",
+        "Operations",
+    ],
     "hr_user": [
         *EVERYONE,
         "Acknowledgements",
@@ -174,8 +181,8 @@ NAV = {
         "Staff import",
         "Audit log",
     ],
-    "reviewer": [*EVERYONE, "Manage policy", *REQUESTS],
-    "superuser": [*EVERYONE, *REQUESTS, "Administration"],
+    "reviewer": [*EVERYONE, "Manage policy", "Policy reviews", *REQUESTS],
+    "superuser": [*EVERYONE, *REQUESTS, "Operations", "Administration"],
 }
 
 

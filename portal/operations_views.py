@@ -1,0 +1,85 @@
+"""The operations page for IT and admins: scheduled jobs and the outbox."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from portal import operations, permissions, scheduling
+from portal.models import Notification
+
+
+def _operators_only(request: HttpRequest) -> None:
+    if not permissions.can_view_operations(request.user):
+        raise PermissionDenied("Only IT and administrators can see the portal's operations.")
+
+
+@require_GET
+def operations_page(request: HttpRequest) -> HttpResponse:
+    _operators_only(request)
+    return render(
+        request,
+        "portal/operations.html",
+        {
+            "jobs": operations.job_rows(),
+            "runs": operations.recent_runs(),
+            "outbox": operations.outbox_state(),
+            "pending": operations.pending_notifications(),
+            "failed": operations.failed_notifications(),
+        },
+    )
+
+
+@require_POST
+def run_job(request: HttpRequest, name: str) -> HttpResponse:
+    _operators_only(request)
+    if name not in scheduling.JOBS:
+        raise Http404("No such job.")
+    try:
+        queued = operations.run_job_now(actor=request.user, name=name, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("operations")
+    title = scheduling.get(name).title
+    if queued:
+        messages.success(
+            request, f"“{title}” is queued: a worker runs it in a moment. Refresh to see the run."
+        )
+    else:
+        messages.warning(
+            request,
+            f"The worker queue cannot be reached, so “{title}” could not be queued now; it "
+            "still runs at its scheduled time.",
+        )
+    return redirect("operations")
+
+
+@require_POST
+def retry_notification(request: HttpRequest, pk: int) -> HttpResponse:
+    _operators_only(request)
+    try:
+        notification = operations.retry_notification(
+            actor=request.user, notification_id=pk, request=request
+        )
+    except Notification.DoesNotExist:
+        raise Http404("No such notification.") from None
+    except operations.NotRetryable as exc:
+        messages.info(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"“{notification.subject}” to {notification.recipient.email} is being sent again.",
+        )
+    return redirect("operations")
+
+
+@require_POST
+def retry_failed(request: HttpRequest) -> HttpResponse:
+    _operators_only(request)
+    count = operations.retry_all_failed(actor=request.user, request=request)
+    noun = "notification" if count == 1 else "notifications"
+    messages.success(request, f"{count} failed {noun} will be sent again.")
+    return redirect("operations")

@@ -1,0 +1,143 @@
+"""Real Celery workers in processes of their own, and a real SMTP server, for the integration tests.
+
+A worker thread (``run_worker`` in conftest) cannot be killed the way a server dies; a process
+can. ``WorkerProcess`` starts ``celery -A portal worker`` with the test settings, pointed at the
+test database and the test Redis, and waits until it says it is ready. ``SmtpSink`` is an
+aiosmtpd server on a local port that keeps every message it accepts.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from email import message_from_bytes
+from email.message import Message
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+READY_DEADLINE = 60.0
+
+
+def test_database_url() -> str:
+    """The database the test run is using (the test copy, not the configured name)."""
+    s = connection.settings_dict
+    auth = s["USER"] or "postgres"
+    if s["PASSWORD"]:
+        auth += f":{s['PASSWORD']}"
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+class WorkerProcess:
+    """``celery worker`` in its own process: one task at a time (solo pool), like production's
+    ``acks_late`` settings, so a message it holds when killed goes back to the queue."""
+
+    def __init__(self, name: str, redis_url: str, **env: str) -> None:
+        self.name = name
+        environment = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "tests.settings",
+            "DATABASE_URL": test_database_url(),
+            "REDIS_URL": redis_url,
+            "PYTHONPATH": str(ROOT),
+            "PORTAL_LOG_LEVEL": "INFO",
+            **env,
+        }
+        self.lines: list[str] = []
+        self._ready = threading.Event()
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "worker",
+                "--pool=solo",
+                "--concurrency=1",
+                "--loglevel=INFO",
+                "--without-mingle",
+                "--without-gossip",
+                f"--hostname={name}@%h",
+            ],
+            cwd=ROOT,
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        threading.Thread(target=self._read, daemon=True).start()
+        if not self._ready.wait(READY_DEADLINE):
+            self.stop()
+            raise RuntimeError(f"worker {name} did not start:\n" + "\n".join(self.lines[-40:]))
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip())
+            if " ready." in line:
+                self._ready.set()
+
+    def kill(self) -> None:
+        """SIGKILL: the worker gets no chance to finish, acknowledge or clean up."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def log(self) -> str:
+        return "\n".join(self.lines)
+
+
+class _Keeper:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        with self.lock:
+            self.messages.append(message_from_bytes(envelope.content))
+        return "250 Message accepted for delivery"
+
+
+class SmtpSink:
+    """A real SMTP server on ``port`` that accepts and keeps every message."""
+
+    def __init__(self, port: int) -> None:
+        self.keeper = _Keeper()
+        self.controller = Controller(self.keeper, hostname="127.0.0.1", port=port)
+
+    def start(self) -> SmtpSink:
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+    @property
+    def messages(self) -> list[Message]:
+        with self.keeper.lock:
+            return list(self.keeper.messages)
+
+
+def wait_for(condition, *, deadline: float, what: str, every: float = 0.1):
+    """Poll ``condition`` until it returns something truthy; fail after ``deadline`` seconds."""
+    give_up = time.monotonic() + deadline
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > give_up:
+            raise AssertionError(f"Timed out after {deadline:.0f} s waiting for {what}")
+        time.sleep(every)
