@@ -297,6 +297,8 @@ def end_grants_of(*, employee_ids: Iterable[int], now: datetime | None = None) -
             ]
         )
     return len(grants)
+
+
 # --- Expiry (scheduled) -----------------------------------------------------------------------
 def _midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
