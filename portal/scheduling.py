@@ -144,6 +144,8 @@ def describe(when: Any) -> str:
                 for d in sorted(when.day_of_week)
             )
             return f"{days} at {time}"
+        if len(hours) == 24 and len(minutes) == 1:
+            return f"Every hour at {_two(minutes)} minutes past"
         return f"At minute {_two(minutes)} of hour {_two(hours)}"
     return str(when)
 

@@ -113,8 +113,11 @@ def test_every_beat_entry_runs_a_registered_job_named_after_it() -> None:
 def test_no_daily_job_runs_in_the_hours_the_clocks_change() -> None:
     assert settings.CELERY_TIMEZONE == "Europe/London"
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
-        if isinstance(entry["schedule"], crontab):
-            assert not entry["schedule"].hour & {1, 2}, name
+        schedule = entry["schedule"]
+        # An hourly job (the end of access) may skip or repeat an hour at a change: it catches up
+        # on its next run and a repeat does nothing.
+        if isinstance(schedule, crontab) and len(schedule.hour) < 24:
+            assert not schedule.hour & {1, 2}, name
 
 
 @pytest.mark.parametrize(
@@ -124,6 +127,7 @@ def test_no_daily_job_runs_in_the_hours_the_clocks_change() -> None:
         (crontab(hour=7, minute=0), "Every day at 07:00"),
         (crontab(hour=6, minute=30), "Every day at 06:30"),
         (crontab(hour=8, minute=0, day_of_week=1), "Monday at 08:00"),
+        (crontab(minute=5), "Every hour at 05 minutes past"),
     ],
 )
 def test_schedules_read_as_people_say_them(schedule, text: str) -> None:

@@ -210,7 +210,8 @@ def test_the_hourly_task_runs_the_service_and_is_on_the_schedule(manager, employ
     assert tasks.end_expired_access.apply().get() == 1
     employee.refresh_from_db()
     assert not employee.is_active
-    entry = settings.CELERY_BEAT_SCHEDULE["staff-end-expired-access"]
-    assert entry["task"] == tasks.end_expired_access.name
+    entry = settings.CELERY_BEAT_SCHEDULE["staff-end-access"]
+    assert entry["task"] == "portal.tasks.run_scheduled_job"
+    assert entry["args"] == ["staff-end-access"]
     assert entry["schedule"].minute == {5}
     assert entry["schedule"].hour == set(range(24))

@@ -43,13 +43,18 @@ def days_from(start: date, count: int) -> list[date]:
 
 
 def job_times() -> dict[str, tuple[int, int]]:
-    """Each daily job of the beat schedule and its UK time (hour, minute)."""
+    """Each daily (or hourly) job of the beat schedule and its UK time (hour, minute)."""
     found = {}
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
         when = entry["schedule"]
         if not isinstance(when, crontab):
             continue  # the outbox sweep: the calendar sweeps after every job instead
-        assert len(when.hour) == 1 and len(when.minute) == 1, f"{name}: one time a day, please"
+        assert len(when.minute) == 1, f"{name}: one time an hour at most, please"
+        if len(when.hour) == 24:
+            # An hourly job (the end of access) owes its work from midnight: the calendar runs it
+            # at its first time of the day, which is when anything it does falls due.
+            when = crontab(hour=min(when.hour), minute=next(iter(when.minute)))
+        assert len(when.hour) == 1, f"{name}: one time a day, or every hour, please"
         assert len(when.day_of_week) == 7, f"{name}: the calendar runs daily jobs only"
         assert entry["args"] == [name], f"{name}: beat entries are named after their job"
         found[name] = (next(iter(when.hour)), next(iter(when.minute)))
