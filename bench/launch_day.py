@@ -51,6 +51,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from http.cookies import SimpleCookie
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "launch-day-Passw0rd!"  # noqa: S105  (a throwaway database's known password)
@@ -417,10 +421,10 @@ def stop_servers(processes: list[subprocess.Popen]) -> None:
 class _NoCookies(http.cookiejar.DefaultCookiePolicy):
     """Each person's cookies are kept by the script: one shared client must not mix them."""
 
-    def set_ok(self, cookie, request):  # type: ignore[no-untyped-def]
+    def set_ok(self, cookie: http.cookiejar.Cookie, request: object) -> bool:
         return False
 
-    def return_ok(self, cookie, request):  # type: ignore[no-untyped-def]
+    def return_ok(self, cookie: http.cookiejar.Cookie, request: object) -> bool:
         return False
 
 
@@ -428,7 +432,7 @@ def cookie_header(cookies: dict[str, str]) -> dict[str, str]:
     return {"Cookie": "; ".join(f"{name}={value}" for name, value in cookies.items())}
 
 
-def remember_cookies(response, cookies: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+def remember_cookies(response: httpx.Response, cookies: dict[str, str]) -> None:
     for header in response.headers.get_list("set-cookie"):
         for name, morsel in SimpleCookie(header).items():
             cookies[name] = morsel.value
@@ -462,7 +466,7 @@ class LoadResult:
     cpu_start: dict = field(default_factory=dict)
 
 
-async def sign_in_over_http(client, email: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+async def sign_in_over_http(client: httpx.AsyncClient, email: str) -> dict[str, str]:
     cookies: dict[str, str] = {}
     page = await client.get("/accounts/login/")
     remember_cookies(page, cookies)
@@ -477,7 +481,7 @@ async def sign_in_over_http(client, email: str) -> dict[str, str]:  # type: igno
     return cookies
 
 
-async def sign(client, person: Person, version: int, result: LoadResult) -> None:  # type: ignore[no-untyped-def]
+async def sign(client: httpx.AsyncClient, person: Person, version: int, result: LoadResult) -> None:
     cookies = {"sessionid": person.session_key}
     start = time.perf_counter()
     try:
@@ -510,7 +514,9 @@ async def sign(client, person: Person, version: int, result: LoadResult) -> None
     result.signing.add(done - start, error)
 
 
-async def signer(client, queue: asyncio.Queue, version: int, result: LoadResult) -> None:  # type: ignore[no-untyped-def]
+async def signer(
+    client: httpx.AsyncClient, queue: asyncio.Queue, version: int, result: LoadResult
+) -> None:
     while True:
         try:
             person = queue.get_nowait()
@@ -519,8 +525,12 @@ async def signer(client, queue: asyncio.Queue, version: int, result: LoadResult)
         await sign(client, person, version, result)
 
 
-async def watch_dashboard(  # type: ignore[no-untyped-def]
-    client, cookies: dict[str, str], stop: asyncio.Event, interval: float, result: LoadResult
+async def watch_dashboard(
+    client: httpx.AsyncClient,
+    cookies: dict[str, str],
+    stop: asyncio.Event,
+    interval: float,
+    result: LoadResult,
 ) -> None:
     while not stop.is_set():
         start = time.perf_counter()
@@ -543,7 +553,7 @@ async def sample_load(stop: asyncio.Event, result: LoadResult) -> None:
             await asyncio.wait_for(stop.wait(), 5)
 
 
-async def wait_until_up(client) -> None:  # type: ignore[no-untyped-def]
+async def wait_until_up(client: httpx.AsyncClient) -> None:
     import httpx
 
     for _ in range(120):
