@@ -350,12 +350,32 @@ def cpu_snapshot(servers: list[subprocess.Popen], database: str) -> dict[str, di
     return snapshot
 
 
-def cpu_used(start: dict[str, dict[int, float]], end: dict[str, dict[int, float]]) -> dict:
-    """CPU seconds each group used between two snapshots (processes that ended are missed)."""
-    return {
-        name: sum(cpu - start[name].get(pid, 0.0) for pid, cpu in pids.items())
-        for name, pids in end.items()
-    }
+class CpuTracker:
+    """CPU time each part uses from ``start()`` on, sampled every few seconds.
+
+    A process's time is read while it lives: Django closes a database connection after 60 s
+    (CONN_MAX_AGE) and its backend exits, so sampling loses at most one interval of each.
+    """
+
+    def __init__(self, servers: list[subprocess.Popen], database: str) -> None:
+        self.servers, self.database = servers, database
+        self.first: dict[str, dict[int, float]] = {}
+        self.last: dict[str, dict[int, float]] = {}
+
+    def start(self) -> None:
+        self.first = cpu_snapshot(self.servers, self.database)
+        self.last = {name: dict(pids) for name, pids in self.first.items()}
+
+    def sample(self) -> None:
+        for name, pids in cpu_snapshot(self.servers, self.database).items():
+            self.last[name].update(pids)
+
+    def used(self) -> dict[str, float]:
+        """CPU seconds per part since ``start()``."""
+        return {
+            name: sum(cpu - self.first[name].get(pid, 0.0) for pid, cpu in pids.items())
+            for name, pids in self.last.items()
+        }
 
 
 # --- The servers ------------------------------------------------------------------------------
@@ -463,7 +483,6 @@ class LoadResult:
     signing: Timings = field(default_factory=Timings)  # GET and POST together
     dashboard: Timings = field(default_factory=Timings)
     load_samples: list[float] = field(default_factory=list)
-    cpu_start: dict = field(default_factory=dict)
 
 
 async def sign_in_over_http(client: httpx.AsyncClient, email: str) -> dict[str, str]:
@@ -546,9 +565,10 @@ async def watch_dashboard(
             await asyncio.wait_for(stop.wait(), interval)
 
 
-async def sample_load(stop: asyncio.Event, result: LoadResult) -> None:
+async def sample_load(stop: asyncio.Event, result: LoadResult, cpu: CpuTracker) -> None:
     while not stop.is_set():
         result.load_samples.append(os.getloadavg()[0])
+        cpu.sample()
         with suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), 5)
 
@@ -570,7 +590,7 @@ async def run_load(
     args: argparse.Namespace,
     people: list[Person],
     publish: Callable[[], int],
-    snapshot: Callable[[], dict],
+    cpu: CpuTracker,
 ) -> tuple[LoadResult, int]:
     import httpx
 
@@ -598,9 +618,9 @@ async def run_load(
             asyncio.create_task(
                 watch_dashboard(client, hr_cookies, stop, args.dashboard_interval, result)
             ),
-            asyncio.create_task(sample_load(stop, result)),
+            asyncio.create_task(sample_load(stop, result, cpu)),
         ]
-        result.cpu_start = snapshot()
+        cpu.start()
         start = time.perf_counter()
         signers = [signer(client, queue, version, result) for _ in range(args.concurrency)]
         try:
@@ -613,7 +633,7 @@ async def run_load(
 
 
 # --- Afterwards -------------------------------------------------------------------------------
-def wait_for_receipts(timeout: float = 600) -> tuple[dict[str, int], float]:
+def wait_for_receipts(cpu: CpuTracker, timeout: float = 600) -> tuple[dict[str, int], float]:
     """Until the worker has delivered every receipt; returns the counts and the time it took."""
     from django.db.models import Count
 
@@ -628,7 +648,9 @@ def wait_for_receipts(timeout: float = 600) -> tuple[dict[str, int], float]:
             .annotate(n=Count("pk"))
         )
         if not counts.get(Notification.Status.PENDING) or time.perf_counter() - start > timeout:
+            cpu.sample()
             return counts, time.perf_counter() - start
+        cpu.sample()
         time.sleep(1)
 
 
@@ -770,13 +792,12 @@ def main() -> None:
     connections.close_all()
     servers = start_servers(args, env)
     database = connections["default"].settings_dict["NAME"]
+    tracker = CpuTracker(servers, database)
     try:
-        result, version = asyncio.run(
-            run_load(args, people, publish_new_version, lambda: cpu_snapshot(servers, database))
-        )
+        result, version = asyncio.run(run_load(args, people, publish_new_version, tracker))
         print(f"{len(result.post.ok):,} signed in {result.wall:.1f} s; waiting for receipts...")
-        receipts = wait_for_receipts()
-        cpu = cpu_used(result.cpu_start, cpu_snapshot(servers, database))
+        receipts = wait_for_receipts(tracker)
+        cpu = tracker.used()
     finally:
         stop_servers(servers)
 
