@@ -5,8 +5,8 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from acknowledgements import documents
 
@@ -27,17 +27,17 @@ class SectionChange:
     def word_diff(self) -> SafeString:
         """The new text with insertions in <ins> and deletions in <del> (escaped, word level)."""
         old_words, new_words = self.old_text.split(), self.new_text.split()
-        parts: list[str] = []
+        parts: list[SafeString] = []
         matcher = difflib.SequenceMatcher(a=old_words, b=new_words, autojunk=False)
         for op, a1, a2, b1, b2 in matcher.get_opcodes():
             if op == "equal":
                 parts.append(escape(" ".join(new_words[b1:b2])))
                 continue
             if op in {"delete", "replace"}:
-                parts.append(f"<del>{escape(' '.join(old_words[a1:a2]))}</del>")
+                parts.append(format_html("<del>{}</del>", " ".join(old_words[a1:a2])))
             if op in {"insert", "replace"}:
-                parts.append(f"<ins>{escape(' '.join(new_words[b1:b2]))}</ins>")
-        return mark_safe(" ".join(parts))  # noqa: S308  (every piece is escaped above)
+                parts.append(format_html("<ins>{}</ins>", " ".join(new_words[b1:b2])))
+        return format_html_join(" ", "{}", ((part,) for part in parts))
 
 
 def section_changes(old_body: str, new_body: str) -> list[SectionChange]:

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from acknowledgements import documents, permissions, publishing
 from acknowledgements.models import PersonalUseGrant, Policy
@@ -136,8 +136,7 @@ def conditions() -> list[Condition]:
         Condition(
             number,
             found[number].title,
-            # Sanitised by render_markdown: only harmless tags are left.
-            mark_safe(documents.render_markdown(found[number].body)),  # noqa: S308
+            documents.render_markdown(found[number].body),
         )
         for number in CONDITION_SECTIONS
         if number in found

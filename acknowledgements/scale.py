@@ -609,7 +609,8 @@ def seed_company(
             f"{employees:,} more people anyway."
         )
     now = timezone.now()
-    rng = random.Random(seed)  # noqa: S311  (made-up people, not secrets)
+    # Made-up people, not secrets: a seeded generator makes the same company every time.
+    rng = random.Random(seed)  # noqa: S311  # nosec B311
     version = publishing.load_seed_policy()
     if not version.acknowledgements.exists() and not version.assignments.exists():
         # A version nobody has been asked to sign yet: date its publication back, so that the

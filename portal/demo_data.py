@@ -11,7 +11,8 @@ from django.db import transaction
 from portal import permissions
 from portal.models import Department, User
 
-DEMO_PASSWORD = "demo-portal-pass"  # noqa: S105  (published in the README for the demo)
+# Published in the README: the demo accounts are for trying the portal out, never for real data.
+DEMO_PASSWORD = "demo-portal-pass"  # noqa: S105  # nosec B105
 
 DEPARTMENTS = (
     "Residential Care",

@@ -20,7 +20,8 @@ VAR_DIR = Path(env_str("PORTAL_VAR_DIR", str(BASE_DIR / "var")))
 
 # --- Core -----------------------------------------------------------------------------------
 DEBUG = env_bool("DJANGO_DEBUG", False)
-INSECURE_DEV_SECRET = "insecure-development-only-secret-key-do-not-deploy"  # noqa: S105
+# A placeholder, not a secret: with DEBUG off the portal refuses to start while it is in use.
+INSECURE_DEV_SECRET = "insecure-development-only-secret-key-do-not-deploy"  # noqa: S105  # nosec B105
 SECRET_KEY = env_str("DJANGO_SECRET_KEY") or INSECURE_DEV_SECRET
 if not DEBUG and SECRET_KEY == INSECURE_DEV_SECRET:
     raise ImproperlyConfigured(

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
 from acknowledgements import changes, documents, permissions, publishing, selectors
@@ -43,7 +44,7 @@ def standing_of(status: selectors.PolicyStatus, today: date) -> Standing:
 @dataclass(frozen=True)
 class RenderedSection:
     section: documents.Section
-    html: str
+    html: SafeString  # sanitised by documents.render_markdown
 
     @property
     def heading_tag(self) -> str:
