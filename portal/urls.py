@@ -4,6 +4,8 @@ from django.urls import include, path
 
 from portal import views
 
+handler403 = "portal.views.permission_denied"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("inbox/", views.inbox, name="inbox"),

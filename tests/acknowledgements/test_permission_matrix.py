@@ -305,7 +305,9 @@ def _state() -> tuple[object, ...]:
         list(Question.objects.values_list("pk", "answered_at")),
         list(PersonalUseGrant.objects.values_list("pk", "revoked_at")),
         list(PolicyVersion.objects.values_list("pk", "status", "body_sha256", "change_summary")),
-        AuditEvent.objects.count(),
+        AuditEvent.objects.exclude(
+            action="auth.permission_denied"
+        ).count(),  # refusals are recorded
     )
 
 
