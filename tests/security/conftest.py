@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests.security.fuzzing import CLIENTS
+from tests.security.report import SUMMARY
 from tests.security.world import World, build_world
 
 # The same examples on every run, so that CI is deterministic; no example database is written.
@@ -20,13 +24,18 @@ settings.register_profile(
 )
 settings.load_profile("portal")
 
-# Figures the tests report at the end of the run (see pytest_terminal_summary).
-SUMMARY: list[str] = []
-
 
 @pytest.fixture
 def world(db: None) -> World:
     return build_world()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_fuzzing_clients() -> Iterator[None]:
+    """The fuzzing clients belong to one test's database; each test starts without any."""
+    CLIENTS.clear()
+    yield
+    CLIENTS.clear()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -21,7 +21,7 @@ from django.test import Client
 from django.urls import reverse
 
 from portal.models import AuditEvent
-from tests.security.conftest import SUMMARY
+from tests.security.report import SUMMARY
 from tests.security.urls import Route, admin_path, routes
 from tests.security.world import ROLES, SIGNED_IN, World, changed_tables, state
 

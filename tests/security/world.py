@@ -58,7 +58,7 @@ class Team:
     attachment: Attachment
 
 
-@dataclass
+@dataclass(repr=False)
 class World:
     users: dict[str, User]  # by role; "anonymous" has none
     team: Team  # the employee's
@@ -67,6 +67,9 @@ class World:
     draft: PolicyVersion  # a draft of the next version
     item: CatalogueItem
     clients: dict[str, Client] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return "World(the security tests' company)"
 
     @property
     def slug(self) -> str:
