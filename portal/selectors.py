@@ -83,6 +83,9 @@ def team_of(manager: User) -> list[User]:
 
 def audit_events(*, action: str = "") -> QuerySet[AuditEvent]:
     events = AuditEvent.objects.select_related("actor").order_by("-created_at", "-id")
+    if "\x00" in action:
+        # No action holds a NUL, and PostgreSQL refuses one in a query.
+        return events.none()
     if action:
         events = events.filter(action__startswith=action)
     return events

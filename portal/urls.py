@@ -5,6 +5,8 @@ from django.urls import include, path
 from portal import operations_views, views
 from portal.forms import FirstPasswordResetForm
 
+handler403 = "portal.views.permission_denied"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("inbox/", views.inbox, name="inbox"),

@@ -9,9 +9,10 @@ from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.views import defaults
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portal import accounts, outbox, permissions, selectors
+from portal import accounts, audit, outbox, permissions, selectors
 from portal.forms import SignInForm, StaffImportForm
 from portal.models import Notification
 from portal.staff_import import ImportFileError, import_staff
@@ -107,6 +108,17 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
             response = super().form_valid(form)
             accounts.password_changed(user=form.user, how="reset", request=self.request)
         return response
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The 403 page (``handler403``). Every refusal is recorded: probing shows in the audit log."""
+    audit.record(
+        actor=request.user,
+        action="auth.permission_denied",
+        data={"method": request.method, "path": request.path[:500], "reason": str(exception)[:200]},
+        request=request,
+    )
+    return defaults.permission_denied(request, exception)
 
 
 @login_not_required

@@ -8,6 +8,7 @@ given back in the download's Content-Disposition, never used as a path.
 
 from __future__ import annotations
 
+import re
 import secrets
 import unicodedata
 import zipfile
@@ -158,8 +159,18 @@ def human_size(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
+def _climbs_folders(name: str) -> bool:
+    # After NFKC, as in ``clean_name``: full-width dots and slashes count as the real ones.
+    return ".." in re.split(r"[/\\]", unicodedata.normalize("NFKC", name))
+
+
 def check_upload(upload: UploadedFile) -> tuple[str, FileType]:
     """The cleaned name and type of an acceptable upload; ``AttachmentRefused`` otherwise."""
+    if _climbs_folders(upload.name or ""):
+        # Never used as a path, but a name that tries to leave its folder is refused outright.
+        raise AttachmentRefused(
+            "The file's name points to other folders (“..”). Rename the file and upload it again."
+        )
     name = clean_name(upload.name or "")
     if not name:
         raise AttachmentRefused("The file has no name. Rename it and upload it again.")

@@ -17,7 +17,8 @@ def search(text: str = "", *, kind: str = "", active_only: bool = True) -> Query
         items = items.filter(active=True)
     if kind:
         items = items.filter(kind=kind)
-    for word in text.split()[:5]:
+    # PostgreSQL refuses a NUL in a query; no name holds one, so it separates words.
+    for word in text.replace("\x00", " ").split()[:5]:
         items = items.filter(Q(name__icontains=word) | Q(vendor__icontains=word))
     return items.order_by("name", "pk")
 

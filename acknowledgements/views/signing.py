@@ -47,6 +47,8 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
             except signing.SigningError as exc:
                 form.add_error(exc.field, str(exc))
             else:
+                # Re-authenticated: a new session key, as at sign-in, against session fixation.
+                request.session.cycle_key()
                 messages.success(
                     request,
                     f"Thank you: you have signed the {policy.title}, {version.label}. "

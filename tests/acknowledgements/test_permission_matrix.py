@@ -327,7 +327,9 @@ def _state() -> tuple[object, ...]:
         list(PersonalUseGrant.objects.values_list("pk", "revoked_at")),
         list(PolicyVersion.objects.values_list("pk", "status", "body_sha256", "change_summary")),
         list(ReviewOutcome.objects.values_list("pk", "outcome", "recorded_at")),
-        AuditEvent.objects.count(),
+        AuditEvent.objects.exclude(
+            action="auth.permission_denied"
+        ).count(),  # refusals are recorded
     )
 
 

@@ -131,6 +131,14 @@ def test_search_by_name_or_vendor(client, employee, register, query: str, expect
         assert b"Nothing in the register matches your search." in response.content
 
 
+def test_a_nul_in_the_search_separates_words_on_every_database(client, employee, register):
+    # PostgreSQL refused the NUL in the query: the new-request page's register check was a 500.
+    client = signed_in(client, employee)
+    response = client.get(reverse("requests:new", args=["software"]), {"q": "microsoft\x00teams"})
+    assert response.status_code == 200
+    assert [item.name for item in response.context["matches"]] == ["Microsoft Teams"]
+
+
 def test_search_by_kind(client, employee, register) -> None:
     url = reverse("requests:register")
     assert names(signed_in(client, employee).get(url, {"kind": Kind.HARDWARE})) == ["Latitude 5440"]

@@ -1,0 +1,182 @@
+"""Object by object: nobody reaches another person's records by changing a number in the address.
+
+Every URL that names an object (detail, edit, approve, download, export ...) is tried by the
+people of another department, the employee, their line manager and their budget holder, on
+the first department's objects, and the other way round. Each try sends what a real use of the
+page would send, so a missing check would do the thing rather than fail on an empty form. The
+answer is always a 403 or a 404, and nothing changes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from portal.models import AuditEvent, User
+from tests.security.urls import routes
+from tests.security.world import PDF, Team, World, changed_tables, state
+
+ATTACKERS = ("employee", "line_manager", "budget_holder")
+
+
+@dataclass(frozen=True)
+class ObjectUrl:
+    args: Callable[[World, Team], list[object]]
+    get: bool = True
+    post: Callable[[World, Team], dict[str, object]] | None = None
+
+
+def _grant(w: World, t: Team) -> dict[str, object]:
+    return {"email": "on", "internet": "on", "note": "Granted."}
+
+
+def _request_form(w: World, t: Team) -> dict[str, object]:
+    return {
+        "item": "Changed by someone else",
+        "justification": "Changed.",
+        "quantity": "1",
+    }
+
+
+OBJECT_URLS: dict[str, ObjectUrl] = {
+    "inbox_message": ObjectUrl(lambda w, t: [t.notification.pk]),
+    "acknowledgements:receipt": ObjectUrl(lambda w, t: [t.ack.pk]),
+    "acknowledgements:receipt_pdf": ObjectUrl(lambda w, t: [t.ack.pk]),
+    "acknowledgements:question": ObjectUrl(
+        lambda w, t: [t.question.pk], post=lambda w, t: {"answer": "Yes, at lunch."}
+    ),
+    "acknowledgements:team_personal_use": ObjectUrl(lambda w, t: [t.employee.pk], post=_grant),
+    "acknowledgements:revoke_personal_use": ObjectUrl(
+        lambda w, t: [t.employee.pk], get=False, post=lambda w, t: {"note": "Revoked."}
+    ),
+    "acknowledgements:person": ObjectUrl(lambda w, t: [t.employee.pk]),
+    "acknowledgements:remind": ObjectUrl(
+        lambda w, t: [w.slug, t.employee.pk], get=False, post=lambda w, t: {}
+    ),
+    "requests:detail": ObjectUrl(lambda w, t: [t.request.pk]),
+    "requests:edit": ObjectUrl(lambda w, t: [t.request.pk], post=_request_form),
+    "requests:act": ObjectUrl(
+        lambda w, t: [t.request.pk], get=False, post=lambda w, t: {"action": "budget_approve"}
+    ),
+    "requests:assign": ObjectUrl(lambda w, t: [t.request.pk], get=False, post=lambda w, t: {}),
+    "requests:comment": ObjectUrl(
+        lambda w, t: [t.request.pk], get=False, post=lambda w, t: {"body": "Let me in."}
+    ),
+    "requests:upload": ObjectUrl(
+        lambda w, t: [t.request.pk],
+        get=False,
+        post=lambda w, t: {"file": SimpleUploadedFile("mine.pdf", PDF)},
+    ),
+    "requests:download": ObjectUrl(lambda w, t: [t.attachment.pk]),
+}
+# Routes with an argument that is not someone's own record: a policy version is the same for all,
+# the register of authorised items is IT's (the permission matrix covers both), and a kind of
+# request is a form.
+NOT_OWNED = {"acknowledgements:version_detail", "acknowledgements:edit_draft",
+             "acknowledgements:version_diff", "acknowledgements:publish",
+             "requests:register_edit", "requests:new"}  # fmt: skip
+
+
+def test_every_url_that_names_an_object_is_tried() -> None:
+    named = {
+        route.name
+        for route in routes()
+        if not route.is_admin and "%(" in route.template and "slug" not in route.template
+    } | {route.name for route in routes() if "user_id" in route.template}
+    named -= {"password_reset_confirm"}  # a token, checked by Django itself
+    missing = named - set(OBJECT_URLS) - NOT_OWNED
+    assert not missing, f"Add these to OBJECT_URLS in {__file__}: {sorted(missing)}"
+    assert set(OBJECT_URLS) <= {route.name for route in routes()}
+
+
+def _tries(world: World) -> list[tuple[str, str, str, str, dict[str, object] | None]]:
+    tries = []
+    for owner, other in ((world.team, world.strangers), (world.strangers, world.team)):
+        for name, spec in OBJECT_URLS.items():
+            path = reverse(name, args=spec.args(world, owner))
+            for attacker in ATTACKERS:
+                who = getattr(other, attacker)
+                if spec.get:
+                    tries.append((name, who.email, "GET", path, None))
+                if spec.post is not None:
+                    tries.append((name, who.email, "POST", path, spec.post(world, owner)))
+    return tries
+
+
+def test_nobody_reaches_another_departments_objects(world: World) -> None:
+    tries = _tries(world)
+    clients = {}
+    for _, email, *_ in tries:
+        if email not in clients:
+            clients[email] = Client()
+            clients[email].force_login(User.objects.get(email=email))
+    reached = []
+    before = state()
+    events = AuditEvent.objects.count()
+    for name, email, method, path, data in tries:
+        client = clients[email]
+        response = client.get(path) if method == "GET" else client.post(path, data)
+        if response.status_code not in (403, 404):
+            reached.append(f"{method} {path} ({name}) by {email}: {response.status_code}")
+    assert len(tries) > 100
+    assert not reached, "\n".join(reached)
+    assert changed_tables(before, state()) == []
+    # Only the refusals were recorded.
+    assert set(AuditEvent.objects.order_by("pk")[events:].values_list("action", flat=True)) <= {
+        "auth.permission_denied"
+    }
+
+
+def _csv_emails(response) -> set[str]:
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    return {value for row in rows for value in row.values() if "@" in (value or "")}
+
+
+def test_a_line_managers_export_and_list_hold_only_their_own_reports(world: World, client):
+    client.force_login(world.strangers.line_manager)
+    export = client.get(reverse("acknowledgements:staff_export", args=[world.slug]))
+    assert export.status_code == 200
+    emails = _csv_emails(export)
+    assert world.strangers.employee.email in emails  # the check below can see a row
+    assert world.team.employee.email not in emails
+
+    page = client.get(reverse("acknowledgements:staff_list", args=[world.slug])).content.decode()
+    assert world.strangers.employee.email in page
+    assert world.team.employee.email not in page
+
+
+@pytest.mark.parametrize(
+    ("route", "link"),
+    [
+        ("inbox", lambda t: reverse("inbox_message", args=[t.notification.pk])),
+        (
+            "acknowledgements:my_receipts",
+            lambda t: reverse("acknowledgements:receipt", args=[t.ack.pk]),
+        ),
+        ("requests:mine", lambda t: reverse("requests:detail", args=[t.request.pk])),
+        (
+            "acknowledgements:questions",
+            lambda t: reverse("acknowledgements:question", args=[t.question.pk]),
+        ),
+    ],
+)
+def test_own_lists_link_only_to_ones_own(world: World, client, route: str, link) -> None:
+    client.force_login(world.strangers.employee)
+    text = client.get(reverse(route)).content.decode()
+    assert f'href="{link(world.strangers)}"' in text
+    assert f'href="{link(world.team)}"' not in text
+
+
+def test_a_budget_holder_sees_only_their_departments_approvals(world: World, client) -> None:
+    client.force_login(world.strangers.budget_holder)
+    text = client.get(reverse("requests:approvals")).content.decode()
+    assert world.strangers.request.reference in text
+    assert world.team.request.reference not in text
