@@ -12,6 +12,7 @@ import io
 import json
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -22,16 +23,19 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from acknowledgements import publishing
+from acknowledgements import publishing, reviews
+from acknowledgements.models import PolicyReview
 from portal.models import AuditEvent, Notification, User
-from requests import workflow
-from requests.models import AuthorisationRequest
+from requests import staff_changes, staff_lifecycle, workflow
+from requests.models import AuthorisationRequest, StaffChange, StaffChangeTask
 from tests.acknowledgements.factories import PolicyFactory
 from tests.conftest import ROOT
 from tests.factories import PASSWORD, UserFactory
+from tests.requests.staff import temporary_details
 from tests.security.world import PDF, World
 
 NEW_PASSWORD = "a-new-long-passphrase-for-spring"
@@ -345,6 +349,96 @@ def _scale_seeded(world: World) -> None:
     call_command("seed_scale", employees=20, force_add=True, stdout=io.StringIO())
 
 
+# --- Operations, the annual review, starters and leavers ---------------------------------------
+def _job_run(world: World) -> None:
+    signed_in(world, "it").post(reverse("run_job", args=["staff-temporary-ending"]))
+
+
+def _notification_retried(world: World) -> None:
+    notification = world.team.notification
+    Notification.objects.filter(pk=notification.pk).update(status=Notification.Status.FAILED)
+    signed_in(world, "it").post(reverse("retry_notification", args=[notification.pk]))
+
+
+def _all_retried(world: World) -> None:
+    signed_in(world, "it").post(reverse("retry_failed"))
+
+
+def _review_outcome(world: World) -> None:
+    # The only reviewer's outcome also completes the review.
+    reviews.record_outcome(
+        reviewer=world.users["reviewer"],
+        review=world.review,
+        outcome=PolicyReview.Result.NO_CHANGE,
+        notes="Still right for the company.",
+    )
+
+
+def _review_opened(world: World) -> None:
+    _review_outcome(world)  # the next review date is now a year away
+    world.version.refresh_from_db()
+    reviews.open_due_reviews(today=world.version.next_review_date - timedelta(days=30))
+
+
+def _notice(world: World) -> StaffChange:
+    return StaffChange.objects.get(pk=world.team.notice.pk)
+
+
+def _tick(world: World, kind: str) -> None:
+    notice = _notice(world)
+    staff_changes.complete_task(actor=world.users["it"], task=notice.tasks.get(kind=kind))
+
+
+def _notice_submitted(world: World) -> None:
+    staff_changes.submit_notice(
+        actor=world.users["hr"],
+        details=temporary_details(
+            world.team.department,
+            world.team.line_manager,
+            email="another.temp@example.com",
+            start_date=timezone.localdate() + timedelta(days=3),
+            end_date=timezone.localdate() + timedelta(days=30),
+        ),
+    )
+
+
+def _account_made(world: World) -> None:
+    _tick(world, StaffChangeTask.Kind.TEMPORARY_ACCOUNT)
+
+
+def _account_linked(world: World) -> None:
+    UserFactory(email=_notice(world).email, is_active=False)  # someone returning
+    _account_made(world)
+
+
+def _notice_closed(world: World) -> None:
+    _account_made(world)
+    _tick(world, StaffChangeTask.Kind.ACCESS_REVOKED)
+
+
+def _notice_extended(world: World) -> None:
+    notice = _notice(world)
+    staff_changes.extend_access(
+        actor=world.team.line_manager,
+        notice=notice,
+        end_date=notice.end_date + timedelta(days=14),
+    )
+
+
+def _notice_cancelled(world: World) -> None:
+    staff_changes.cancel_notice(
+        actor=world.team.line_manager, notice=_notice(world), reason="Given twice."
+    )
+
+
+def _deactivated(world: World) -> None:
+    notice = _notice(world)
+    _account_made(world)
+    staff_lifecycle.end_expired_access(
+        now=timezone.now() + timedelta(days=(notice.end_date - timezone.localdate()).days + 2)
+    )
+
+
 FLOWS: dict[str, Callable[[World], None]] = {
     "auth.login": _login,
     "auth.logout": _logout,
@@ -388,6 +482,21 @@ FLOWS: dict[str, Callable[[World], None]] = {
     "user.line_manager_changed": _staff_imported,
     "department.created": _staff_imported,
     "people.scale_seeded": _scale_seeded,
+    "job.run_requested": _job_run,
+    "notification.retried": _notification_retried,
+    "notification.retried_all": _all_retried,
+    "policy.review_outcome": _review_outcome,
+    "policy.review_completed": _review_outcome,
+    "policy.review_opened": _review_opened,
+    "staff_change.submitted": _notice_submitted,
+    "staff_change.task_completed": _account_made,
+    "staff_change.invitation_sent": _account_made,
+    "staff_change.closed": _notice_closed,
+    "staff_change.extended": _notice_extended,
+    "staff_change.cancelled": _notice_cancelled,
+    "user.created": _account_made,
+    "user.linked": _account_linked,
+    "user.deactivated": _deactivated,
 }  # fmt: skip
 # Recorded by what sets up an empty database; tested on its own below.
 ON_AN_EMPTY_DATABASE = {"policy.created"}

@@ -96,6 +96,19 @@ PORTAL: dict[str, Expect] = {
         get=public(200), post=public(200), args=lambda w: ["MQ", "not-a-token"]
     ),
     "password_reset_complete": Expect(get=public(200), post=public(405)),
+    # IT's operations page; each action is one click and returns to the page.
+    "operations": Expect(get=only(200, "it", "admin")),
+    "run_job": Expect(
+        get=NOT_ALLOWED,
+        post=only(REDIRECT, "it", "admin"),
+        args=lambda w: ["staff-temporary-ending"],
+    ),
+    "retry_notification": Expect(
+        get=NOT_ALLOWED,
+        post=only(REDIRECT, "it", "admin"),
+        args=lambda w: [w.team.notification.pk],
+    ),
+    "retry_failed": Expect(get=NOT_ALLOWED, post=only(REDIRECT, "it", "admin")),
 }
 
 # --- acknowledgements/ -----------------------------------------------------------------------
@@ -161,6 +174,11 @@ ACKNOWLEDGEMENTS: dict[str, Expect] = {
         post=signed_in(404, line_manager=REDIRECT),
         args=lambda w: [w.slug, w.team.employee.pk],
     ),
+    # The annual review: reviewers record an outcome (an empty form is shown again).
+    "reviews": Expect(get=only(200, "reviewer")),
+    "review": Expect(
+        get=only(200, "reviewer"), post=only(200, "reviewer"), args=lambda w: [w.review.pk]
+    ),
 }
 
 # --- requests/ -------------------------------------------------------------------------------
@@ -202,6 +220,39 @@ REQUESTS: dict[str, Expect] = {
     "register": Expect(get=signed_in(200)),
     "register_add": Expect(get=only(200, "it"), post=only(200, "it")),
     "register_edit": Expect(get=only(200, "it"), post=only(200, "it"), args=lambda w: [w.item.pk]),
+    # Starters, leavers and temporary workers: HR and line managers give notice, IT works the
+    # checklist. The notice is the line manager's, about a temporary worker in their team.
+    "staff_changes": Expect(get=only(200, "hr", "line_manager", "it")),
+    "staff_change_kind": Expect(get=only(200, "hr", "line_manager")),
+    "staff_change_new": Expect(
+        get=only(200, "hr", "line_manager"),
+        post=only(200, "hr", "line_manager"),
+        args=lambda w: ["starter"],
+    ),
+    "staff_change": Expect(
+        get=signed_in(404, line_manager=200, hr=200, it=200), args=lambda w: [w.team.notice.pk]
+    ),
+    "staff_change_task": Expect(
+        get=NOT_ALLOWED,
+        post=signed_in(404, it=REDIRECT, line_manager=403, hr=403),
+        args=lambda w: [w.team.notice.pk, w.team.notice.tasks.order_by("pk")[0].pk],
+    ),
+    "staff_change_extend": Expect(  # an empty form is shown again with what is missing
+        get=NOT_ALLOWED,
+        post=signed_in(404, line_manager=200, hr=200, it=403),
+        args=lambda w: [w.team.notice.pk],
+    ),
+    "staff_change_cancel": Expect(  # an empty form is shown again with what is missing
+        get=NOT_ALLOWED,
+        post=signed_in(404, line_manager=200, hr=200, it=403),
+        args=lambda w: [w.team.notice.pk],
+    ),
+    "staff_change_invite": Expect(
+        get=NOT_ALLOWED,
+        post=signed_in(404, it=REDIRECT, line_manager=403, hr=403),
+        args=lambda w: [w.team.notice.pk],
+    ),
+    "staff_board": Expect(get=only(200, "it")),
 }
 
 # One table per app, by the namespace its URLs use ("" for the portal's own).

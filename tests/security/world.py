@@ -8,6 +8,7 @@ be tried by someone who must not reach it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from functools import cache
 
@@ -15,15 +16,30 @@ from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
-from acknowledgements import grants, publishing, questions
-from acknowledgements.models import Acknowledgement, PersonalUseGrant, PolicyVersion, Question
+from acknowledgements import grants, publishing, questions, reviews
+from acknowledgements.models import (
+    Acknowledgement,
+    PersonalUseGrant,
+    PolicyReview,
+    PolicyVersion,
+    Question,
+)
 from portal import permissions
 from portal.models import Department, Notification, User
-from requests import attachments, catalogue, comments, workflow
-from requests.models import Attachment, AuthorisationRequest, CatalogueItem, Comment, Kind
+from requests import attachments, catalogue, comments, staff_changes, workflow
+from requests.models import (
+    Attachment,
+    AuthorisationRequest,
+    CatalogueItem,
+    Comment,
+    Kind,
+    StaffChange,
+)
 from tests.acknowledgements.factories import AcknowledgementFactory
 from tests.factories import PASSWORD, DepartmentFactory, UserFactory
+from tests.requests.staff import temporary_details
 
 # The roles every page is tried as, in the order the tables list them.
 ROLES = (
@@ -56,6 +72,7 @@ class Team:
     request: AuthorisationRequest
     comment: Comment
     attachment: Attachment
+    notice: StaffChange  # a temporary worker the line manager told IT about
 
 
 @dataclass(repr=False)
@@ -66,6 +83,7 @@ class World:
     version: PolicyVersion  # the published seed version
     draft: PolicyVersion  # a draft of the next version
     item: CatalogueItem
+    review: PolicyReview  # the seed policy's annual review, open (and overdue)
     clients: dict[str, Client] = field(default_factory=dict)
 
     def __repr__(self) -> str:
@@ -131,6 +149,17 @@ def _team(name: str, *, version: PolicyVersion) -> Team:
     )
     notification = Notification.objects.filter(recipient=employee).order_by("pk").first()
     assert notification is not None  # the receipt of the signature, at least
+    today = timezone.localdate()
+    notice = staff_changes.submit_notice(
+        actor=line_manager,
+        details=temporary_details(
+            department,
+            line_manager,
+            email=f"temp@{slug}.example",
+            start_date=today + timedelta(days=7),
+            end_date=today + timedelta(days=60),
+        ),
+    )
     return Team(
         employee=employee,
         line_manager=line_manager,
@@ -143,6 +172,7 @@ def _team(name: str, *, version: PolicyVersion) -> Team:
         request=request,
         comment=comment,
         attachment=attachment,
+        notice=notice,
     )
 
 
@@ -167,6 +197,7 @@ def build_world() -> World:
         item=CatalogueItem(name="Microsoft Teams", kind=Kind.SOFTWARE, vendor="Microsoft"),
     )
     draft = publishing.create_draft(actor=reviewer, policy=version.policy)
+    [review] = reviews.open_due_reviews()  # the seed policy's, due since March 2018
     # A failed sign-in, so that the sign-in records have a row each for the admin's pages.
     Client().post("/accounts/login/", {"username": team.employee.email, "password": "wrong"})
     Client().post("/accounts/login/", {"username": team.employee.email, "password": PASSWORD})
@@ -186,6 +217,7 @@ def build_world() -> World:
         version=version,
         draft=draft,
         item=item,
+        review=review,
     )
 
 
