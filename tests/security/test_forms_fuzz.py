@@ -586,3 +586,97 @@ def test_import_the_staff_directory(
         done_when="staff.imported",
         check_done=imported,
     )
+
+
+# --- Starters, leavers and temporary workers ---------------------------------------------------
+DEPARTMENT = "the team's department"  # stands for its id, which the world decides
+
+
+def _with_department(world: World, data: dict) -> dict:
+    if data.get("department") == DEPARTMENT:
+        return {**data, "department": str(world.team.department.pk)}
+    return data
+
+
+def _notice_form(**extra: st.SearchStrategy) -> st.SearchStrategy[dict[str, object]]:
+    return form(
+        first_name=st.one_of(st.just("Sam"), text(200)),
+        last_name=st.one_of(st.just("Taylor"), text(200)),
+        email=choice("sam.taylor@example.com", "employee@residential.care.example"),
+        employee_number=st.one_of(st.none(), text(40)),
+        department=st.one_of(st.just(DEPARTMENT), st.none(), NUMBERS),
+        job_title=st.one_of(st.none(), text(200)),
+        start_date=DATES,
+        systems=st.one_of(st.just("Care records, email"), text()),
+        equipment=st.one_of(st.just("Phone"), text()),
+        notes=text(),
+        **extra,
+    )
+
+
+@fuzz(data=_notice_form())
+def test_give_notice_of_a_starter(world: World, data: dict) -> bool | None:
+    return post(
+        world.team.line_manager,
+        reverse("requests:staff_change_new", args=["starter"]),
+        _with_department(world, data),
+        done_when="staff_change.submitted",
+    )
+
+
+@fuzz(
+    data=_notice_form(
+        end_date=st.one_of(st.just((TODAY + timedelta(days=500)).isoformat()), DATES),
+        line_manager_email=choice("manager@residential.care.example"),
+    )
+)
+def test_give_notice_of_a_temporary_worker(world: World, data: dict) -> bool | None:
+    return post(
+        world.users["hr"],
+        reverse("requests:staff_change_new", args=["temporary"]),
+        _with_department(world, data),
+        done_when="staff_change.submitted",
+    )
+
+
+@fuzz(data=form(end_date=DATES))
+def test_extend_a_temporary_workers_access(world: World, data: dict) -> bool | None:
+    return post(
+        world.team.line_manager,
+        reverse("requests:staff_change_extend", args=[world.team.notice.pk]),
+        data,
+        done_when="staff_change.extended",
+    )
+
+
+@fuzz(data=form(reason=text(2500)))
+def test_cancel_a_notice(world: World, data: dict) -> bool | None:
+    return post(
+        world.team.line_manager,
+        reverse("requests:staff_change_cancel", args=[world.team.notice.pk]),
+        data,
+        done_when="staff_change.cancelled",
+    )
+
+
+@fuzz(data=form(note=text(2500)))
+def test_tick_off_a_checklist_task(world: World, data: dict) -> bool | None:
+    notice = world.team.notice
+    task = notice.tasks.order_by("pk")[0]
+    return post(
+        world.users["it"],
+        reverse("requests:staff_change_task", args=[notice.pk, task.pk]),
+        data,
+        done_when="staff_change.task_completed",
+    )
+
+
+# --- The annual review ---------------------------------------------------------------------------
+@fuzz(data=form(outcome=choice("no_change", "changes_needed"), notes=text(5000)))
+def test_record_a_review_outcome(world: World, data: dict) -> bool | None:
+    return post(
+        world.users["reviewer"],
+        reverse("acknowledgements:review", args=[world.review.pk]),
+        data,
+        done_when="policy.review_outcome",
+    )
