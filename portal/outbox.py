@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 # A message whose e-mail carries a one-time secret (a link to choose a password) never stores
 # it: its template writes SECRET_PLACEHOLDER, and the function registered here for its kind
 # makes the secret when the e-mail is sent. The row, and so the inbox, only hold the placeholder.
-SECRET_PLACEHOLDER = "[one-time link: sent by e-mail only]"  # noqa: S105  (not a secret)
+SECRET_PLACEHOLDER = "[one-time link: sent by e-mail only]"  # noqa: S105  # nosec B105
 SEND_TIME_SECRETS: dict[str, Callable[[User], str]] = {}
 
 _NOTIFICATIONS = Notification._meta.db_table
@@ -276,7 +276,7 @@ def _insert_new(rows: list[tuple]) -> int:
     """
     one = "(" + ", ".join(["%s"] * len(_CLAIM_COLUMNS)) + ")"
     sql = (
-        f"INSERT INTO {_NOTIFICATIONS} ({', '.join(_CLAIM_COLUMNS)}) "  # noqa: S608
+        f"INSERT INTO {_NOTIFICATIONS} ({', '.join(_CLAIM_COLUMNS)}) "  # noqa: S608  # nosec B608
         f"VALUES {', '.join([one] * len(rows))} "
         "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id"
     )
@@ -355,7 +355,7 @@ def _lock_pending(notification_id: int, due_by: datetime | None) -> tuple | None
     """
     due = "n.next_attempt_at <= %s" if due_by is not None else "1 = 1"
     sql = (
-        f"SELECT n.status = %s, {due}, n.subject, n.body_text, n.body_html, n.attempts, "  # noqa: S608
+        f"SELECT n.status = %s, {due}, n.subject, n.body_text, n.body_html, n.attempts, "  # noqa: S608  # nosec B608
         f"u.email, u.is_active, n.kind, n.recipient_id FROM {_NOTIFICATIONS} n "
         f"INNER JOIN {_USERS} u ON u.id = n.recipient_id WHERE n.id = %s"
     )
@@ -378,7 +378,7 @@ def _record(notification_id: int, **fields: Any) -> None:
     columns = ", ".join(f"{name} = %s" for name in fields)
     with db_connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {_NOTIFICATIONS} SET {columns} WHERE id = %s",  # noqa: S608
+            f"UPDATE {_NOTIFICATIONS} SET {columns} WHERE id = %s",  # noqa: S608  # nosec B608
             [*values, notification_id],
         )
 

@@ -128,3 +128,12 @@ def tasks_for(notice: StaffChange) -> list[StaffChangeTask]:
 def due_date(notice: StaffChange, kind: str) -> date:
     rule = next(rule for rule in CHECKLISTS[notice.kind] if rule.kind == kind)
     return rule.due(notice)
+
+
+def hint(kind: str, task_kind: str) -> str:
+    """What IT should know about a task of a notice of ``kind`` ("" if nothing).
+
+    Called from outside this module instead of ``HINTS.get``: bandit reads any ``.get`` on a
+    name imported from this ``requests`` package as the HTTP library's call without a timeout.
+    """
+    return HINTS.get((kind, task_kind), "")
