@@ -71,6 +71,20 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path) -> Non
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
 
 
+def test_the_command_line_works_in_a_fresh_checkout(tmp_path: Path) -> None:
+    # No portal setting at all, as a newcomer's shell: development defaults.
+    result = run(["manage.py", "makemigrations", "--check", "--dry-run"], clean_env(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_web_server_and_workers_refuse_to_start_without_a_secret_key(tmp_path: Path) -> None:
+    # What gunicorn and `celery -A portal worker` load first; Celery reads settings lazily.
+    for script in ("import portal.wsgi", "import portal.celery as c; c.app.conf.broker_url"):
+        result = run(["-c", script], clean_env(tmp_path))
+        assert result.returncode != 0, script
+        assert "DJANGO_SECRET_KEY must be set" in result.stderr, script
+
+
 def test_production_refuses_a_short_secret_key(tmp_path: Path) -> None:
     env = clean_env(tmp_path, DJANGO_DEBUG="0", DJANGO_SECRET_KEY="too-short")
     result = run(["manage.py", "check"], env)
