@@ -17,9 +17,9 @@ claimed", so a run after a missed day still sends what is owed, and a second run
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,16 +27,13 @@ from portal import outbox
 from portal import permissions as roles
 from portal.models import User
 from portal.scheduling import JobResult
-from requests import staff_lifecycle
-from requests.models import StaffChange, StaffChangeTask
+from requests import staff_lifecycle, staff_selectors
 
 STARTER_NOTICE_DAYS = 3
 TEMPORARY_NOTICE_DAYS = 7
 STARTER_KIND = "staff-starter-soon"
 OVERDUE_KIND = "staff-tasks-overdue"
 TEMPORARY_KIND = "staff-temporary-ending"
-
-OPEN = StaffChange.State.OPEN
 
 
 def _it_people(today: date) -> list[User]:
@@ -49,28 +46,9 @@ def _it_people(today: date) -> list[User]:
     )
 
 
-def _open_tasks() -> Exists:
-    return Exists(StaffChangeTask.objects.filter(notice=OuterRef("pk"), completed_at__isnull=True))
-
-
-def starters_soon(today: date):
-    """Open starter notices with tasks open, starting from today to 3 days ahead."""
-    return (
-        StaffChange.objects.filter(
-            kind=StaffChange.Kind.STARTER,
-            state=OPEN,
-            start_date__gte=today,
-            start_date__lte=today + timedelta(days=STARTER_NOTICE_DAYS),
-        )
-        .filter(_open_tasks())
-        .annotate(open_tasks=Count("tasks", filter=Q(tasks__completed_at__isnull=True)))
-        .order_by("start_date", "pk")
-    )
-
-
 def starters_job(now: datetime) -> JobResult:
     today = timezone.localdate(now)
-    starters = list(starters_soon(today))
+    starters = list(staff_selectors.starters_beginning_in(STARTER_NOTICE_DAYS, today=today))
     it = _it_people(today)
     notices = [
         outbox.Notice(
@@ -94,9 +72,11 @@ def starters_job(now: datetime) -> JobResult:
 
 def overdue_job(now: datetime) -> JobResult:
     today = timezone.localdate(now)
-    overdue = StaffChangeTask.objects.filter(
-        completed_at__isnull=True, due_date__lt=today, notice__state=OPEN
-    ).aggregate(tasks=Count("pk"), notices=Count("notice", distinct=True))
+    overdue = (
+        staff_selectors.overdue_tasks(today=today)
+        .order_by()
+        .aggregate(tasks=Count("pk"), notices=Count("notice", distinct=True))
+    )
     if not overdue["tasks"]:
         return JobResult()
     notices = [
@@ -112,25 +92,13 @@ def overdue_job(now: datetime) -> JobResult:
     return JobResult(found=overdue["tasks"], notices=outbox.notify_many(notices))
 
 
-def temporary_ending(today: date):
-    """Open temporary workers' notices whose access ends within 7 days and has not ended."""
-    return (
-        StaffChange.objects.filter(
-            kind=StaffChange.Kind.TEMPORARY,
-            state=OPEN,
-            account_ended_at__isnull=True,
-            end_date__gte=today,
-            end_date__lte=today + timedelta(days=TEMPORARY_NOTICE_DAYS),
-            line_manager__is_active=True,
-        )
-        .select_related("line_manager")
-        .order_by("end_date", "pk")
-    )
-
-
 def temporary_job(now: datetime) -> JobResult:
     today = timezone.localdate(now)
-    ending = list(temporary_ending(today))
+    ending = [
+        notice
+        for notice in staff_selectors.temporary_access_ending_in(TEMPORARY_NOTICE_DAYS, today=today)
+        if notice.line_manager is not None and notice.line_manager.is_active
+    ]
     notices = [
         outbox.Notice(
             recipient=notice.line_manager,

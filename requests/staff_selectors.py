@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -185,16 +185,23 @@ def holdings(person: User) -> Holdings:
 
 
 # --- For the scheduled reminders (set-based: one query whatever the numbers) ------------------
+# Each looks at a window from today rather than one day, so a reminder whose day beat missed is
+# still found the next morning; the jobs' outbox keys make sure it goes once.
 def starters_beginning_in(days: int, *, today: date | None = None) -> QuerySet[StaffChange]:
-    """Open starter notices whose start date is ``days`` from today and that still have tasks
-    to do (IT's reminder three days before a start)."""
-    start = _today(today) + timedelta(days=days)
-    open_tasks = StaffChangeTask.objects.filter(notice=OuterRef("pk"), completed_at__isnull=True)
+    """Open starter notices that start from today to ``days`` ahead and still have tasks to do
+    (IT's reminder three days before a start), each with ``open_tasks``, its count."""
+    today = _today(today)
     return (
-        StaffChange.objects.filter(kind=StaffChange.Kind.STARTER, state=OPEN, start_date=start)
-        .filter(Exists(open_tasks))
+        StaffChange.objects.filter(
+            kind=StaffChange.Kind.STARTER,
+            state=OPEN,
+            start_date__gte=today,
+            start_date__lte=today + timedelta(days=days),
+        )
+        .annotate(open_tasks=Count("tasks", filter=Q(tasks__completed_at__isnull=True)))
+        .filter(open_tasks__gt=0)
         .select_related("department", "line_manager")
-        .order_by("pk")
+        .order_by("start_date", "pk")
     )
 
 
@@ -210,16 +217,17 @@ def overdue_tasks(*, today: date | None = None) -> QuerySet[StaffChangeTask]:
 
 
 def temporary_access_ending_in(days: int, *, today: date | None = None) -> QuerySet[StaffChange]:
-    """Temporary workers whose access ends ``days`` from today and has not ended yet (their
-    sponsor is told a week before)."""
-    end = _today(today) + timedelta(days=days)
+    """Temporary workers whose access ends from today to ``days`` ahead and has not ended yet
+    (their line manager is told a week before)."""
+    today = _today(today)
     return (
         StaffChange.objects.filter(
             kind=StaffChange.Kind.TEMPORARY,
             state=OPEN,
-            end_date=end,
+            end_date__gte=today,
+            end_date__lte=today + timedelta(days=days),
             account_ended_at__isnull=True,
         )
         .select_related("line_manager", "person")
-        .order_by("pk")
+        .order_by("end_date", "pk")
     )
