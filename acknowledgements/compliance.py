@@ -19,9 +19,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from django.core.cache import cache
 from django.db import connections
 from django.db.models import (
     Case,
@@ -38,7 +39,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -294,14 +294,6 @@ class _Tally:
         return GroupRow(pk, name, self.signed, self.due, self.overdue, unassigned, self.total)
 
 
-def _pk_in(ids: list[int], using: str) -> Q:
-    """``pk IN ids`` for thousands of ids. On PostgreSQL one array parameter, which is several
-    times cheaper to send than a placeholder per id."""
-    if connections[using].vendor == "postgresql":
-        return Q(pk__in=RawSQL("SELECT unnest(%s::bigint[])", (ids,)))
-    return Q(pk__in=ids)
-
-
 @dataclass(frozen=True)
 class Breakdown:
     totals: Totals
@@ -316,10 +308,11 @@ def _by_name(rows: list[GroupRow]) -> list[GroupRow]:
 def breakdown(policy: Policy, today: date | None = None) -> Breakdown:
     """The company's numbers for ``policy``, by department and by line manager.
 
-    One pass over the people, grouped by (department, line manager) and folded here into all
-    three views, then the names of the departments and managers that appear: four queries
-    however large the company. Counted with plain filters on the joined requirement (cheaper
-    than grouping on the ``status`` expression); 'not yet assigned' is what is left over.
+    One pass over the people, grouped by (department, line manager) with each line manager's
+    name, folded here into all three views, then the names of the departments that appear:
+    three queries however large the company. Counted with plain filters on the joined
+    requirement (cheaper than grouping on the ``status`` expression); 'not yet assigned' is what
+    is left over.
     """
     today = _today(today)
     counting = counting_numbers(policy)
@@ -339,25 +332,35 @@ def breakdown(policy: Policy, today: date | None = None) -> Breakdown:
         .order_by()
         .values_list("department_id", "line_manager_id", "signed", "due", "overdue", "total")
     )
+    # Each group's line manager is named by a join made after grouping (8,000 lookups, cheaper
+    # than a second query over 8,000 ids), and the rows are read from the cursor: through the
+    # queryset, each of the 30,000 counts would pass through an int() the driver's ints do not need.
+    sql, params = groups.query.sql_with_params()
+    counts = "g.department_id, g.line_manager_id, g.signed, g.due, g.overdue, g.total"
+    named = (
+        f"SELECT {counts}, m.first_name, m.last_name, m.email FROM ({sql}) g "  # noqa: S608  # nosec B608
+        f"LEFT JOIN {User._meta.db_table} m ON m.id = g.line_manager_id"
+    )
+    with connections[groups.db].cursor() as cursor:
+        cursor.execute(named, params)
+        rows = cursor.fetchall()
     company = _Tally()
     departments: dict[int | None, _Tally] = defaultdict(_Tally)
     managers: dict[int | None, _Tally] = defaultdict(_Tally)
-    for department_id, manager_id, *counts in groups:
-        company.add(*counts)
-        departments[department_id].add(*counts)
-        managers[manager_id].add(*counts)
+    manager_names = {None: "No line manager"}
+    for department_id, manager_id, signed, due, overdue, total, first, last, email in rows:
+        company.add(signed, due, overdue, total)
+        departments[department_id].add(signed, due, overdue, total)
+        managers[manager_id].add(signed, due, overdue, total)
+        if manager_id not in manager_names:
+            manager_names[manager_id] = f"{first} {last}".strip() or email
 
     department_names = dict(
         Department.objects.filter(pk__in=[pk for pk in departments if pk is not None]).values_list(
             "pk", "name"
         )
     )
-    manager_names = {
-        pk: f"{first} {last}".strip() or email
-        for pk, first, last, email in User.objects.filter(
-            _pk_in([pk for pk in managers if pk is not None], groups.db)
-        ).values_list("pk", "first_name", "last_name", "email")
-    }
+    department_names[None] = "No department"
     whole = company.row(None, "")
     return Breakdown(
         totals=Totals(
@@ -369,17 +372,9 @@ def breakdown(policy: Policy, today: date | None = None) -> Breakdown:
             percent_signed=_percent(whole.signed, whole.total),
         ),
         departments=_by_name(
-            [
-                tally.row(pk, department_names[pk] if pk is not None else "No department")
-                for pk, tally in departments.items()
-            ]
+            [tally.row(pk, department_names[pk]) for pk, tally in departments.items()]
         ),
-        managers=_by_name(
-            [
-                tally.row(pk, manager_names[pk] if pk is not None else "No line manager")
-                for pk, tally in managers.items()
-            ]
-        ),
+        managers=_by_name([tally.row(pk, manager_names[pk]) for pk, tally in managers.items()]),
     )
 
 
@@ -415,16 +410,21 @@ def parse_sort(sort: str | None) -> str:
 
 
 def sort_rows(rows: list[GroupRow], sort: str | None) -> tuple[list[GroupRow], str]:
-    """Rows ordered by ``sort`` (see ``parse_sort``), ties in name order.
+    """``rows``, given in name order (as ``breakdown`` gives them), ordered by ``sort`` (see
+    ``parse_sort``), ties in name order.
 
     Returns the rows and the sort actually applied: an unknown value is ignored ('name').
     """
     sort = parse_sort(sort)
     column = sort.removeprefix("-")
-    ordered = sorted(rows, key=SORT_KEYS["name"])  # stable: ties stay in name order
-    if column != "name" or sort.startswith("-"):
-        ordered.sort(key=SORT_KEYS[column], reverse=sort.startswith("-"))
-    return ordered, sort
+    if column == "name" and not sort.startswith("-"):
+        return list(rows), sort
+    # Stable, also in reverse: ties keep their name order.
+    return sorted(rows, key=SORT_KEYS[column], reverse=sort.startswith("-")), sort
+
+
+# A day's entry outlives the day it is for by a little, never by much: the next day has its own.
+PAST_DAYS_KEPT_S = 25 * 60 * 60
 
 
 @dataclass(frozen=True)
@@ -433,18 +433,36 @@ class DayCount:
     count: int
 
 
-def signatures_per_day(policy: Policy) -> list[DayCount]:
+def signatures_per_day(policy: Policy, today: date | None = None) -> list[DayCount]:
     """Signatures of the counting versions by local (London) date, since the baseline version
-    was published: one query."""
-    baseline = baseline_versions(policy)
-    rows = (
-        Acknowledgement.objects.filter(
-            version__in=counting_versions(policy).values("pk"),
-            signed_at__gte=Subquery(baseline.values("published_at")),
-        )
-        .annotate(day=TruncDate("signed_at", tzinfo=LONDON))
-        .values("day")
-        .annotate(count=Count("pk"))
-        .order_by("day")
+    was published.
+
+    A signature is never edited or removed, so the days before today never change: they are
+    counted once a day (kept in the cache under today's date and the counting versions, so a
+    new baseline starts afresh) and only today's signatures are counted on each call, a range
+    of the (version, signed_at) index. Two queries, one once the past days are cached.
+    """
+    today = _today(today)
+    counting = counting_numbers(policy)
+    midnight = datetime.combine(today, time(), tzinfo=LONDON)
+    signatures = Acknowledgement.objects.filter(
+        version__in=list(counting),
+        signed_at__gte=Subquery(baseline_versions(policy).values("published_at")),
     )
-    return [DayCount(day=row["day"], count=row["count"]) for row in rows]
+    key = f"signatures-per-day:{policy.pk}:{sorted(counting)}:{today.isoformat()}"
+    past = cache.get(key)
+    if past is None:
+        past = [
+            (row["day"], row["count"])
+            for row in signatures.filter(signed_at__lt=midnight)
+            .annotate(day=TruncDate("signed_at", tzinfo=LONDON))
+            .values("day")
+            .annotate(count=Count("pk"))
+            .order_by("day")
+        ]
+        cache.set(key, past, timeout=PAST_DAYS_KEPT_S)
+    days = [DayCount(day=day, count=count) for day, count in past]
+    signed_today = signatures.filter(signed_at__gte=midnight).count()
+    if signed_today:
+        days.append(DayCount(day=today, count=signed_today))
+    return days

@@ -91,6 +91,9 @@ def main() -> None:
     prepare_database()
     seed(args.employees)
     analyse()
+    # Loaded as gunicorn loads it in each worker, with what it does to the garbage collector.
+    import portal.wsgi  # noqa: F401
+
     client = Client()
     client.force_login(hr_member())
 

@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
@@ -32,6 +33,13 @@ def _allow_test_database_reset(sender: object, connection: object, **kwargs: obj
 
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    # The cache lives in the process and outlasts each test's rolled-back database, where the
+    # next test may reuse the same primary keys.
+    cache.clear()
 
 
 def missing_service(reason: str) -> None:

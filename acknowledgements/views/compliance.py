@@ -80,7 +80,7 @@ def _section(version: PolicyVersion, sort: str, today: date, managers_page: str 
     managers, _ = compliance.sort_rows(found.managers, sort)
     baseline = compliance.baseline_version(policy)
     signed_days = [
-        charts.Point(row.day, row.count) for row in compliance.signatures_per_day(policy)
+        charts.Point(row.day, row.count) for row in compliance.signatures_per_day(policy, today)
     ]
     published = baseline.published_at if baseline and baseline.published_at else None
     start = timezone.localdate(published) if published else today

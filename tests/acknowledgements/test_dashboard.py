@@ -244,12 +244,53 @@ def test_filter_people_by_link_parameters(company: Company) -> None:
 
 
 def test_signatures_per_day_counts_the_baseline_and_later(
-    company: Company, django_assert_max_num_queries
+    company: Company, django_assert_num_queries
 ) -> None:
-    with django_assert_max_num_queries(1):
+    # The counting versions, the days before today (then cached) and today.
+    with django_assert_num_queries(3):
         days = compliance.signatures_per_day(company.policy)
     # Version 2 once, version 3 three times; the version 1 signature is before the baseline.
     assert days == [compliance.DayCount(day=timezone.localdate(), count=4)]
+
+
+def test_signatures_per_day_counts_past_days_once_a_day_and_today_every_time(
+    db: None, django_assert_num_queries
+) -> None:
+    policy = PolicyFactory()
+    version = PolicyVersionFactory(
+        policy=policy,
+        number=1,
+        status=PolicyVersion.Status.PUBLISHED,
+        published_at=datetime(2026, 3, 1, 9, tzinfo=UTC),
+    )
+    _bulk_sign(UserFactory.create_batch(2), version, signed_at=datetime(2026, 3, 2, 9, tzinfo=UTC))
+    monday, tuesday = date(2026, 3, 2), date(2026, 3, 3)
+    assert compliance.signatures_per_day(policy, monday) == [compliance.DayCount(monday, 2)]
+
+    _bulk_sign([UserFactory()], version, signed_at=datetime(2026, 3, 3, 10, tzinfo=UTC))
+    with django_assert_num_queries(3):  # a new day: the past is counted again
+        assert compliance.signatures_per_day(policy, tuesday) == [
+            compliance.DayCount(monday, 2),
+            compliance.DayCount(tuesday, 1),
+        ]
+    _bulk_sign([UserFactory()], version, signed_at=datetime(2026, 3, 3, 11, tzinfo=UTC))
+    with django_assert_num_queries(2):  # the same day: only today's signatures are counted
+        assert compliance.signatures_per_day(policy, tuesday) == [
+            compliance.DayCount(monday, 2),
+            compliance.DayCount(tuesday, 2),
+        ]
+
+    # A new baseline counts afresh, from its own publication.
+    PolicyVersion.objects.filter(pk=version.pk).update(status=PolicyVersion.Status.SUPERSEDED)
+    newer = PolicyVersionFactory(
+        policy=policy,
+        number=2,
+        material_change=True,
+        status=PolicyVersion.Status.PUBLISHED,
+        published_at=datetime(2026, 3, 3, 12, tzinfo=UTC),
+    )
+    _bulk_sign([UserFactory()], newer, signed_at=datetime(2026, 3, 3, 13, tzinfo=UTC))
+    assert compliance.signatures_per_day(policy, tuesday) == [compliance.DayCount(tuesday, 1)]
 
 
 def test_signatures_per_day_uses_the_london_date(db: None) -> None:
@@ -579,8 +620,9 @@ def test_dashboard_queries_do_not_grow_with_staff(
     url = reverse("acknowledgements:dashboard")
     # Session (read, and its idle-expiry save: three), user, groups, the menu's two checks and
     # unread count, the published versions, then for the one policy: the counting versions, the
-    # grouped counts, department names, manager names, the baseline version, signatures per day.
-    with django_assert_max_num_queries(16):
+    # grouped counts, department names, manager names, the baseline version, and signatures per
+    # day: the counting versions, the days before today (cached afterwards) and today's count.
+    with django_assert_max_num_queries(18):
         response = client.get(url, {"sort": "-percent"})
     assert response.status_code == 200
     totals = response.context["sections"][0].totals
