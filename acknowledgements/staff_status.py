@@ -14,14 +14,27 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 from urllib.parse import unquote
 
 from django.db import connections, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Concat, Ord
+from django.db.models.lookups import In
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -247,81 +260,107 @@ _ACK = f"{compliance.REQUIREMENT}__acknowledgement"
 _EMPLOYMENT_LABELS = dict(User.EmploymentType.choices)
 # Spreadsheets run a cell starting with one of these as a formula (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Compared as character codes: much cheaper for the database than comparing strings.
+_FORMULA_CODES = [ord(start) for start in FORMULA_STARTS]
 BOM = "\ufeff"  # so that Excel reads the file as UTF-8
 
 
-def safe_cell(value: str) -> str:
-    """``value``, made inert if a spreadsheet would otherwise run it as a formula."""
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+class _IsoDate(Func):
+    """A date as ISO 8601 text, as ``date.isoformat`` writes it."""
+
+    output_field = CharField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler, connection, template="to_char(%(expressions)s, 'YYYY-MM-DD')", **extra
+        )
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # SQLite holds a date as that text already.
+        return self.as_sql(compiler, connection, template="%(expressions)s", **extra)
 
 
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    value = str(value)
-    # ``safe_cell`` inline: this runs for most of the 1.5 million cells of a full export.
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+class _IsoInstant(Func):
+    """A moment as ISO 8601 text in UTC, as ``datetime.isoformat`` writes it: with microseconds
+    only when there are some."""
+
+    output_field = CharField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        template = (
+            "replace(to_char(%(expressions)s AT TIME ZONE 'UTC', "
+            "'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '.000000', '') || '+00:00'"
+        )
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # Django keeps a moment in SQLite as ``str()`` of its naive UTC value.
+        template = "replace(%(expressions)s, ' ', 'T') || '+00:00'"
+        return self.as_sql(compiler, connection, template=template, **extra)
 
 
-def _number(value: int | None) -> str:
-    return "" if value is None else str(value)
+def _inert(path: str) -> Case:
+    """The text at ``path``, with a ' put before it if a spreadsheet would otherwise run it as a
+    formula."""
+    return Case(
+        When(In(Ord(path), _FORMULA_CODES), then=Concat(Value("'"), path)),
+        default=F(path),
+        output_field=CharField(),
+    )
 
 
-def _day(value: date | None) -> str:
-    return "" if value is None else value.isoformat()
+def _labelled(path: str, labels: dict[str, str], default: Any = None) -> Case:
+    return Case(
+        *(When(**{path: value}, then=Value(label)) for value, label in labels.items()),
+        default=default,
+        output_field=CharField(),
+    )
 
 
-def _instant(value: datetime | None) -> str:
-    return "" if value is None else value.astimezone(UTC).isoformat()
-
-
-def _status(value: str) -> str:
-    return compliance.STATUS_LABELS[value]
-
-
-def _employment(value: str | None) -> str:
-    return "" if value is None else _EMPLOYMENT_LABELS.get(value, safe_cell(value))
-
-
-# (heading, field, how its value is written): the formatter is chosen once per column, not
-# tested for per cell, since an export runs to a hundred thousand rows.
-CSV_COLUMNS: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
-    ("Employee number", "employee_number", _text),
-    ("First name", "first_name", _text),
-    ("Last name", "last_name", _text),
-    ("Email", "email", _text),
-    ("Department", "department__name", _text),
-    ("Line manager email", "line_manager__email", _text),
-    ("Employment type", "employment_type", _employment),
-    ("Start date", "start_date", _day),
-    ("Status", "status", _status),
-    ("Version", "version_number", _number),
-    ("Due date", "due_date", _day),
-    ("Signed at (UTC)", "signed_at", _instant),
-    ("Printed name", f"{_ACK}__printed_name", _text),
-    ("Policy text SHA-256", f"{_ACK}__body_sha256", _text),
-    ("Record hash", f"{_ACK}__record_hash", _text),
-    ("IP address", f"{_ACK}__ip_address", _text),
+# (heading, the cell as SQL). Each cell is written by the database as the file holds it
+# (labels, ISO dates, the formula guard), so a batch goes from the cursor to ``csv.writer``
+# untouched: formatting the 1.5 million cells of a full export in Python took longer than
+# reading them.
+CSV_COLUMNS: tuple[tuple[str, Any], ...] = (
+    ("Employee number", _inert("employee_number")),
+    ("First name", _inert("first_name")),
+    ("Last name", _inert("last_name")),
+    ("Email", _inert("email")),
+    ("Department", _inert("department__name")),
+    ("Line manager email", _inert("line_manager__email")),
+    (
+        "Employment type",
+        _labelled("employment_type", _EMPLOYMENT_LABELS, _inert("employment_type")),
+    ),
+    ("Start date", _IsoDate("start_date")),
+    ("Status", _labelled("status", compliance.STATUS_LABELS)),
+    ("Version", Cast("version_number", CharField())),
+    ("Due date", _IsoDate("due_date")),
+    ("Signed at (UTC)", _IsoInstant("signed_at")),
+    ("Printed name", _inert(f"{_ACK}__printed_name")),
+    ("Policy text SHA-256", F(f"{_ACK}__body_sha256")),
+    ("Record hash", F(f"{_ACK}__record_hash")),
+    ("IP address", F(f"{_ACK}__ip_address")),
 )
-CSV_HEADER = [title for title, _path, _format in CSV_COLUMNS]
+CSV_HEADER = [title for title, _cell in CSV_COLUMNS]
 
 
-def csv_rows(people: QuerySet[User]) -> Iterator[list[str]]:
-    """One list of cells per person, read in chunks: memory stays flat however many there are.
+def csv_rows(people: QuerySet[User]) -> Iterator[tuple[str | None, ...]]:
+    """One tuple of cells per person (None for an empty cell), read in chunks: memory stays flat
+    however many there are.
 
     The read runs in its own transaction so that, on PostgreSQL, the server-side cursor is
     planned for reading every row (``cursor_tuple_fraction = 1``: hash joins and one sort)
     rather than for returning the first tenth quickly, which walks an index row by row.
     """
-    paths = [path for _title, path, _format in CSV_COLUMNS]
-    formats = [format_ for _title, _path, format_ in CSV_COLUMNS]
+    cells = {f"cell_{n}": cell for n, (_title, cell) in enumerate(CSV_COLUMNS)}
     connection = connections[people.db]
     with transaction.atomic(using=people.db):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL cursor_tuple_fraction = 1.0")
-        for values in people.values_list(*paths).iterator(chunk_size=CSV_CHUNK_SIZE):
-            yield [format_(value) for format_, value in zip(formats, values, strict=True)]
+        rows = people.annotate(**cells).values_list(*cells)
+        yield from rows.iterator(chunk_size=CSV_CHUNK_SIZE)
 
 
 def csv_lines(people: QuerySet[User], *, batch: int = 500) -> Iterator[str]:
@@ -330,7 +369,7 @@ def csv_lines(people: QuerySet[User], *, batch: int = 500) -> Iterator[str]:
     writer = csv.writer(buffer)
     writer.writerow(CSV_HEADER)
     yield BOM + buffer.getvalue()
-    rows: list[list[str]] = []
+    rows: list[tuple[str | None, ...]] = []
     for row in csv_rows(people):
         rows.append(row)
         if len(rows) >= batch:
@@ -340,7 +379,7 @@ def csv_lines(people: QuerySet[User], *, batch: int = 500) -> Iterator[str]:
         yield _written(buffer, writer, rows)
 
 
-def _written(buffer: io.StringIO, writer: Any, rows: list[list[str]]) -> str:
+def _written(buffer: io.StringIO, writer: Any, rows: list[tuple[str | None, ...]]) -> str:
     # One ``writerows`` per batch into a reused buffer: far fewer Python calls than a line each.
     buffer.seek(0)
     buffer.truncate()

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
@@ -13,12 +14,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from acknowledgements import compliance, publishing, staff_status
-from acknowledgements.models import Policy, PolicyVersion
+from acknowledgements.models import Assignment, Policy, PolicyVersion
 from portal.models import AuditEvent, User
 from tests.acknowledgements.factories import AcknowledgementFactory
+from tests.acknowledgements.test_dashboard import _bulk_sign
 from tests.acknowledgements.test_staff_status import bulk_staff
 from tests.factories import DepartmentFactory, UserFactory
 
+LONDON = ZoneInfo("Europe/London")
 HEADER = [
     "Employee number",
     "First name",
@@ -229,14 +232,39 @@ def test_cells_a_spreadsheet_would_run_are_made_inert(client: Client, policy, hr
         ("-5", "'-5"),
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
         ("Jones", "Jones"),
         ("O'Neill", "O'Neill"),
         ("a=b", "a=b"),
         ("", ""),
     ],
 )
-def test_safe_cell(value: str, expected: str) -> None:
-    assert staff_status.safe_cell(value) == expected
+def test_a_cell_is_made_inert_exactly_when_it_starts_like_a_formula(
+    client: Client, policy, hr_user, value: str, expected: str
+) -> None:
+    UserFactory(first_name=value, email="cell@example.com")
+    found = rows(signed_in(client, hr_user).get(export_url(policy), {"q": "cell@"}))
+    assert [row["First name"] for row in found] == [expected]
+
+
+@pytest.mark.parametrize(
+    ("signed_at", "written"),
+    [
+        (datetime(2026, 3, 2, 9, 0, 5, 123456, tzinfo=UTC), "2026-03-02T09:00:05.123456+00:00"),
+        (datetime(2026, 3, 2, 9, 0, 5, tzinfo=UTC), "2026-03-02T09:00:05+00:00"),
+        # Summer time in London; the file speaks UTC.
+        (datetime(2026, 7, 1, 0, 30, tzinfo=LONDON), "2026-06-30T23:30:00+00:00"),
+    ],
+)
+def test_signed_at_is_written_in_utc_as_isoformat_writes_it(
+    client: Client, policy, version, hr_user, signed_at: datetime, written: str
+) -> None:
+    person = UserFactory(email="signer@example.com", start_date=date(2025, 4, 1))
+    _bulk_sign([person], version, signed_at=signed_at)
+    Assignment.objects.filter(user=person).update(due_date=date(2026, 3, 9))
+    [row] = rows(signed_in(client, hr_user).get(export_url(policy), {"q": "signer@"}))
+    assert row["Signed at (UTC)"] == written == signed_at.astimezone(UTC).isoformat()
+    assert (row["Start date"], row["Due date"]) == ("2025-04-01", "2026-03-09")
 
 
 def test_an_export_is_recorded(client: Client, policy, hr_user) -> None:
