@@ -179,6 +179,8 @@ def seed(employees: int) -> tuple[list[Person], str]:
     password_hash = make_password(PASSWORD)  # the first hasher in settings: Argon2
     assert password_hash.startswith("argon2$"), password_hash[:20]
     joined = timezone.now() - timedelta(days=400)
+    # Changed a month ago: well inside the 90 days after which every page asks for a new one.
+    changed = timezone.now() - timedelta(days=30)
     with transaction.atomic():
         departments = Department.objects.bulk_create(
             Department(name=f"Care Home {n:02d}") for n in range(1, DEPARTMENTS + 1)
@@ -192,7 +194,7 @@ def seed(employees: int) -> tuple[list[Person], str]:
                 job_title="Support Worker",
                 department=departments[n % DEPARTMENTS],
                 password=password_hash,
-                password_changed_at=joined,
+                password_changed_at=changed,
                 date_joined=joined,
                 start_date=joined.date(),
             )
@@ -209,7 +211,7 @@ def seed(employees: int) -> tuple[list[Person], str]:
             department=departments[0],
             job_title="HR Officer",
             password=password_hash,
-            password_changed_at=joined,
+            password_changed_at=changed,
             date_joined=joined,
         )
         hr.groups.add(Group.objects.get_or_create(name=permissions.HR_GROUP)[0])
