@@ -382,16 +382,6 @@ def totals(policy: Policy, today: date | None = None) -> Totals:
     return breakdown(policy, today).totals
 
 
-def by_department(policy: Policy, today: date | None = None) -> list[GroupRow]:
-    """A row per department with active staff (and 'No department'), by name."""
-    return breakdown(policy, today).departments
-
-
-def by_manager(policy: Policy, today: date | None = None) -> list[GroupRow]:
-    """A row per line manager of active staff (and 'No line manager'), by name."""
-    return breakdown(policy, today).managers
-
-
 SORT_KEYS = {
     "name": lambda r: (r.pk is None, r.name.casefold()),
     "signed": lambda r: r.signed,
