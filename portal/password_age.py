@@ -31,7 +31,8 @@ from portal.scheduling import JobResult
 
 NOTICE_DAYS = (14, 7, 1)  # days before the password is too old
 KIND = "password-expiring"
-EXPIRY_FORMAT = r"j F Y \a\t H:i"
+# "5 April 2026 at 05:00": the day in Django's date format, the time after it.
+_EXPIRY_DAY_FORMAT, _EXPIRY_TIME_FORMAT = "j F Y", " at %H:%M"
 # Pages someone with a password that is too old can still use.
 ALLOWED_VIEWS = frozenset(
     {
@@ -81,6 +82,22 @@ def _local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min)).astimezone(UTC)
 
 
+def _expiry_texts() -> Callable[[datetime], str]:
+    """The local time of each of thousands of moments, in words: Django's formatting of the
+    day runs once per day (a run's notices fall on a fortnight of days), and the time is written
+    after it."""
+    days: dict[date, str] = {}
+
+    def text(moment: datetime) -> str:
+        local = timezone.localtime(moment)
+        day = local.date()
+        if day not in days:
+            days[day] = date_format(day, _EXPIRY_DAY_FORMAT)
+        return days[day] + local.strftime(_EXPIRY_TIME_FORMAT)
+
+    return text
+
+
 def daily_job(now: datetime) -> JobResult:
     """Claim the password age notices owed today, for everyone at once."""
     age = max_age()
@@ -109,6 +126,7 @@ def daily_job(now: datetime) -> JobResult:
     # Most were told already: notices are built only for the keys still free.
     free = outbox.unclaimed(key for key, _, _ in owed)
     link = reverse("password_change")
+    expiry_text = _expiry_texts()
     notices = [
         outbox.Notice(
             recipient=recipient,
@@ -120,7 +138,7 @@ def daily_job(now: datetime) -> JobResult:
             },
             link=link,
             # The moment is each person's own; the rest of the message is shared.
-            personal={"expires_text": date_format(timezone.localtime(expiry), EXPIRY_FORMAT)},
+            personal={"expires_text": expiry_text(expiry)},
         )
         for key, recipient, expiry in owed
         if key in free
