@@ -232,9 +232,10 @@ def notify_many(notices: Iterable[Notice], *, batch_size: int | None = None) -> 
         return 0
     templates = _Templates()
     pending = list(fresh.values())
-    # A batch that is its own transaction commits without waiting for the disk: if the database
-    # crashed in that moment, the claim would be lost and made again by the job's next run.
-    # Inside a caller's transaction, the caller's durability stands.
+    # A batch that is its own transaction commits without waiting for the disk, as the sweep's
+    # sends do: only a crash of the database itself in that moment could lose a claim (already
+    # sent, it would be sent once more by the job's next run). Inside a caller's transaction,
+    # the caller's durability stands.
     quick = db_connection.vendor == "postgresql" and not db_connection.in_atomic_block
     now = db_connection.ops.adapt_datetimefield_value(timezone.now())
     inserted = 0

@@ -13,4 +13,5 @@ application = get_wsgi_application()
 # stops scanning it in each full collection, which a page building many objects (the dashboard's
 # thousands of rows) otherwise pays for in the middle of the request.
 get_resolver().url_patterns  # noqa: B018  (loading is the point)
+gc.collect()  # start-up's garbage is freed, not frozen
 gc.freeze()

@@ -230,6 +230,20 @@ def test_breakdown_by_manager(company: Company, django_assert_num_queries) -> No
     ]
 
 
+def test_breakdown_rows_come_in_name_order_whatever_order_they_were_made_in(db: None) -> None:
+    policy = publishing.load_seed_policy().policy
+    zed = UserFactory(first_name="Zed", last_name="Young", department=DepartmentFactory(name="Z"))
+    amy = UserFactory(first_name="amy", last_name="Able", department=DepartmentFactory(name="a"))
+    mid = UserFactory(first_name="Mo", last_name="Mid", department=DepartmentFactory(name="M"))
+    for manager in (zed, mid, amy):
+        UserFactory(line_manager=manager, department=manager.department)
+    found = compliance.breakdown(policy)
+    managers = [r.name for r in found.managers]
+    assert managers == ["amy Able", "Mo Mid", "Zed Young", "No line manager"]
+    assert [r.name for r in found.departments] == ["a", "M", "Z"]
+    assert compliance.sort_rows(found.managers, "name")[0] == found.managers
+
+
 def test_filter_people_by_link_parameters(company: Company) -> None:
     people = compliance.people_with_status(company.policy)
 
@@ -255,7 +269,7 @@ def test_signatures_per_day_counts_the_baseline_and_later(
     assert days == [compliance.DayCount(day=timezone.localdate(), count=4)]
 
 
-def test_signatures_per_day_counts_past_days_once_a_day_and_today_every_time(
+def test_signatures_per_day_counts_earlier_days_once_a_day_and_the_last_two_every_time(
     db: None, django_assert_num_queries
 ) -> None:
     policy = PolicyFactory()
@@ -265,21 +279,34 @@ def test_signatures_per_day_counts_past_days_once_a_day_and_today_every_time(
         status=PolicyVersion.Status.PUBLISHED,
         published_at=datetime(2026, 3, 1, 9, tzinfo=UTC),
     )
+    monday, tuesday, wednesday = date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 4)
     _bulk_sign(UserFactory.create_batch(2), version, signed_at=datetime(2026, 3, 2, 9, tzinfo=UTC))
-    monday, tuesday = date(2026, 3, 2), date(2026, 3, 3)
-    assert compliance.signatures_per_day(policy, monday) == [compliance.DayCount(monday, 2)]
-
     _bulk_sign([UserFactory()], version, signed_at=datetime(2026, 3, 3, 10, tzinfo=UTC))
-    with django_assert_num_queries(3):  # a new day: the past is counted again
-        assert compliance.signatures_per_day(policy, tuesday) == [
+    with django_assert_num_queries(3):  # the counting versions, earlier days, the last two
+        assert compliance.signatures_per_day(policy, wednesday) == [
             compliance.DayCount(monday, 2),
             compliance.DayCount(tuesday, 1),
         ]
-    _bulk_sign([UserFactory()], version, signed_at=datetime(2026, 3, 3, 11, tzinfo=UTC))
-    with django_assert_num_queries(2):  # the same day: only today's signatures are counted
-        assert compliance.signatures_per_day(policy, tuesday) == [
+
+    _bulk_sign([UserFactory()], version, signed_at=datetime(2026, 3, 4, 8, tzinfo=UTC))
+    # Stamped a moment before midnight, committed after the first look today.
+    _bulk_sign([UserFactory()], version, signed_at=datetime(2026, 3, 3, 23, 59, 59, tzinfo=UTC))
+    # Not the future: a day that has not come yet is not today's.
+    _bulk_sign([UserFactory()], version, signed_at=datetime(2026, 3, 5, 9, tzinfo=UTC))
+    with django_assert_num_queries(2):  # the days before yesterday from the cache
+        assert compliance.signatures_per_day(policy, wednesday) == [
             compliance.DayCount(monday, 2),
             compliance.DayCount(tuesday, 2),
+            compliance.DayCount(wednesday, 1),
+        ]
+
+    # A new day counts the earlier days afresh.
+    with django_assert_num_queries(3):
+        assert compliance.signatures_per_day(policy, date(2026, 3, 5)) == [
+            compliance.DayCount(monday, 2),
+            compliance.DayCount(tuesday, 2),
+            compliance.DayCount(wednesday, 1),
+            compliance.DayCount(date(2026, 3, 5), 1),
         ]
 
     # A new baseline counts afresh, from its own publication.
@@ -289,10 +316,10 @@ def test_signatures_per_day_counts_past_days_once_a_day_and_today_every_time(
         number=2,
         material_change=True,
         status=PolicyVersion.Status.PUBLISHED,
-        published_at=datetime(2026, 3, 3, 12, tzinfo=UTC),
+        published_at=datetime(2026, 3, 4, 12, tzinfo=UTC),
     )
-    _bulk_sign([UserFactory()], newer, signed_at=datetime(2026, 3, 3, 13, tzinfo=UTC))
-    assert compliance.signatures_per_day(policy, tuesday) == [compliance.DayCount(tuesday, 1)]
+    _bulk_sign([UserFactory()], newer, signed_at=datetime(2026, 3, 4, 13, tzinfo=UTC))
+    assert compliance.signatures_per_day(policy, wednesday) == [compliance.DayCount(wednesday, 1)]
 
 
 def test_signatures_per_day_uses_the_london_date(db: None) -> None:
