@@ -375,6 +375,8 @@ def expiry_job(now: datetime) -> JobResult:
     )
     notices = []
     found = 0
+    own_page = reverse("acknowledgements:my_personal_use")
+    team_page = outbox.links_to("acknowledgements:team_personal_use")
     for row in rows:
         if not expiry_notice_owed(timezone.localdate(row["granted_at"]), row["expires_on"], today):
             continue
@@ -393,7 +395,7 @@ def expiry_job(now: datetime) -> JobResult:
                 kind=EXPIRING_KIND,
                 dedupe_key=f"{EXPIRING_KIND}:{row['pk']}:{employee.pk}",
                 context={**context, "for_manager": False},
-                link=reverse("acknowledgements:my_personal_use"),
+                link=own_page,
                 personal=personal,
             )
         )
@@ -409,7 +411,7 @@ def expiry_job(now: datetime) -> JobResult:
                     kind=EXPIRING_KIND,
                     dedupe_key=f"{EXPIRING_KIND}:{row['pk']}:{manager.pk}",
                     context={**context, "for_manager": True},
-                    link=reverse("acknowledgements:team_personal_use", args=[employee.pk]),
+                    link=team_page(employee.pk),
                     personal=personal,
                 )
             )

@@ -15,7 +15,6 @@ person signs, leaves, or a new material version replaces what they were asked to
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
 from django.urls import reverse
@@ -90,14 +89,6 @@ def _unsigned(today: date):
     )
 
 
-def _person_links() -> Callable[[int], str]:
-    """Each person's page, as ``reverse`` gives it, for thousands of people: the pattern is
-    reversed once, for a stand-in id, and each person's id put in its place."""
-    stand_in = "987654321"
-    template = reverse("acknowledgements:person", args=[stand_in])
-    return lambda pk: template.replace(stand_in, str(pk))
-
-
 def unsigned_job(now: datetime) -> JobResult:
     """Claim today's reminders to signers and notices to line managers.
 
@@ -123,7 +114,7 @@ def unsigned_job(now: datetime) -> JobResult:
         found += occasion is not None or tell_manager
     free = outbox.unclaimed(key for key, _, _ in owed)
     policy_links: dict[str, str] = {}
-    person_link = _person_links()
+    person_link = outbox.links_to("acknowledgements:person")
     notices = []
     for key, row, occasion in owed:
         if key not in free:

@@ -15,15 +15,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_scale")
 
-from _setup import Measure, measure, prepare_database
+from _setup import Measure, analyse, measure, prepare_database, seed_company
 
 from django.contrib.auth.models import Group
-from django.core.management import call_command
-from django.db import connection
 from django.db.models import Q
 from django.http import HttpResponseBase
 from django.test import Client
@@ -38,23 +35,6 @@ from portal.models import User
 DEEP_OFFSET = 50_000
 TARGETS_MS = {"dashboard": 300, "list": 50, "export": 2000}
 EXPORT_MEMORY_MIB = 20
-
-
-def seed(employees: int) -> None:
-    have = User.objects.filter(email__endswith=f"@{scale.EMAIL_DOMAIN}").count()
-    if have >= employees:
-        print(f"Reusing {have:,} seeded people.")
-        return
-    started = time.perf_counter()
-    call_command("seed_scale", employees=employees - have, force_add=have > 0)
-    print(f"Seeded in {time.perf_counter() - started:.1f} s (command and its transaction).")
-
-
-def analyse() -> None:
-    # After a bulk load the planner's statistics are stale until autovacuum runs; a live
-    # database has them, so measure with them.
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
 
 
 def hr_member() -> User:
@@ -89,7 +69,7 @@ def main() -> None:
     parser.add_argument("--employees", type=int, default=100_000)
     args = parser.parse_args()
     prepare_database()
-    seed(args.employees)
+    seed_company(args.employees)
     analyse()
     # Loaded as gunicorn loads it in each worker, with what it does to the garbage collector.
     import portal.wsgi  # noqa: F401

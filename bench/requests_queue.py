@@ -15,11 +15,10 @@ import random
 from datetime import timedelta
 from decimal import Decimal
 
-from _setup import measure, prepare_database
+from _setup import analyse, measure, prepare_database
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
-from django.db import connection
 from django.db.models import Count
 from django.test import Client
 from django.utils import timezone
@@ -110,13 +109,6 @@ def _flush(batch: list[AuthorisationRequest]) -> None:
         ],
         batch_size=5000,
     )  # fmt: skip
-
-
-def analyse() -> None:
-    # After a bulk load the planner's statistics are stale until autovacuum runs; a live
-    # database has them, so measure with them.
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
 
 
 def main() -> None:

@@ -35,18 +35,16 @@ from zoneinfo import ZoneInfo
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_scale")
 
-from _setup import prepare_database
+from _setup import analyse, prepare_database, seed_company
 
 from celery.schedules import crontab
 from django.conf import settings
 from django.core import mail
 from django.contrib.auth.hashers import make_password
-from django.core.management import call_command
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from acknowledgements import scale
 from acknowledgements.models import PersonalUseGrant
 from portal import outbox, scheduling
 from portal.models import Notification, User
@@ -66,16 +64,6 @@ def daily_jobs() -> list[tuple[str, int, int]]:
         if isinstance(entry["schedule"], crontab)
     ]
     return sorted(jobs, key=lambda job: (job[1], job[2]))
-
-
-def seed(employees: int) -> None:
-    have = User.objects.filter(email__endswith=f"@{scale.EMAIL_DOMAIN}").count()
-    if have >= employees:
-        print(f"Reusing {have:,} seeded people.")
-        return
-    started = time.perf_counter()
-    call_command("seed_scale", employees=employees - have, force_add=have > 0)
-    print(f"Seeded in {time.perf_counter() - started:.1f} s.")
 
 
 def owe_everything() -> None:
@@ -105,8 +93,7 @@ def owe_everything() -> None:
             )
             for n, (pk, manager) in enumerate(people)
         )
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
+    analyse()
 
 
 def scan(day_offset: int) -> list[tuple[str, float, int, int, int]]:
@@ -277,7 +264,7 @@ def main() -> None:
     parser.add_argument("--part", choices=["all", "scan", "send"], default="all")
     args = parser.parse_args()
     prepare_database()
-    seed(100_000)
+    seed_company(100_000)
     owe_everything()
     Notification.objects.all().delete()
     print(

@@ -75,13 +75,13 @@ def _columns(applied: str) -> list[Column]:
 
 def _section(version: PolicyVersion, sort: str, today: date, managers_page: str | None) -> Section:
     policy = version.policy
-    found = compliance.breakdown(policy, today)
+    counting = compliance.counting_numbers(policy)  # read once for both below
+    found = compliance.breakdown(policy, today, counting)
     departments, _ = compliance.sort_rows(found.departments, sort)
     managers, _ = compliance.sort_rows(found.managers, sort)
     baseline = compliance.baseline_version(policy)
-    signed_days = [
-        charts.Point(row.day, row.count) for row in compliance.signatures_per_day(policy, today)
-    ]
+    per_day = compliance.signatures_per_day(policy, today, counting)
+    signed_days = [charts.Point(row.day, row.count) for row in per_day]
     published = baseline.published_at if baseline and baseline.published_at else None
     start = timezone.localdate(published) if published else today
     if signed_days:
