@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 import multiprocessing
 import os
 import smtplib
@@ -149,6 +150,33 @@ def _raw_sender(port: int, count: int, message: bytes) -> None:
             client.sendmail("it-portal@caretech.example", ["someone@caretech.example"], message)
 
 
+def run_against_sink(port: int, jobs: list[tuple[Callable[..., None], tuple]]) -> tuple[float, int]:
+    """Start the SMTP server (``bench/smtp_sink.py``) in its own process, run each job in a
+    forked process of its own, all at once: (seconds until the last ends, messages the server
+    accepted)."""
+    count_file = Path(tempfile.mkdtemp()) / "count"
+    sink = subprocess.Popen(  # noqa: S603 (our own script, with our own arguments)
+        [sys.executable, str(HERE / "smtp_sink.py"), str(port), str(count_file)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert sink.stdout.readline().strip() == "ready"
+        connections.close_all()  # each forked process opens its own
+        fork = multiprocessing.get_context("fork")
+        processes = [fork.Process(target=target, args=args) for target, args in jobs]
+        started = time.perf_counter()
+        for process in processes:
+            process.start()
+        for process in processes:
+            process.join()
+        seconds = time.perf_counter() - started
+    finally:
+        sink.terminate()
+        sink.wait(timeout=30)
+    return seconds, int(count_file.read_text())
+
+
 def sink_ceiling(parts: int, port: int) -> float:
     """What the SMTP server takes from ``parts`` plain smtplib clients sending one ready-made
     message over and over: no database and no message building, the most any sender could
@@ -159,29 +187,10 @@ def sink_ceiling(parts: int, port: int) -> float:
     )
     message.attach_alternative(sample.body_html, "text/html")
     raw = message.message().as_bytes(linesep="\r\n")
-    count_file = Path(tempfile.mkdtemp()) / "count"
-    sink = subprocess.Popen(  # noqa: S603 (our own script, with our own arguments)
-        [sys.executable, str(HERE / "smtp_sink.py"), str(port), str(count_file)],
-        stdout=subprocess.PIPE,
-        text=True,
+    seconds, accepted = run_against_sink(
+        port, [(_raw_sender, (port, SEND_COUNT // parts, raw)) for _ in range(parts)]
     )
-    try:
-        assert sink.stdout.readline().strip() == "ready"
-        fork = multiprocessing.get_context("fork")
-        senders = [
-            fork.Process(target=_raw_sender, args=(port, SEND_COUNT // parts, raw))
-            for _ in range(parts)
-        ]
-        started = time.perf_counter()
-        for sender in senders:
-            sender.start()
-        for sender in senders:
-            sender.join()
-        seconds = time.perf_counter() - started
-    finally:
-        sink.terminate()
-        sink.wait(timeout=30)
-    return int(count_file.read_text()) / seconds
+    return accepted / seconds
 
 
 def send_with(parts: int, port: int) -> tuple[float, int, int]:
@@ -190,28 +199,9 @@ def send_with(parts: int, port: int) -> tuple[float, int, int]:
     Notification.objects.update(
         status=Notification.Status.PENDING, attempts=0, sent_at=None, next_attempt_at=timezone.now()
     )
-    count_file = Path(tempfile.mkdtemp()) / "count"
-    sink = subprocess.Popen(  # noqa: S603 (our own script, with our own arguments)
-        [sys.executable, str(HERE / "smtp_sink.py"), str(port), str(count_file)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert sink.stdout.readline().strip() == "ready"
-        connections.close_all()
-        fork = multiprocessing.get_context("fork")
-        sweepers = [fork.Process(target=_sweep_part, args=(k, parts)) for k in range(parts)]
-        started = time.perf_counter()
-        for sweeper in sweepers:
-            sweeper.start()
-        for sweeper in sweepers:
-            sweeper.join()
-        seconds = time.perf_counter() - started
-    finally:
-        sink.terminate()
-        sink.wait(timeout=30)
+    seconds, accepted = run_against_sink(port, [(_sweep_part, (k, parts)) for k in range(parts)])
     sent = Notification.objects.filter(status=Notification.Status.SENT).count()
-    return seconds, sent, int(count_file.read_text())
+    return seconds, sent, accepted
 
 
 def send() -> None:
