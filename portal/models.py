@@ -198,6 +198,7 @@ class Notification(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
+        SENDING = "sending", "Being sent"  # leased by a sweep: ``next_attempt_at`` ends the lease
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
 
@@ -220,9 +221,9 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(
-                fields=["next_attempt_at"],
-                condition=models.Q(status="pending"),
-                name="notification_pending_idx",
+                fields=["next_attempt_at", "id"],
+                condition=models.Q(status__in=["pending", "sending"]),
+                name="notification_waiting_idx",
             ),
             models.Index(fields=["recipient", "-created_at"], name="notification_inbox_idx"),
         ]

@@ -19,6 +19,8 @@ from portal.models import JobRun, Notification, User
 
 log = logging.getLogger(__name__)
 LIST_SIZE = 50
+# Not yet sent: waiting for an attempt, or in a sweep's hands.
+WAITING = [Notification.Status.PENDING, Notification.Status.SENDING]
 
 
 # --- Reads ------------------------------------------------------------------------------------
@@ -56,24 +58,21 @@ class OutboxState:
 
 def outbox_state() -> OutboxState:
     now = timezone.now()
-    row = Notification.objects.filter(
-        status__in=[Notification.Status.PENDING, Notification.Status.FAILED]
-    ).aggregate(
-        pending=Count("pk", filter=Q(status=Notification.Status.PENDING)),
-        due=Count("pk", filter=Q(status=Notification.Status.PENDING, next_attempt_at__lte=now)),
+    waiting = Q(status__in=WAITING)
+    due = waiting & Q(next_attempt_at__lte=now)
+    row = Notification.objects.filter(status__in=[*WAITING, Notification.Status.FAILED]).aggregate(
+        pending=Count("pk", filter=waiting),
+        due=Count("pk", filter=due),
         failed=Count("pk", filter=Q(status=Notification.Status.FAILED)),
-        oldest_due=Min(
-            "next_attempt_at",
-            filter=Q(status=Notification.Status.PENDING, next_attempt_at__lte=now),
-        ),
+        oldest_due=Min("next_attempt_at", filter=due),
     )
     return OutboxState(**row)
 
 
 def pending_notifications(limit: int = LIST_SIZE) -> QuerySet[Notification]:
-    """Waiting to be sent, the longest waiting first."""
+    """Waiting to be sent (or being sent), the longest waiting first."""
     return (
-        Notification.objects.filter(status=Notification.Status.PENDING)
+        Notification.objects.filter(status__in=WAITING)
         .select_related("recipient")
         .order_by("next_attempt_at", "pk")[:limit]
     )
@@ -102,6 +101,8 @@ def retry_notification(
             raise Notification.DoesNotExist
         if notification.status == Notification.Status.SENT:
             raise NotRetryable("That notification has been sent already.")
+        if notification.status == Notification.Status.SENDING:
+            raise NotRetryable("That notification is being sent now.")
         previous = notification.status
         notification.status = Notification.Status.PENDING
         notification.attempts = 0

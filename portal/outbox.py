@@ -26,7 +26,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
@@ -295,7 +295,7 @@ def _insert_new(rows: list[tuple], *, quick_commit: bool = False) -> int:
         "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id"
     )
     if quick_commit:
-        sql = "SET LOCAL synchronous_commit TO OFF; " + sql  # one round trip
+        sql = _QUICK_COMMIT + sql  # one round trip
     with db_connection.cursor() as cursor:
         cursor.execute(sql, [value for row in rows for value in row])
         return len(cursor.fetchall())
@@ -334,185 +334,254 @@ class Outcome:
     server_down: bool = False  # the mail server itself failed: later messages would fail too
 
 
-# Errors about one message; anything else from smtplib or the socket is about the server.
-MESSAGE_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
+# Errors about one message (a refused or malformed address, a rejected message); anything else
+# from smtplib or the socket is about the server.
+MESSAGE_ERRORS = (
+    smtplib.SMTPRecipientsRefused,
+    smtplib.SMTPSenderRefused,
+    smtplib.SMTPDataError,
+    ValueError,
+)
 
 
-def deliver(
-    notification_id: int,
-    *,
-    only_if_due: bool = False,
-    connection: BaseEmailBackend | None = None,
-) -> bool:
+@dataclass(frozen=True, slots=True)
+class _Outgoing:
+    """A row to send, with its recipient's address: the columns of ``_OUTGOING``."""
+
+    pk: int
+    subject: str
+    body_text: str
+    body_html: str
+    attempts: int
+    email: str
+    is_active: bool
+    kind: str
+    recipient_id: int
+
+
+_OUTGOING = (
+    "n.id, n.subject, n.body_text, n.body_html, n.attempts, u.email, u.is_active, n.kind, "
+    f"n.recipient_id FROM {_NOTIFICATIONS} n INNER JOIN {_USERS} u ON u.id = n.recipient_id"
+)
+# PostgreSQL: the statement's transaction does not wait for its commit to reach the disk. The
+# worst a database crash can then do is forget that a message went, so it goes again: a message
+# is never lost, and sending is not held to one disk flush per e-mail.
+_QUICK_COMMIT = "SET LOCAL synchronous_commit TO OFF; "
+
+
+def _quick(sql: str) -> str:
+    return _QUICK_COMMIT + sql if db_connection.vendor == "postgresql" else sql
+
+
+def deliver(notification_id: int, *, connection: BaseEmailBackend | None = None) -> bool:
     """Send one pending notification by e-mail. Returns False when it should be retried.
 
-    Safe to call twice at once: the row is locked, and a sent row is never sent again. A retry
-    (and the sweep) pass ``only_if_due``: if another attempt has failed since, the backoff it set
-    is kept instead of spending a second attempt at once. ``connection``, an open mail backend,
-    is reused instead of connecting for this one message.
+    A notification nobody has tried yet is sent at once (the task queued when it is written);
+    one tried before is sent only once its backoff has passed, so a late retry never spends a
+    second attempt at once, and one a sweep is sending is left to the sweep. Safe to call twice
+    at once: the row is locked, and a sent row is never sent again. ``connection``, an open mail
+    backend, is reused instead of connecting for this one message.
     """
-    return _deliver(notification_id, only_if_due=only_if_due, connection=connection).handled
+    now = timezone.now()
+    with transaction.atomic():
+        row = _lock_sendable(notification_id, now)
+        if row is None or not row[0]:  # held, sent, failed, being swept, or backing off
+            return True
+        outcome, fields = _send(_Outgoing(*row[1:]), connection, now)
+        _record(notification_id, fields)
+        return outcome.handled
 
 
-# A sweep sends thousands of messages, each in a transaction of its own so that one slow
-# message never holds the others' locks. Compiling the ORM's queries cost more than running
-# them, so the two statements of that loop are written out once here.
-def _lock_pending(notification_id: int, due_by: datetime | None) -> tuple | None:
-    """The row, locked (None if another worker holds it), with its recipient, whether it is
-    pending and whether it is due by ``due_by``.
+# The sending loop runs thousands of times a minute: compiling the ORM's queries cost more than
+# running them, so its statements are written out once here.
+def _lock_sendable(notification_id: int, now: datetime) -> tuple | None:
+    """(whether it may be sent now, then the ``_Outgoing`` columns), the row locked; None if
+    another worker holds it.
 
-    The row is found by its id alone, and whether it is pending is read from it: with the state
+    The row is found by its id alone, and whether it may be sent is read from it: with the state
     in the WHERE clause, PostgreSQL could choose the pending-rows index from statistics taken
     before a burst of new rows, and scan every pending row for each message.
-
-    On PostgreSQL the transaction also stops waiting for its commit to reach the disk: the
-    worst a database crash can then do is forget that a message went, so it goes again. A
-    message is never lost, and the sweep is not held to one disk flush per e-mail.
     """
-    due = "n.next_attempt_at <= %s" if due_by is not None else "1 = 1"
     sql = (
-        f"SELECT n.status = %s, {due}, n.subject, n.body_text, n.body_html, n.attempts, "  # noqa: S608  # nosec B608
-        f"u.email, u.is_active, n.kind, n.recipient_id FROM {_NOTIFICATIONS} n "
-        f"INNER JOIN {_USERS} u ON u.id = n.recipient_id WHERE n.id = %s"
+        "SELECT n.status = %s AND (n.attempts = 0 OR n.next_attempt_at <= %s), "  # nosec B608
+        f"{_OUTGOING} WHERE n.id = %s"
     )
-    params: list[Any] = [Notification.Status.PENDING]
-    if due_by is not None:
-        params.append(db_connection.ops.adapt_datetimefield_value(due_by))
-    params.append(notification_id)
     if db_connection.features.has_select_for_update_skip_locked:
         sql += " FOR UPDATE OF n SKIP LOCKED"
-    if db_connection.vendor == "postgresql":
-        sql = "SET LOCAL synchronous_commit TO OFF; " + sql  # one round trip
+    params = [Notification.Status.PENDING, _db_time(now), notification_id]
     with db_connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_quick(sql), params)
         return cursor.fetchone()
 
 
-def _record(notification_id: int, **fields: Any) -> None:
-    adapt = db_connection.ops.adapt_datetimefield_value
-    values = [adapt(v) if isinstance(v, datetime) else v for v in fields.values()]
+def _db_time(moment: datetime) -> Any:
+    return db_connection.ops.adapt_datetimefield_value(moment)
+
+
+def _lease(size: int, now: datetime) -> list[_Outgoing]:
+    """Up to ``size`` due messages, oldest first, marked as being sent by this sweep: two
+    statements, each committed on its own.
+
+    A leased row is SENDING, and its next attempt is when the lease ends. The lease outlasts
+    the task's hard time limit, so it never ends while the sweep that took it could still be
+    sending; if that worker dies, the rows it had not marked are due again when it ends.
+    Another sweep's concurrent lease skips the rows this one is taking.
+    """
+    until = now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+    pick = (
+        f"SELECT id FROM {_NOTIFICATIONS} WHERE status IN (%s, %s) "  # noqa: S608  # nosec B608
+        "AND next_attempt_at <= %s ORDER BY next_attempt_at, id LIMIT %s"
+    )
+    if db_connection.features.has_select_for_update_skip_locked:
+        pick += " FOR UPDATE SKIP LOCKED"
+    sending, pending = Notification.Status.SENDING, Notification.Status.PENDING
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            _quick(
+                f"UPDATE {_NOTIFICATIONS} SET status = %s, next_attempt_at = %s "  # noqa: S608  # nosec B608
+                f"WHERE id IN ({pick}) RETURNING id"
+            ),
+            [sending, _db_time(until), pending, sending, _db_time(now), size],
+        )
+        ids = [pk for (pk,) in cursor.fetchall()]
+        if not ids:
+            return []
+        cursor.execute(
+            f"SELECT {_OUTGOING} WHERE n.id IN ({', '.join(['%s'] * len(ids))}) ORDER BY n.id",
+            ids,
+        )
+        return [_Outgoing(*row) for row in cursor.fetchall()]
+
+
+def _release(messages: list[_Outgoing]) -> None:
+    """Give back leased messages this sweep will not send: due again at once, untouched."""
+    if messages:
+        Notification.objects.filter(
+            pk__in=[m.pk for m in messages], status=Notification.Status.SENDING
+        ).update(status=Notification.Status.PENDING, next_attempt_at=timezone.now())
+
+
+def _record(notification_id: int, fields: dict[str, Any]) -> None:
+    values = [_db_time(v) if isinstance(v, datetime) else v for v in fields.values()]
     columns = ", ".join(f"{name} = %s" for name in fields)
     with db_connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {_NOTIFICATIONS} SET {columns} WHERE id = %s",  # noqa: S608  # nosec B608
+            _quick(f"UPDATE {_NOTIFICATIONS} SET {columns} WHERE id = %s"),  # noqa: S608  # nosec B608
             [*values, notification_id],
         )
 
 
-def _deliver(
-    notification_id: int, *, only_if_due: bool, connection: BaseEmailBackend | None
-) -> Outcome:
-    now = timezone.now()
-    with transaction.atomic():
-        row = _lock_pending(notification_id, now if only_if_due else None)
-        if row is None or not row[0] or not row[1]:  # held, sent or failed, or not yet due
-            return Outcome(handled=True)
-        subject, body_text, body_html, attempts, email, is_active, kind, recipient_id = row[2:]
-        if not is_active:
-            _record(
-                notification_id,
-                status=Notification.Status.FAILED,
-                last_error="Recipient's account is not active.",
-            )
-            return Outcome(handled=True)
-        make_secret = SEND_TIME_SECRETS.get(kind)
-        if make_secret is not None:
-            secret = make_secret(User.objects.get(pk=recipient_id))
-            body_text = body_text.replace(SECRET_PLACEHOLDER, secret)
-            body_html = body_html.replace(SECRET_PLACEHOLDER, escape_html(secret))
-        message = EmailMultiAlternatives(
-            subject=subject,
-            body=body_text,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[email],
-            connection=connection,
-        )
-        if body_html:
-            message.attach_alternative(body_html, "text/html")
-        attempts += 1
-        try:
-            if connection is not None:
-                connection.open()  # connects once; a no-op while the connection is open
-            message.send()
-        except Exception as exc:
-            gave_up = attempts >= settings.OUTBOX_MAX_ATTEMPTS
-            _record(
-                notification_id,
-                attempts=attempts,
-                last_error=f"{type(exc).__name__}: {exc}"[:500],
-                next_attempt_at=now + retry_delay(attempts),
-                status=Notification.Status.FAILED if gave_up else Notification.Status.PENDING,
-            )
-            log.warning("Sending notification %s failed: %s", notification_id, exc)
-            server_down = not isinstance(exc, MESSAGE_ERRORS)
-            if server_down and connection is not None:
-                connection.close()  # a broken connection is opened afresh next time
-            return Outcome(handled=gave_up, server_down=server_down)
-        _record(
-            notification_id,
-            status=Notification.Status.SENT,
-            sent_at=now,
-            attempts=attempts,
-            last_error="",
-        )
-        return Outcome(handled=True)
+def _send(
+    message: _Outgoing, connection: BaseEmailBackend | None, now: datetime
+) -> tuple[Outcome, dict[str, Any]]:
+    """E-mail ``message``: what happened, and the columns to record for it."""
+    if not message.is_active:
+        return Outcome(handled=True), {
+            "status": Notification.Status.FAILED,
+            "last_error": "Recipient's account is not active.",
+        }
+    body_text, body_html = message.body_text, message.body_html
+    make_secret = SEND_TIME_SECRETS.get(message.kind)
+    if make_secret is not None:
+        secret = make_secret(User.objects.get(pk=message.recipient_id))
+        body_text = body_text.replace(SECRET_PLACEHOLDER, secret)
+        body_html = body_html.replace(SECRET_PLACEHOLDER, escape_html(secret))
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.email],
+        connection=connection,
+    )
+    if body_html:
+        email.attach_alternative(body_html, "text/html")
+    attempts = message.attempts + 1
+    try:
+        if connection is not None:
+            connection.open()  # connects once; a no-op while the connection is open
+        email.send()
+    except Exception as exc:
+        gave_up = attempts >= settings.OUTBOX_MAX_ATTEMPTS
+        log.warning("Sending notification %s failed: %s", message.pk, exc)
+        server_down = not isinstance(exc, MESSAGE_ERRORS)
+        if server_down and connection is not None:
+            connection.close()  # a broken connection is opened afresh next time
+        return Outcome(handled=gave_up, server_down=server_down), {
+            "status": Notification.Status.FAILED if gave_up else Notification.Status.PENDING,
+            "attempts": attempts,
+            "last_error": f"{type(exc).__name__}: {exc}"[:500],
+            "next_attempt_at": now + retry_delay(attempts),
+        }
+    return Outcome(handled=True), {
+        "status": Notification.Status.SENT,
+        "sent_at": now,
+        "attempts": attempts,
+        "last_error": "",
+    }
 
 
 def _due() -> QuerySet[Notification]:
+    """Waiting and due, or left by a sweep whose lease has run out."""
     return Notification.objects.filter(
-        status=Notification.Status.PENDING, next_attempt_at__lte=timezone.now()
+        status__in=[Notification.Status.PENDING, Notification.Status.SENDING],
+        next_attempt_at__lte=timezone.now(),
     )
 
 
-def due_notification_ids(limit: int, part: int = 0, parts: int = 1) -> list[int]:
-    due = _due()
-    if parts > 1:
-        due = due.annotate(part=F("pk") % parts).filter(part=part)
-    return list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
-
-
 def sweep_all() -> int:
-    """The minute's sweep. A large backlog is shared out among up to ``OUTBOX_SWEEPERS``
-    workers, each sending its part (rows by id modulo the parts) over its own connection: a
-    mail server answers each message in turn, so one connection alone waits more than it sends.
+    """The minute's sweep. A large backlog is sent by up to ``OUTBOX_SWEEPERS`` workers at
+    once, one more per ``OUTBOX_SWEEP_SHARE`` due messages, each leasing batches from the same
+    queue over its own connection: a mail server answers each message in turn, so one
+    connection alone waits more than it sends.
     """
     due = _due().count()
-    parts = min(settings.OUTBOX_SWEEPERS, max(1, -(-due // settings.OUTBOX_SWEEP_SHARE)))
-    if parts > 1:
-        from portal.tasks import sweep_outbox_part
+    helpers = min(settings.OUTBOX_SWEEPERS, -(-due // settings.OUTBOX_SWEEP_SHARE)) - 1
+    if helpers > 0:
+        from portal.tasks import help_sweep_outbox
 
         try:
-            for part in range(1, parts):
-                sweep_outbox_part.delay(part, parts)
+            for _ in range(helpers):
+                help_sweep_outbox.delay()
         except Exception:  # broker gone: this worker sends everything itself
             log.warning("Broker unavailable; sweeping the whole outbox in one worker")
-            parts = 1
-    return sweep(part=0, parts=parts)
+    return sweep()
 
 
-def sweep(*, limit: int = 5000, part: int = 0, parts: int = 1) -> int:
-    """Deliver what is due, oldest first, over one mail connection; returns how many rows were
-    looked at.
+def sweep(*, limit: int = 5000) -> int:
+    """Deliver what is due, oldest first, over one mail connection; returns how many messages
+    were looked at.
 
-    The ids are read once, so a row another worker holds is skipped rather than picked again;
-    anything beyond ``limit`` waits for the next sweep a minute later. ``part`` of ``parts``
-    takes only the rows whose id modulo ``parts`` is ``part``. The connection is opened
-    afresh every ``OUTBOX_MESSAGES_PER_CONNECTION`` messages (servers cap messages per
-    connection). If the mail server itself fails, the sweep stops at that message: the rest
-    stay due, untouched, for the next sweep instead of each spending an attempt on a server that
-    is down.
+    Messages are leased ``OUTBOX_SEND_BATCH`` at a time (``_lease``) and each is marked as it
+    is sent, in a statement committed on its own: a worker killed between sending a message and
+    marking it can send that one message twice, and no other. Anything beyond ``limit`` waits
+    for the next sweep a minute later. The connection is opened afresh every
+    ``OUTBOX_MESSAGES_PER_CONNECTION`` messages (servers cap messages per connection). If the
+    mail server itself fails, the sweep stops at that message: the rest are given back, due
+    and untouched, for the next sweep instead of each spending an attempt on a server that is
+    down.
     """
-    ids = due_notification_ids(limit, part, parts)
     per_connection = settings.OUTBOX_MESSAGES_PER_CONNECTION
     looked_at = 0
     mail = get_connection()
     try:
-        for looked_at, notification_id in enumerate(ids, start=1):
-            outcome = _deliver(notification_id, only_if_due=True, connection=mail)
-            if outcome.server_down:
+        while looked_at < limit:
+            batch = _lease(min(settings.OUTBOX_SEND_BATCH, limit - looked_at), timezone.now())
+            if not batch:
                 break
-            if looked_at % per_connection == 0:
-                mail.close()
+            sent_or_tried = 0
+            try:
+                for message in batch:
+                    now = timezone.now()
+                    outcome, fields = _send(message, mail, now)
+                    _record(message.pk, fields)
+                    sent_or_tried += 1
+                    looked_at += 1
+                    if outcome.server_down:
+                        return looked_at
+                    if looked_at % per_connection == 0:
+                        mail.close()
+            finally:
+                _release(batch[sent_or_tried:])
     finally:
         mail.close()
     return looked_at

@@ -271,9 +271,13 @@ OUTBOX_MAX_ATTEMPTS = 8
 OUTBOX_MESSAGES_PER_CONNECTION = 100
 # Scheduled jobs insert their notices in batches of this many, each batch committed on its own.
 OUTBOX_CLAIM_BATCH = 500
-# A backlog is shared among up to this many workers, one part per this many due messages.
+# A backlog is sent by up to this many workers at once, one more per this many due messages.
 OUTBOX_SWEEPERS = 4
 OUTBOX_SWEEP_SHARE = 500
+# A sweep takes this many due messages at a time, and holds them until it has sent them or
+# until its task cannot be running any more (the hard time limit): then they are due again.
+OUTBOX_SEND_BATCH = 25
+OUTBOX_LEASE_SECONDS = CELERY_TASK_TIME_LIMIT
 
 
 def _job_at(name: str, hour: int, minute: int = 0) -> dict[str, object]:

@@ -9,9 +9,7 @@ from portal.models import JobRun, Notification, User
 
 @shared_task(bind=True, max_retries=settings.OUTBOX_MAX_ATTEMPTS)
 def deliver_notification(self, notification_id: int) -> None:
-    # A retry is due when it runs unless the sweep has tried (and failed) in the meantime; then
-    # it leaves the notification to the sweep rather than spend another attempt at once.
-    if outbox.deliver(notification_id, only_if_due=self.request.retries > 0):
+    if outbox.deliver(notification_id):
         return
     attempts = Notification.objects.values_list("attempts", flat=True).get(pk=notification_id)
     raise self.retry(countdown=outbox.retry_delay(attempts).total_seconds())
@@ -23,9 +21,9 @@ def sweep_outbox() -> int:
 
 
 @shared_task
-def sweep_outbox_part(part: int, parts: int) -> int:
-    """One worker's share of a large backlog (``outbox.sweep_all``)."""
-    return outbox.sweep(part=part, parts=parts)
+def help_sweep_outbox() -> int:
+    """Another sweep of a large backlog, alongside the minute's (``outbox.sweep_all``)."""
+    return outbox.sweep()
 
 
 @shared_task

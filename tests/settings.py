@@ -10,7 +10,7 @@ os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 
 from portal.env import email_settings, env_int, env_str
 from portal.settings import *  # noqa: F403
-from portal.settings import CELERY_BROKER_TRANSPORT_OPTIONS, REDIS_URL
+from portal.settings import CELERY_BROKER_TRANSPORT_OPTIONS, OUTBOX_LEASE_SECONDS, REDIS_URL
 
 # Hashing with Argon2 for every fixture user would make the suite slow; the production list is
 # checked by tests/portal/test_settings.py.
@@ -40,8 +40,14 @@ if env_str("PORTAL_TEST_EMAIL_URL"):
     EMAIL_TIMEOUT = 5
 OUTBOX_RETRY_BASE_DELAY = env_int("PORTAL_TEST_RETRY_BASE_DELAY", 60, minimum=1)
 OUTBOX_CLAIM_BATCH = env_int("PORTAL_TEST_CLAIM_BATCH", 500, minimum=1)
+# A sweep's lease short enough to run out within a test (the worker's solo pool enforces no
+# time limit for it to outlast).
+OUTBOX_LEASE_SECONDS = env_int("PORTAL_TEST_LEASE_SECONDS", OUTBOX_LEASE_SECONDS, minimum=1)
 if env_str("PORTAL_TEST_VISIBILITY_TIMEOUT"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         **CELERY_BROKER_TRANSPORT_OPTIONS,
         "visibility_timeout": env_int("PORTAL_TEST_VISIBILITY_TIMEOUT", 3600, minimum=1),
+        # Kombu 5.7 looks for such messages every interval x throttle seconds (100 by default).
+        "unacked_restore_interval": 1,
+        "unacked_restore_throttle": 1,
     }

@@ -8,6 +8,7 @@ aiosmtpd server on a local port that keeps every message it accepts.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -101,21 +102,34 @@ class WorkerProcess:
 
 
 class _Keeper:
-    def __init__(self) -> None:
+    def __init__(self, stall_at: int | None) -> None:
         self.messages: list[Message] = []
         self.lock = threading.Lock()
+        self.offered = 0
+        self.stall_at = stall_at
+        self.stalled = threading.Event()
+        self.release = threading.Event()
 
     async def handle_DATA(self, server, session, envelope) -> str:
+        with self.lock:
+            self.offered += 1
+            stall = self.offered == self.stall_at
+        if stall:
+            # Hold this message unanswered: until the server says 250, it is not delivered.
+            self.stalled.set()
+            await asyncio.get_running_loop().run_in_executor(None, self.release.wait)
+            return "451 4.3.0 Not accepted: try again later"
         with self.lock:
             self.messages.append(message_from_bytes(envelope.content))
         return "250 Message accepted for delivery"
 
 
 class SmtpSink:
-    """A real SMTP server on ``port`` that accepts and keeps every message."""
+    """A real SMTP server on ``port`` that accepts and keeps every message; with ``stall_at``,
+    it leaves that message (the first is 1) unanswered until the sink stops."""
 
-    def __init__(self, port: int) -> None:
-        self.keeper = _Keeper()
+    def __init__(self, port: int, stall_at: int | None = None) -> None:
+        self.keeper = _Keeper(stall_at)
         self.controller = Controller(self.keeper, hostname="127.0.0.1", port=port)
 
     def start(self) -> SmtpSink:
@@ -123,7 +137,12 @@ class SmtpSink:
         return self
 
     def stop(self) -> None:
+        self.keeper.release.set()
         self.controller.stop()
+
+    @property
+    def stalled(self) -> bool:
+        return self.keeper.stalled.is_set()
 
     @property
     def messages(self) -> list[Message]:

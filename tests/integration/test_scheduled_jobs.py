@@ -14,7 +14,7 @@ server.
 from __future__ import annotations
 
 import contextlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 
@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from acknowledgements import publishing, reviews
 from acknowledgements.models import Assignment
-from portal import permissions
+from portal import permissions, scheduling
 from portal.celery import app as celery_app
 from portal.models import JobRun, Notification, User
 from portal.tasks import run_scheduled_job, sweep_outbox
@@ -240,6 +240,54 @@ def test_a_worker_killed_mid_job_loses_nothing_and_duplicates_nothing(postgres, 
     assert rerun.status == JobRun.Status.SUCCEEDED, rerun.error
     assert rerun.notices == len(wanted) - batch
     assert keys() == sorted(wanted)
+
+
+# --- A sweeping worker killed mid-send ---------------------------------------------------------
+def test_a_worker_killed_mid_sweep_loses_no_message_and_sends_none_twice(postgres, workers) -> None:
+    port = free_port()
+    wanted, _, _ = unsigned_policy(count=29)  # 30 notices: one lease of 25, then 5
+    scheduling.run_job("unsigned-policy")
+    assert len(keys()) == len(wanted)
+    mail_to = {
+        "PORTAL_TEST_EMAIL_URL": f"smtp://127.0.0.1:{port}",
+        "PORTAL_TEST_LEASE_SECONDS": "3",
+    }
+    first = workers("doomed", **mail_to)
+
+    # The server answers nine messages and leaves the tenth unanswered: the worker is killed
+    # while it waits, holding the rest of its lease.
+    sink = SmtpSink(port, stall_at=10).start()
+    try:
+        sweep_outbox.delay()
+        wait_for(lambda: sink.stalled, deadline=DEADLINE, what="the tenth message")
+        first.kill()
+        assert len(sink.messages) == 9
+        states = Counter(Notification.objects.values_list("status", flat=True))
+        assert states == {"sent": 9, "sending": 16, "pending": 5}
+
+        # Once the lease runs out, a restarted worker's sweeps send the rest.
+        workers("restarted", **mail_to)
+
+        def all_sent() -> bool:
+            done = JobRun.objects.filter(job="outbox-sweep", status="succeeded").count()
+            sweep_outbox.delay()
+            wait_for(
+                lambda: (
+                    JobRun.objects.filter(job="outbox-sweep", status="succeeded").count() > done
+                ),
+                deadline=DEADLINE,
+                what="a sweep",
+            )
+            return not Notification.objects.exclude(status=Notification.Status.SENT).exists()
+
+        wait_for(all_sent, deadline=DEADLINE, what="every message to be sent", every=0)
+    finally:
+        sink.stop()
+
+    delivered = Counter(m["To"] for m in sink.messages)
+    expected = Counter(Notification.objects.values_list("recipient__email", flat=True))
+    assert delivered == expected, "each message delivered exactly once"
+    assert set(Notification.objects.values_list("attempts", flat=True)) == {1}
 
 
 # --- The mail server down, then back ------------------------------------------------------------

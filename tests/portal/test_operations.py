@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -148,3 +150,21 @@ def test_the_page_queries_do_not_grow_with_runs_or_notifications(
     # (savepoint, update, release).
     with django_assert_num_queries(13 + len(scheduling.JOBS)):
         assert client.get(PAGE).status_code == 200
+
+
+def test_a_notification_being_sent_is_not_sent_again(client, it_user, employee) -> None:
+    lease_ends = timezone.now() + timedelta(minutes=5)
+    sending = NotificationFactory(
+        recipient=employee, status=Notification.Status.SENDING, next_attempt_at=lease_ends
+    )
+    page = signed_in(client, it_user).get(PAGE).content.decode()
+    assert "Being sent" in page
+    assert reverse("retry_notification", args=[sending.pk]) not in page
+
+    response = signed_in(client, it_user).post(
+        reverse("retry_notification", args=[sending.pk]), follow=True
+    )
+    assert "is being sent now" in response.content.decode()
+    sending.refresh_from_db()
+    assert (sending.status, sending.next_attempt_at) == (Notification.Status.SENDING, lease_ends)
+    assert not AuditEvent.objects.filter(action__startswith="notification.").exists()

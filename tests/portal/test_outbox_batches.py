@@ -12,9 +12,10 @@ from django.db import connection
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from portal import outbox
-from portal.models import Notification
+from portal.models import Notification, User
 from tests.factories import UserFactory
 from tests.portal.test_outbox import free_port, notify_password_changed
 
@@ -182,6 +183,20 @@ def test_a_refused_address_does_not_stop_the_others(smtp_server, db) -> None:
     assert Notification.objects.filter(status=Notification.Status.SENT).count() == 2
 
 
+def test_a_malformed_address_does_not_stop_the_others(smtp_server, db) -> None:
+    server = smtp_server()
+    people = UserFactory.create_batch(3)
+    User.objects.filter(pk=people[1].pk).update(email="two@addresses@example.com")
+    outbox.notify_many([notice(p, f"malformed:{p.pk}") for p in people])
+
+    assert outbox.sweep() == 3
+
+    assert sorted(server.received) == sorted([people[0].email, people[2].email])
+    malformed = Notification.objects.get(recipient=people[1])
+    assert malformed.status == Notification.Status.PENDING
+    assert malformed.last_error.startswith("ValueError")
+
+
 def test_the_sweep_stops_at_a_server_that_is_down(settings, db) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
@@ -191,9 +206,13 @@ def test_the_sweep_stops_at_a_server_that_is_down(settings, db) -> None:
 
     assert outbox.sweep() == 1
 
-    # One attempt spent and backed off; the others wait, untouched, for the next sweep.
+    # One attempt spent and backed off; the others are given back, due and untouched, for the
+    # next sweep.
     attempts = sorted(Notification.objects.values_list("attempts", flat=True))
     assert attempts == [0, 0, 1]
+    untouched = Notification.objects.filter(attempts=0)
+    assert {n.status for n in untouched} == {Notification.Status.PENDING}
+    assert all(n.next_attempt_at <= timezone.now() for n in untouched)
     failed = Notification.objects.get(attempts=1)
     assert failed.last_error.startswith("ConnectionRefusedError")
     assert failed.status == Notification.Status.PENDING
