@@ -214,7 +214,7 @@ def send() -> None:
     keep = Notification.objects.order_by("pk").values_list("pk", flat=True)[SEND_COUNT - 1]
     Notification.objects.filter(pk__gt=keep).delete()
     print(
-        f"\nSending {SEND_COUNT:,} e-mails (multipart text and HTML, about 3 KB each) to a local "
+        f"\nSending {SEND_COUNT:,} e-mails (multipart text and HTML, about 2 KB each) to a local "
         f"aiosmtpd server; a new connection every {settings.OUTBOX_MESSAGES_PER_CONNECTION} "
         "messages per sweeper."
     )
