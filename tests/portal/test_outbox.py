@@ -26,7 +26,7 @@ from portal import outbox
 from portal import settings as portal_settings
 from portal.celery import app as celery_app
 from portal.models import Notification
-from portal.tasks import deliver_notification
+from portal.tasks import deliver_notification, help_sweep_outbox
 from tests.factories import UserFactory
 
 CHANGED_AT = datetime(2025, 1, 14, 9, 30, tzinfo=UTC)  # winter: London time is UTC
@@ -349,6 +349,28 @@ def test_sweep_twice_sends_each_message_once(employee):
 
     assert len(mail.outbox) == 3
     assert not Notification.objects.filter(status=Notification.Status.PENDING).exists()
+
+
+def test_a_backlog_starts_more_sweeps_one_per_share_up_to_the_most(
+    employee, settings, queued_tasks
+):
+    settings.OUTBOX_SWEEP_SHARE, settings.OUTBOX_SWEEPERS = 2, 3
+    for n in range(5):
+        notify_password_changed(employee, key=f"backlog:{n}")
+    queued_tasks()  # each notice's own delivery task
+
+    assert outbox.sweep_all() == 5  # this sweep does not wait for the others
+
+    helpers = queued_tasks()
+    assert helpers == [("portal.tasks.help_sweep_outbox", [])] * 2
+    assert len(mail.outbox) == 5
+    assert help_sweep_outbox.apply().get() == 0, "nothing is left for a helper to send twice"
+    assert len(mail.outbox) == 5
+
+    notify_password_changed(employee, key="backlog:small")
+    queued_tasks()
+    assert outbox.sweep_all() == 1
+    assert queued_tasks() == [], "a backlog within one share is swept alone"
 
 
 def test_sweep_leaves_a_failing_message_for_its_next_attempt(employee, unreachable_smtp):
