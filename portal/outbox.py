@@ -15,12 +15,14 @@ from __future__ import annotations
 import json
 import logging
 import smtplib
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from html import escape as escape_html
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
@@ -357,6 +359,7 @@ class _Outgoing:
     is_active: bool
     kind: str
     recipient_id: int
+    leased_until: datetime | None = None  # a sweep's lease: the row's next attempt
 
 
 _OUTGOING = (
@@ -387,8 +390,9 @@ def deliver(notification_id: int, *, connection: BaseEmailBackend | None = None)
         row = _lock_sendable(notification_id, now)
         if row is None or not row[0]:  # held, sent, failed, being swept, or backing off
             return True
-        outcome, fields = _send(_Outgoing(*row[1:]), connection, now)
-        _record(notification_id, fields)
+        message = _Outgoing(*row[1:])
+        outcome, fields = _send(message, connection, now)
+        _record(message, fields)
         return outcome.handled
 
 
@@ -450,25 +454,33 @@ def _lease(size: int, now: datetime) -> list[_Outgoing]:
             f"SELECT {_OUTGOING} WHERE n.id IN ({', '.join(['%s'] * len(ids))}) ORDER BY n.id",
             ids,
         )
-        return [_Outgoing(*row) for row in cursor.fetchall()]
+        return [_Outgoing(*row, leased_until=until) for row in cursor.fetchall()]
 
 
 def _release(messages: list[_Outgoing]) -> None:
-    """Give back leased messages this sweep will not send: due again at once, untouched."""
+    """Give back leased messages this sweep will not send: due again at once, their attempts
+    untouched. Only rows still under this sweep's lease (see ``_record``)."""
     if messages:
         Notification.objects.filter(
-            pk__in=[m.pk for m in messages], status=Notification.Status.SENDING
+            pk__in=[m.pk for m in messages],
+            status=Notification.Status.SENDING,
+            next_attempt_at=messages[0].leased_until,
         ).update(status=Notification.Status.PENDING, next_attempt_at=timezone.now())
 
 
-def _record(notification_id: int, fields: dict[str, Any]) -> None:
+def _record(message: _Outgoing, fields: dict[str, Any]) -> bool:
+    """Write ``fields`` to the message's row; False if it was leased and its lease is no longer
+    this sweep's (it ran out and another sweep took the row): that sweep's record stands."""
     values = [_db_time(v) if isinstance(v, datetime) else v for v in fields.values()]
     columns = ", ".join(f"{name} = %s" for name in fields)
+    sql = f"UPDATE {_NOTIFICATIONS} SET {columns} WHERE id = %s"  # noqa: S608  # nosec B608
+    params = [*values, message.pk]
+    if message.leased_until is not None:
+        sql += " AND status = %s AND next_attempt_at = %s"
+        params += [Notification.Status.SENDING, _db_time(message.leased_until)]
     with db_connection.cursor() as cursor:
-        cursor.execute(
-            _quick(f"UPDATE {_NOTIFICATIONS} SET {columns} WHERE id = %s"),  # noqa: S608  # nosec B608
-            [*values, notification_id],
-        )
+        cursor.execute(_quick(sql), params)
+        return cursor.rowcount == 1
 
 
 def _send(
@@ -480,6 +492,30 @@ def _send(
             "status": Notification.Status.FAILED,
             "last_error": "Recipient's account is not active.",
         }
+    try:
+        email = _email(message, connection)
+    except Exception as exc:  # this message cannot be made: its own failure, not the server's
+        return _failed(message, exc, now, server_down=False)
+    try:
+        if connection is not None:
+            connection.open()  # connects once; a no-op while the connection is open
+        email.send()
+    except SoftTimeLimitExceeded:
+        raise  # the task's time is up: not this message's failure (the sweep gives it back)
+    except Exception as exc:
+        server_down = not isinstance(exc, MESSAGE_ERRORS)
+        if server_down and connection is not None:
+            connection.close()  # a broken connection is opened afresh next time
+        return _failed(message, exc, now, server_down=server_down)
+    return Outcome(handled=True), {
+        "status": Notification.Status.SENT,
+        "sent_at": now,
+        "attempts": message.attempts + 1,
+        "last_error": "",
+    }
+
+
+def _email(message: _Outgoing, connection: BaseEmailBackend | None) -> EmailMultiAlternatives:
     body_text, body_html = message.body_text, message.body_html
     make_secret = SEND_TIME_SECRETS.get(message.kind)
     if make_secret is not None:
@@ -495,28 +531,21 @@ def _send(
     )
     if body_html:
         email.attach_alternative(body_html, "text/html")
+    return email
+
+
+def _failed(
+    message: _Outgoing, exc: Exception, now: datetime, *, server_down: bool
+) -> tuple[Outcome, dict[str, Any]]:
+    """A failed attempt: backed off, or given up on after ``OUTBOX_MAX_ATTEMPTS``."""
     attempts = message.attempts + 1
-    try:
-        if connection is not None:
-            connection.open()  # connects once; a no-op while the connection is open
-        email.send()
-    except Exception as exc:
-        gave_up = attempts >= settings.OUTBOX_MAX_ATTEMPTS
-        log.warning("Sending notification %s failed: %s", message.pk, exc)
-        server_down = not isinstance(exc, MESSAGE_ERRORS)
-        if server_down and connection is not None:
-            connection.close()  # a broken connection is opened afresh next time
-        return Outcome(handled=gave_up, server_down=server_down), {
-            "status": Notification.Status.FAILED if gave_up else Notification.Status.PENDING,
-            "attempts": attempts,
-            "last_error": f"{type(exc).__name__}: {exc}"[:500],
-            "next_attempt_at": now + retry_delay(attempts),
-        }
-    return Outcome(handled=True), {
-        "status": Notification.Status.SENT,
-        "sent_at": now,
+    gave_up = attempts >= settings.OUTBOX_MAX_ATTEMPTS
+    log.warning("Sending notification %s failed: %s", message.pk, exc)
+    return Outcome(handled=gave_up, server_down=server_down), {
+        "status": Notification.Status.FAILED if gave_up else Notification.Status.PENDING,
         "attempts": attempts,
-        "last_error": "",
+        "last_error": f"{type(exc).__name__}: {exc}"[:500],
+        "next_attempt_at": now + retry_delay(attempts),
     }
 
 
@@ -553,35 +582,38 @@ def sweep(*, limit: int = 5000) -> int:
 
     Messages are leased ``OUTBOX_SEND_BATCH`` at a time (``_lease``) and each is marked as it
     is sent, in a statement committed on its own: a worker killed between sending a message and
-    marking it can send that one message twice, and no other. Anything beyond ``limit`` waits
-    for the next sweep a minute later. The connection is opened afresh every
-    ``OUTBOX_MESSAGES_PER_CONNECTION`` messages (servers cap messages per connection). If the
-    mail server itself fails, the sweep stops at that message: the rest are given back, due
-    and untouched, for the next sweep instead of each spending an attempt on a server that is
-    down.
+    marking it can send that one message twice, and no other. Anything beyond ``limit``, or
+    left when ``OUTBOX_SWEEP_SECONDS`` have passed, waits for the next sweep (so a sweep ends
+    before its task's time limit and long before its lease). The connection is opened afresh
+    every ``OUTBOX_MESSAGES_PER_CONNECTION`` messages (servers cap messages per connection).
+    If the mail server itself fails, the sweep stops at that message: the rest are given back,
+    due, for the next sweep instead of each spending an attempt on a server that is down.
     """
     per_connection = settings.OUTBOX_MESSAGES_PER_CONNECTION
+    stop_at = time.monotonic() + settings.OUTBOX_SWEEP_SECONDS
     looked_at = 0
     mail = get_connection()
     try:
-        while looked_at < limit:
+        while looked_at < limit and time.monotonic() < stop_at:
             batch = _lease(min(settings.OUTBOX_SEND_BATCH, limit - looked_at), timezone.now())
             if not batch:
                 break
-            sent_or_tried = 0
+            done = 0
             try:
                 for message in batch:
-                    now = timezone.now()
-                    outcome, fields = _send(message, mail, now)
-                    _record(message.pk, fields)
-                    sent_or_tried += 1
+                    if time.monotonic() >= stop_at:
+                        break
+                    outcome, fields = _send(message, mail, timezone.now())
+                    if not _record(message, fields):
+                        log.warning("Notification %s: its lease ran out while sending", message.pk)
+                    done += 1
                     looked_at += 1
                     if outcome.server_down:
                         return looked_at
                     if looked_at % per_connection == 0:
                         mail.close()
             finally:
-                _release(batch[sent_or_tried:])
+                _release(batch[done:])
     finally:
         mail.close()
     return looked_at

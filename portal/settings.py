@@ -274,10 +274,12 @@ OUTBOX_CLAIM_BATCH = 500
 # A backlog is sent by up to this many workers at once, one more per this many due messages.
 OUTBOX_SWEEPERS = 4
 OUTBOX_SWEEP_SHARE = 500
-# A sweep takes this many due messages at a time, and holds them until it has sent them or
-# until its task cannot be running any more (the hard time limit): then they are due again.
+# A sweep takes this many due messages at a time and holds them (a lease) until it has sent
+# them, or for a minute longer than its task can run (the hard time limit): then they are due
+# again. It starts no message after OUTBOX_SWEEP_SECONDS, well before the soft time limit.
 OUTBOX_SEND_BATCH = 25
-OUTBOX_LEASE_SECONDS = CELERY_TASK_TIME_LIMIT
+OUTBOX_SWEEP_SECONDS = 200
+OUTBOX_LEASE_SECONDS = CELERY_TASK_TIME_LIMIT + 60
 
 
 def _job_at(name: str, hour: int, minute: int = 0) -> dict[str, object]:

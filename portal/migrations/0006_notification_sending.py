@@ -3,6 +3,12 @@
 from django.db import migrations, models
 
 
+def give_back_leases(apps, schema_editor):
+    # Code from before this migration sends only pending rows: leased ones are due again.
+    Notification = apps.get_model("portal", "Notification")
+    Notification.objects.filter(status="sending").update(status="pending")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -10,6 +16,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(migrations.RunPython.noop, reverse_code=give_back_leases),
         migrations.RemoveIndex(
             model_name='notification',
             name='notification_pending_idx',

@@ -248,16 +248,17 @@ def test_a_worker_killed_mid_sweep_loses_no_message_and_sends_none_twice(postgre
     wanted, _, _ = unsigned_policy(count=29)  # 30 notices: one lease of 25, then 5
     scheduling.run_job("unsigned-policy")
     assert len(keys()) == len(wanted)
+    celery_app.control.purge()  # the sweep the job queued: this test queues its own
     mail_to = {
         "PORTAL_TEST_EMAIL_URL": f"smtp://127.0.0.1:{port}",
         "PORTAL_TEST_LEASE_SECONDS": "3",
     }
-    first = workers("doomed", **mail_to)
 
     # The server answers nine messages and leaves the tenth unanswered: the worker is killed
     # while it waits, holding the rest of its lease.
     sink = SmtpSink(port, stall_at=10).start()
     try:
+        first = workers("doomed", **mail_to)
         sweep_outbox.delay()
         wait_for(lambda: sink.stalled, deadline=DEADLINE, what="the tenth message")
         first.kill()

@@ -13,6 +13,7 @@ import socket
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings as django_settings
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
@@ -406,8 +407,9 @@ def test_the_sweep_holds_what_it_sends_until_its_task_could_no_longer_run(employ
 
     ((status, lease_ends),) = RowWatchingBackend.seen
     assert status == Notification.Status.SENDING
-    assert lease_ends >= before + timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-    assert settings.OUTBOX_LEASE_SECONDS >= settings.CELERY_TASK_TIME_LIMIT
+    assert lease_ends > before + timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    # And a sweep starts no message once its soft time limit is near.
+    assert settings.OUTBOX_SWEEP_SECONDS < settings.CELERY_TASK_SOFT_TIME_LIMIT
     notification.refresh_from_db()
     assert notification.status == Notification.Status.SENT
 
@@ -440,6 +442,92 @@ def test_a_message_whose_sweep_died_is_sent_once_its_lease_ends(employee):
     notification.refresh_from_db()
     assert notification.status == Notification.Status.SENT
     assert notification.attempts == 1
+
+
+class LeaseTakingBackend(LocmemBackend):
+    """While a message is being sent, its lease runs out and another sweep takes the row."""
+
+    def send_messages(self, messages):
+        for message in messages:
+            Notification.objects.filter(recipient__email=message.to[0]).update(
+                next_attempt_at=OTHER_SWEEPS_LEASE
+            )
+        return super().send_messages(messages)
+
+
+OTHER_SWEEPS_LEASE = datetime(2030, 1, 1, tzinfo=UTC)
+
+
+def test_a_sweep_whose_lease_ran_out_leaves_the_row_to_the_sweep_that_holds_it(
+    employee, settings, caplog
+):
+    settings.EMAIL_BACKEND = f"{__name__}.LeaseTakingBackend"
+    notification = notify_password_changed(employee)
+
+    assert outbox.sweep() == 1
+
+    notification.refresh_from_db()
+    assert notification.status == Notification.Status.SENDING
+    assert notification.next_attempt_at == OTHER_SWEEPS_LEASE
+    assert notification.attempts == 0
+    assert "its lease ran out while sending" in caplog.text
+
+
+def test_a_sweep_starts_nothing_once_its_time_is_up(employee, settings):
+    settings.OUTBOX_SWEEP_SECONDS = 0
+    notification = notify_password_changed(employee)
+
+    assert outbox.sweep() == 0
+
+    assert mail.outbox == []
+    notification.refresh_from_db()
+    assert (notification.status, notification.attempts) == (Notification.Status.PENDING, 0)
+
+
+class TimeUpBackend(LocmemBackend):
+    def send_messages(self, messages):
+        raise SoftTimeLimitExceeded()
+
+
+def test_the_tasks_time_running_out_is_not_the_messages_failure(employee, settings):
+    settings.EMAIL_BACKEND = f"{__name__}.TimeUpBackend"
+    first = notify_password_changed(employee, key="time-up:1")
+    second = notify_password_changed(employee, key="time-up:2")
+
+    with pytest.raises(SoftTimeLimitExceeded):
+        outbox.sweep()
+
+    for notification in (first, second):
+        notification.refresh_from_db()
+        assert notification.status == Notification.Status.PENDING, "given back"
+        assert notification.attempts == 0
+        assert notification.last_error == ""
+        assert notification.next_attempt_at <= timezone.now()
+
+
+def test_a_message_that_cannot_be_made_fails_alone(employee, manager, monkeypatch):
+    def broken(user):
+        raise RuntimeError("no secret today")
+
+    monkeypatch.setitem(outbox.SEND_TIME_SECRETS, "password-changed", broken)
+    broken_one = notify_password_changed(employee, key="cannot-be-made")
+    other = outbox.notify(
+        recipient=manager,
+        kind="password-expiring",
+        dedupe_key="can-be-made",
+        context={"days_left": 3, "max_age_days": 90, "expires_text": "Friday"},
+    )
+
+    assert outbox.sweep() == 2
+
+    broken_one.refresh_from_db()
+    assert broken_one.status == Notification.Status.PENDING
+    assert broken_one.attempts == 1
+    assert broken_one.last_error == "RuntimeError: no secret today"
+    assert broken_one.next_attempt_at > timezone.now()
+    other.refresh_from_db()
+    assert other.status == Notification.Status.SENT
+    assert [m.to for m in mail.outbox] == [[manager.email]]
 
 
 # The sweep leases due messages a batch at a time (two statements: mark them, read them) and
