@@ -202,6 +202,9 @@ class Notification(models.Model):
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
 
+    # Not yet sent: waiting for an attempt, or in a sweep's hands.
+    WAITING = (Status.PENDING, Status.SENDING)
+
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=64)
     subject = models.CharField(max_length=200)

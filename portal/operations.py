@@ -19,8 +19,6 @@ from portal.models import JobRun, Notification, User
 
 log = logging.getLogger(__name__)
 LIST_SIZE = 50
-# Not yet sent: waiting for an attempt, or in a sweep's hands.
-WAITING = [Notification.Status.PENDING, Notification.Status.SENDING]
 
 
 # --- Reads ------------------------------------------------------------------------------------
@@ -58,9 +56,11 @@ class OutboxState:
 
 def outbox_state() -> OutboxState:
     now = timezone.now()
-    waiting = Q(status__in=WAITING)
+    waiting = Q(status__in=Notification.WAITING)
     due = waiting & Q(next_attempt_at__lte=now)
-    row = Notification.objects.filter(status__in=[*WAITING, Notification.Status.FAILED]).aggregate(
+    row = Notification.objects.filter(
+        status__in=[*Notification.WAITING, Notification.Status.FAILED]
+    ).aggregate(
         pending=Count("pk", filter=waiting),
         due=Count("pk", filter=due),
         failed=Count("pk", filter=Q(status=Notification.Status.FAILED)),
@@ -72,7 +72,7 @@ def outbox_state() -> OutboxState:
 def pending_notifications(limit: int = LIST_SIZE) -> QuerySet[Notification]:
     """Waiting to be sent (or being sent), the longest waiting first."""
     return (
-        Notification.objects.filter(status__in=WAITING)
+        Notification.objects.filter(status__in=Notification.WAITING)
         .select_related("recipient")
         .order_by("next_attempt_at", "pk")[:limit]
     )

@@ -403,7 +403,7 @@ def _lock_sendable(notification_id: int, now: datetime) -> tuple | None:
     another worker holds it.
 
     The row is found by its id alone, and whether it may be sent is read from it: with the state
-    in the WHERE clause, PostgreSQL could choose the pending-rows index from statistics taken
+    in the WHERE clause, PostgreSQL could choose the waiting-rows index from statistics taken
     before a burst of new rows, and scan every pending row for each message.
     """
     sql = (
@@ -438,14 +438,19 @@ def _lease(size: int, now: datetime) -> list[_Outgoing]:
     )
     if db_connection.features.has_select_for_update_skip_locked:
         pick += " FOR UPDATE SKIP LOCKED"
-    sending, pending = Notification.Status.SENDING, Notification.Status.PENDING
     with db_connection.cursor() as cursor:
         cursor.execute(
             _quick(
                 f"UPDATE {_NOTIFICATIONS} SET status = %s, next_attempt_at = %s "  # noqa: S608  # nosec B608
                 f"WHERE id IN ({pick}) RETURNING id"
             ),
-            [sending, _db_time(until), pending, sending, _db_time(now), size],
+            [
+                Notification.Status.SENDING,
+                _db_time(until),
+                *Notification.WAITING,
+                _db_time(now),
+                size,
+            ],
         )
         ids = [pk for (pk,) in cursor.fetchall()]
         if not ids:
@@ -552,8 +557,7 @@ def _failed(
 def _due() -> QuerySet[Notification]:
     """Waiting and due, or left by a sweep whose lease has run out."""
     return Notification.objects.filter(
-        status__in=[Notification.Status.PENDING, Notification.Status.SENDING],
-        next_attempt_at__lte=timezone.now(),
+        status__in=Notification.WAITING, next_attempt_at__lte=timezone.now()
     )
 
 

@@ -6,6 +6,8 @@ opens the operations page, sees every scheduled job with its time and last run, 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -16,9 +18,10 @@ from acknowledgements import publishing
 from acknowledgements.models import PolicyReview, PolicyVersion
 from portal import scheduling
 from portal.demo_data import seed_demo
-from portal.models import AuditEvent, JobRun
+from portal.models import AuditEvent, JobRun, Notification
 from tests.e2e.conftest import BrowserLog
 from tests.e2e.helpers import expect_home, restore_role_groups, sign_in
+from tests.factories import NotificationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -79,6 +82,18 @@ def test_it_sees_every_job_on_the_operations_page_and_runs_one(
     page: Page, demo: str, browser_log: BrowserLog
 ) -> None:
     scheduling.run_job("policy-reviews")  # one job has run; the others have not yet
+    # One message a sweep is sending right now, one backing off after a failed attempt.
+    NotificationFactory(
+        subject="Being sent by a sweep",
+        status=Notification.Status.SENDING,
+        next_attempt_at=timezone.now() + timedelta(minutes=6),
+    )
+    NotificationFactory(
+        subject="Backing off",
+        attempts=1,
+        last_error="ConnectionRefusedError",
+        next_attempt_at=timezone.now() + timedelta(minutes=1),
+    )
     sign_in(page, IT)
     expect_home(page, demo)
     page.get_by_test_id("nav").get_by_role("link", name="Operations").click()
@@ -91,6 +106,13 @@ def test_it_sees_every_job_on_the_operations_page_and_runs_one(
     expect(jobs.locator("tr[data-job='policy-reviews']")).to_contain_text("Succeeded")
     expect(jobs.locator("tr[data-job='unsigned-policy']")).to_contain_text("Never")
     expect(jobs.locator("tr[data-job='unsigned-policy']")).to_contain_text("Every day at 07:00")
+
+    waiting = page.get_by_test_id("pending")
+    being_sent = waiting.locator("tr", has_text="Being sent by a sweep")
+    expect(being_sent).to_contain_text("Being sent")
+    expect(being_sent.get_by_role("button", name="Retry now")).to_have_count(0)
+    backing_off = waiting.locator("tr", has_text="Backing off")
+    expect(backing_off.get_by_role("button", name="Retry now")).to_be_visible()
 
     jobs.locator("tr[data-job='password-age']").get_by_role("button", name="Run now").click()
     expect(page.get_by_role("status")).to_contain_text("“Password age” is queued")
