@@ -6,6 +6,7 @@ a date taken in UTC instead of Europe/London would end an account an hour early 
 
 from __future__ import annotations
 
+import importlib
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -244,3 +245,33 @@ def test_the_hourly_task_runs_the_service_and_is_on_the_schedule(manager, employ
     assert entry["args"] == ["staff-end-access"]
     assert entry["schedule"].minute == {5}
     assert entry["schedule"].hour == set(range(24))
+
+
+def test_the_migration_reads_what_each_account_task_did_from_the_audit_log(
+    hr_user, manager, employee, department, it_user
+) -> None:
+    from django.apps import apps
+
+    migration = importlib.import_module("requests.migrations.0003_notices_account_action")
+    made = give(hr_user, temporary_details(department, manager))
+    tick(it_user, made, Task.TEMPORARY_ACCOUNT)
+    returner = UserFactory(email="back@example.com", is_active=False)
+    back = give(
+        hr_user,
+        starter_details(department, manager, email=returner.email, employee_number=""),
+    )
+    confirm_link(it_user, back, returner)
+    linked = give(manager, temporary_details(department, email=employee.email, first_name="E"))
+    confirm_link(it_user, linked, employee)
+    leaver = give(hr_user, leaver_details(employee, end_date=date(2026, 3, 27)))
+    StaffChange.objects.update(account_action="")  # as before the column existed
+
+    migration.from_the_audit_log(apps, None)
+
+    actions = dict(StaffChange.objects.values_list("pk", "account_action"))
+    assert actions == {
+        made.pk: "created",
+        back.pk: "reactivated",
+        linked.pk: "linked",
+        leaver.pk: "",
+    }
