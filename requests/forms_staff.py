@@ -1,7 +1,9 @@
-"""Forms for starters, leavers and temporary workers: the notices, IT's ticks, the board's filters.
+"""Forms for starters, leavers and temporary workers: the notices, IT's ticks and confirmations,
+the board's filters.
 
 The forms read and tidy what was typed; the rules a notice must meet (an active leaver, an end
-date after the start, no second open notice...) live in ``staff_changes.submit_notice``.
+date after the start, an existing account named only by someone who may act for its owner, no
+second open notice...) live in ``staff_changes.submit_notice``.
 """
 
 from __future__ import annotations

@@ -78,14 +78,16 @@ def can_change_notice(user: User, notice: StaffChange) -> bool:
     return notice.person_id is None or notice.person.line_manager_id == user.pk
 
 
-def holds_role(person: User) -> bool:
-    """Administrator rights or a role group, whether or not the account is active now: a
+def role_names(person: User) -> list[str]:
+    """Administrator rights and role groups, whether or not the account is active now: a
     returner's roles come back with their account."""
-    return (
-        person.is_superuser
-        or person.is_staff
-        or person.groups.filter(name__in=roles.ROLE_GROUPS).exists()
-    )
+    names = ["administrator"] if person.is_superuser or person.is_staff else []
+    groups = person.groups.filter(name__in=roles.ROLE_GROUPS).values_list("name", flat=True)
+    return names + sorted(groups)
+
+
+def holds_role(person: User) -> bool:
+    return bool(role_names(person))
 
 
 def can_give_notice_about(user: User, person: User) -> bool:

@@ -152,12 +152,6 @@ def _accounts_named(notice: StaffChange) -> list[tuple[str, User]]:
     return found
 
 
-def _role_names(person: User) -> str:
-    names = ["administrator"] if person.is_superuser or person.is_staff else []
-    groups = person.groups.filter(name__in=roles.ROLE_GROUPS).values_list("name", flat=True)
-    return ", ".join(names + sorted(groups))
-
-
 def _check_accounts_named(actor: User, notice: StaffChange, errors: dict) -> None:
     """A notice naming someone already in the directory acts for them (IT links it to their
     account): only someone who may act for that person can give it."""
@@ -165,10 +159,11 @@ def _check_accounts_named(actor: User, notice: StaffChange, errors: dict) -> Non
         if field in errors or permissions.can_give_notice_about(actor, person):
             continue
         if roles.is_hr(actor):  # HR sees everyone's record; what stops them is a role
+            held = ", ".join(permissions.role_names(person))
             errors[field] = (
                 f"This {LABELS[field]} belongs to {person.full_name}, who holds a role in the "
-                f"portal ({_role_names(person)}). A notice cannot change a role holder's "
-                "account: ask an administrator."
+                f"portal ({held}). A notice cannot change a role holder's account: ask an "
+                "administrator."
             )
         else:
             errors[field] = NOT_YOUR_ACCOUNT[field]

@@ -23,8 +23,8 @@ from django.utils.http import urlsafe_base64_encode
 
 from acknowledgements import grants
 from portal import audit, outbox, staff_import
-from portal import permissions as roles
 from portal.models import User
+from requests import permissions
 from requests.models import StaffChange
 
 Kind = StaffChange.Kind
@@ -38,10 +38,6 @@ class AccountConflict(Exception):
 class LinkNeedsConfirmation(Exception):
     """The notice names an account already in the directory: IT must see the differences and
     confirm before the notice is linked to it (or the account reactivated)."""
-
-    def __init__(self, message: str, *, account: User) -> None:
-        super().__init__(message)
-        self.account = account
 
 
 @dataclass(frozen=True)
@@ -73,10 +69,6 @@ class LinkPreview:
     reactivate: bool
     differences: list[Difference]
     roles: list[str]
-
-    @property
-    def confirmation(self) -> LinkConfirmation:
-        return LinkConfirmation(account=self.account.pk, reactivate=self.reactivate)
 
 
 REACTIVATING_A_ROLE_HOLDER = (
@@ -141,12 +133,6 @@ def _shown(value: object) -> str:
     return str(value)
 
 
-def _role_names(user: User) -> list[str]:
-    names = ["Administrator"] if user.is_superuser or user.is_staff else []
-    groups = user.groups.filter(name__in=roles.ROLE_GROUPS).values_list("name", flat=True)
-    return names + sorted(groups)
-
-
 def link_preview(notice: StaffChange) -> LinkPreview | None:
     """The existing account the notice names, beside the notice: each detail, and whether
     confirming would change it. ``None`` when no account matches (ticking makes a new one)."""
@@ -183,7 +169,10 @@ def link_preview(notice: StaffChange) -> LinkPreview | None:
         for label, ours, theirs, field in rows
     ]
     return LinkPreview(
-        account=user, reactivate=reactivate, differences=differences, roles=_role_names(user)
+        account=user,
+        reactivate=reactivate,
+        differences=differences,
+        roles=permissions.role_names(user),
     )
 
 
@@ -223,14 +212,13 @@ def create_or_link_account(
     else:
         user = User.objects.select_for_update().get(pk=user.pk)
         reactivate = not user.is_active
-        if reactivate and _role_names(user):
+        if reactivate and permissions.holds_role(user):
             raise AccountConflict(REACTIVATING_A_ROLE_HOLDER.format(name=user.full_name))
         if confirmation != LinkConfirmation(account=user.pk, reactivate=reactivate):
             raise LinkNeedsConfirmation(
-                f"{notice.email} or employee number {notice.employee_number or '(none)'} is "
-                f"already in the staff directory as {user.full_name}. Check the differences "
-                "and confirm that this is the same person before the notice is linked.",
-                account=user,
+                f"{notice.full_name}'s email address or employee number is already in the "
+                f"staff directory, as {user.full_name}. Check the differences and confirm that "
+                "this is the same person before the notice is linked."
             )
         changed: list[str] = []
         if reactivate:
