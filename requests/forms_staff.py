@@ -1,7 +1,9 @@
-"""Forms for starters, leavers and temporary workers: the notices, IT's ticks, the board's filters.
+"""Forms for starters, leavers and temporary workers: the notices, IT's ticks and confirmations,
+the board's filters.
 
 The forms read and tidy what was typed; the rules a notice must meet (an active leaver, an end
-date after the start, no second open notice...) live in ``staff_changes.submit_notice``.
+date after the start, an existing account named only by someone who may act for its owner, no
+second open notice...) live in ``staff_changes.submit_notice``.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 from django import forms
 
 from portal.models import Department
-from requests import staff_selectors
+from requests import staff_lifecycle, staff_selectors
 from requests.models import StaffChange, StaffChangeTask
 from requests.staff_changes import MAX_REASON_LENGTH, NoticeDetails
 
@@ -166,6 +168,45 @@ class TaskForm(forms.Form):
                 max_length=MAX_REASON_LENGTH,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
+
+
+class LinkForm(forms.Form):
+    """IT's confirmation that the notice is about the existing account the page shows. The
+    hidden fields say which account, and whether it was inactive, as shown; the service refuses
+    a confirmation of anything else."""
+
+    account = forms.IntegerField(widget=forms.HiddenInput)
+    reactivate = forms.TypedChoiceField(
+        choices=[("yes", "yes"), ("no", "no")],
+        coerce=lambda value: value == "yes",
+        widget=forms.HiddenInput,
+    )
+    same_person = forms.BooleanField(
+        label="I have compared the notice with the staff directory: this is the same person.",
+        error_messages={
+            "required": "Tick the box to confirm that the notice is about this person, or go "
+            "back to the notice."
+        },
+    )
+    note = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        max_length=MAX_REASON_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, preview: staff_lifecycle.LinkPreview, **kwargs: Any) -> None:
+        kwargs["initial"] = {
+            **kwargs.get("initial", {}),
+            "account": preview.account.pk,
+            "reactivate": "yes" if preview.reactivate else "no",
+        }
+        super().__init__(*args, **kwargs)
+
+    def confirmation(self) -> staff_lifecycle.LinkConfirmation:
+        return staff_lifecycle.LinkConfirmation(
+            account=self.cleaned_data["account"], reactivate=self.cleaned_data["reactivate"]
+        )
 
 
 class ExtendForm(forms.Form):

@@ -227,6 +227,11 @@ class StaffChange(models.Model):
         CLOSED = "closed", "Closed"
         CANCELLED = "cancelled", "Cancelled"
 
+    class AccountAction(models.TextChoices):
+        CREATED = "created", "Created from this notice"
+        REACTIVATED = "reactivated", "A returner's account, reactivated with this notice's details"
+        LINKED = "linked", "An active account, linked with its details unchanged"
+
     kind = models.CharField(max_length=16, choices=Kind.choices)
     state = models.CharField(max_length=16, choices=State.choices, default=State.OPEN)
     person = models.ForeignKey(
@@ -267,6 +272,13 @@ class StaffChange(models.Model):
         null=True, blank=True, help_text="When the portal account was deactivated."
     )
     invitations_sent = models.PositiveSmallIntegerField(default=0)
+    account_action = models.CharField(
+        max_length=16,
+        choices=AccountAction.choices,
+        blank=True,
+        help_text="What ticking the account task did. Only an account the notice created or "
+        "reactivated ends on the notice's access end date.",
+    )
 
     class Meta:
         ordering = ["-submitted_at", "-pk"]
@@ -308,6 +320,12 @@ class StaffChange(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state == self.State.OPEN
+
+    @property
+    def governs_account(self) -> bool:
+        """Whether the notice's end date is the account's: an account already active when it
+        was linked keeps the directory's details, and its own end."""
+        return self.account_action in (self.AccountAction.CREATED, self.AccountAction.REACTIVATED)
 
 
 class StaffChangeTask(models.Model):

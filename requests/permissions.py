@@ -67,7 +67,31 @@ def can_work_staff_board(user: User) -> bool:
 
 
 def can_change_notice(user: User, notice: StaffChange) -> bool:
-    """Extend a temporary worker's access, or cancel a notice: the manager on it, or HR."""
-    return roles.is_hr(user) or (
+    """Extend a temporary worker's access, or cancel a notice: HR, or the manager on the notice
+    while the person, once the notice has their account, still reports to them."""
+    if roles.is_hr(user):
+        return True
+    if not (
         user.is_active and notice.line_manager_id is not None and notice.line_manager_id == user.pk
-    )
+    ):
+        return False
+    return notice.person_id is None or notice.person.line_manager_id == user.pk
+
+
+def role_names(person: User) -> list[str]:
+    """Administrator rights and role groups, whether or not the account is active now: a
+    returner's roles come back with their account."""
+    names = ["administrator"] if person.is_superuser or person.is_staff else []
+    groups = person.groups.filter(name__in=roles.ROLE_GROUPS).values_list("name", flat=True)
+    return names + sorted(groups)
+
+
+def holds_role(person: User) -> bool:
+    return bool(role_names(person))
+
+
+def can_give_notice_about(user: User, person: User) -> bool:
+    """A starter or temporary-worker notice that names an existing account acts for its owner:
+    their own line manager may, and HR for anyone without a role (a role holder's account is
+    an administrator's to change, never HR's to make temporary)."""
+    return roles.manages(user, person) or (roles.is_hr(user) and not holds_role(person))

@@ -34,6 +34,11 @@ class TaskRefused(Exception):
     """A change to a notice or its checklist was refused; the message says why."""
 
 
+class LinkNeedsConfirmation(TaskRefused):
+    """The account task waits for IT to confirm, on the page showing the differences, the
+    existing account the notice is about."""
+
+
 @dataclass
 class NoticeDetails:
     """What HR or a manager tells IT, as their form cleaned it."""
@@ -79,7 +84,13 @@ def _open_duplicate(notice: StaffChange) -> StaffChange | None:
     return StaffChange.objects.filter(same_person, kind=notice.kind, state=State.OPEN).first()
 
 
-def _duplicate_message(existing: StaffChange) -> str:
+def _duplicate_message(actor: User, existing: StaffChange) -> str:
+    if not permissions.can_view_notice(actor, existing):
+        # Someone else's notice: whom it names is not this notifier's to learn.
+        return (
+            f"There is already an open {existing.get_kind_display().lower()} notice with this "
+            "email address or employee number, given by someone else. Ask HR if it is wrong."
+        )
     return (
         f"There is already an open {existing.get_kind_display().lower()} notice for "
         f"{existing.full_name} ({existing.reference}). Open it to see where IT is, or ask "
@@ -88,17 +99,20 @@ def _duplicate_message(existing: StaffChange) -> str:
 
 
 def _leaver(actor: User, details: NoticeDetails, notice: StaffChange, errors: dict) -> None:
+    hr = roles.is_hr(actor)
     person = _active_person(details.leaver)
+    if person is not None and not hr and not roles.manages(actor, person):
+        # The same answer as for nobody at all: a manager learns nothing of other teams.
+        person = None
     if person is None:
         errors["leaver"] = (
-            f"No active member of staff has the email address or employee number "
+            "No active member of staff has the email address or employee number "
             f"“{details.leaver.strip()}”. Check it against the staff directory: a leaver must "
             "be someone with an active account."
-        )
-    elif not roles.is_hr(actor) and not roles.manages(actor, person):
-        errors["leaver"] = (
-            f"{person.full_name} is not one of your direct reports. You can give notice only "
-            "for your own team; ask HR to notify IT of anyone else."
+            if hr
+            else "None of your direct reports has the email address or employee number "
+            f"“{details.leaver.strip()}”. You can give notice only for your own team; ask HR "
+            "to notify IT of anyone else."
         )
     if details.end_date is None:
         errors["end_date"] = "Give the leaver's last working day."
@@ -115,6 +129,44 @@ def _leaver(actor: User, details: NoticeDetails, notice: StaffChange, errors: di
     notice.department, notice.line_manager = person.department, person.line_manager
     notice.job_title = person.job_title
     notice.end_date = details.end_date
+
+
+NOT_YOUR_ACCOUNT = {
+    "email": "This email address belongs to an existing account that you do not manage. If "
+    "they are joining your team or coming back, ask HR to notify IT.",
+    "employee_number": "This employee number belongs to an existing account that you do not "
+    "manage. If they are joining your team or coming back, ask HR to notify IT.",
+}
+LABELS = {"email": "email address", "employee_number": "employee number"}
+
+
+def _accounts_named(notice: StaffChange) -> list[tuple[str, User]]:
+    """Existing accounts, active or not, that the notice's address or employee number belongs
+    to, each with the field that matched."""
+    found: list[tuple[str, User]] = []
+    if notice.email:
+        found += [("email", u) for u in User.objects.filter(email__iexact=notice.email)]
+    if notice.employee_number:
+        same_number = User.objects.filter(employee_number__iexact=notice.employee_number)
+        found += [("employee_number", u) for u in same_number]
+    return found
+
+
+def _check_accounts_named(actor: User, notice: StaffChange, errors: dict) -> None:
+    """A notice naming someone already in the directory acts for them (IT links it to their
+    account): only someone who may act for that person can give it."""
+    for field, person in _accounts_named(notice):
+        if field in errors or permissions.can_give_notice_about(actor, person):
+            continue
+        if roles.is_hr(actor):  # HR sees everyone's record; what stops them is a role
+            held = ", ".join(permissions.role_names(person))
+            errors[field] = (
+                f"This {LABELS[field]} belongs to {person.full_name}, who holds a role in the "
+                f"portal ({held}). A notice cannot change a role holder's account: ask an "
+                "administrator."
+            )
+        else:
+            errors[field] = NOT_YOUR_ACCOUNT[field]
 
 
 def _newcomer(
@@ -162,6 +214,7 @@ def _newcomer(
         notice.line_manager = actor
         if actor.email == notice.email:
             errors["email"] = "Nobody can be their own line manager: ask HR to notify IT."
+    _check_accounts_named(actor, notice, errors)
 
 
 def submit_notice(*, actor: User, details: NoticeDetails, today: date | None = None) -> StaffChange:
@@ -189,7 +242,7 @@ def submit_notice(*, actor: User, details: NoticeDetails, today: date | None = N
     if not errors:
         existing = _open_duplicate(notice)
         if existing is not None:
-            errors[NON_FIELD_ERRORS] = _duplicate_message(existing)
+            errors[NON_FIELD_ERRORS] = _duplicate_message(actor, existing)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -202,7 +255,7 @@ def submit_notice(*, actor: User, details: NoticeDetails, today: date | None = N
             existing = _open_duplicate(notice)
             raise ValidationError(
                 {
-                    NON_FIELD_ERRORS: _duplicate_message(existing)
+                    NON_FIELD_ERRORS: _duplicate_message(actor, existing)
                     if existing
                     else "Someone has just given the same notice. Open the list to see it."
                 }
@@ -279,11 +332,14 @@ def complete_task(
     task: StaffChangeTask,
     note: str = "",
     override_reason: str = "",
+    confirmation: staff_lifecycle.LinkConfirmation | None = None,
     now: datetime | None = None,
 ) -> StaffChangeTask:
     """IT ticks off one task; who and when are recorded. The last one closes the notice and the
-    manager is told. "Account created" makes the portal account and sends the invitation; the
-    starter's policy task needs the policy signed, or IT's reason for going ahead without it."""
+    manager is told. "Account created" makes the portal account and sends the invitation, or,
+    for someone already in the directory, links it only with IT's ``confirmation`` from the page
+    that shows the differences (``LinkNeedsConfirmation`` without it). The starter's policy task
+    needs the policy signed, or IT's reason for going ahead without it."""
     if not permissions.can_work_staff_board(actor):
         raise TaskRefused("Only the IT Department ticks off checklist tasks.")
     note, override_reason = note.strip(), override_reason.strip()
@@ -301,7 +357,9 @@ def complete_task(
                 f"{_day(timezone.localdate(task.completed_at))}."
             )
         if task.kind in staff_checklist.ACCOUNT_TASKS:
-            _make_account(actor, notice)
+            _make_account(actor, notice, confirmation)
+        elif confirmation is not None:
+            raise TaskRefused("Only the account task links a notice to an existing account.")
         elif task.kind == Task.POLICY_SIGNED:
             if notice.person is None:
                 raise TaskRefused(
@@ -331,9 +389,15 @@ def complete_task(
     return task
 
 
-def _make_account(actor: User, notice: StaffChange) -> None:
+def _make_account(
+    actor: User, notice: StaffChange, confirmation: staff_lifecycle.LinkConfirmation | None
+) -> None:
     try:
-        user, _created = staff_lifecycle.create_or_link_account(actor=actor, notice=notice)
+        user, _created = staff_lifecycle.create_or_link_account(
+            actor=actor, notice=notice, confirmation=confirmation
+        )
+    except staff_lifecycle.LinkNeedsConfirmation as exc:
+        raise LinkNeedsConfirmation(str(exc)) from None
     except staff_lifecycle.AccountConflict as exc:
         raise TaskRefused(str(exc)) from None
     except ValidationError as exc:
@@ -396,7 +460,9 @@ def extend_access(
         for task in notice.tasks.filter(kind__in=staff_checklist.END_DATE_TASKS):
             task.due_date = staff_checklist.due_date(notice, task.kind)
             task.save(update_fields=["due_date"])
-        if notice.person is not None:
+        if notice.person is not None and notice.governs_account:
+            # Only an account this notice made or reactivated ends with it; a linked account's
+            # end is the directory's.
             User.objects.filter(pk=notice.person_id).update(end_date=end_date)
         event = audit.record(
             actor=actor,

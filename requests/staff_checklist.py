@@ -72,8 +72,9 @@ CHECKLISTS: dict[str, tuple[TaskRule, ...]] = {
         TaskRule(
             Task.ACCOUNT_CREATED,
             _before_start,
-            "Ticking this creates (or links) their portal account, asks them to sign the "
-            "policy and sends them an invitation to choose a password.",
+            "Ticking this creates their portal account, asks them to sign the policy and "
+            "sends them an invitation to choose a password. If they are already in the staff "
+            "directory, you are shown the differences to confirm before anything is linked.",
         ),
         TaskRule(Task.EQUIPMENT_ISSUED, _before_start, "Ready for their first day."),
         TaskRule(
@@ -100,8 +101,9 @@ CHECKLISTS: dict[str, tuple[TaskRule, ...]] = {
         TaskRule(
             Task.TEMPORARY_ACCOUNT,
             _before_start,
-            "Ticking this creates (or links) their portal account, ending on the access end "
-            "date, and sends them an invitation to choose a password.",
+            "Ticking this creates their portal account, ending on the access end date, and "
+            "sends them an invitation to choose a password. If they are already in the staff "
+            "directory, you are shown the differences to confirm before anything is linked.",
         ),
         TaskRule(
             Task.ACCESS_REVOKED,

@@ -6,7 +6,8 @@ is the scheduled ``end_expired_access``, which runs every hour and is safe to ru
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -17,11 +18,13 @@ from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
+from django.utils.formats import date_format
 from django.utils.http import urlsafe_base64_encode
 
 from acknowledgements import grants
 from portal import audit, outbox, staff_import
 from portal.models import User
+from requests import permissions
 from requests.models import StaffChange
 
 Kind = StaffChange.Kind
@@ -32,12 +35,55 @@ class AccountConflict(Exception):
     """The notice's email address or employee number belongs to someone else."""
 
 
+class LinkNeedsConfirmation(Exception):
+    """The notice names an account already in the directory: IT must see the differences and
+    confirm before the notice is linked to it (or the account reactivated)."""
+
+
+@dataclass(frozen=True)
+class LinkConfirmation:
+    """IT's confirmation, from the page that showed the differences, of the account the notice
+    is linked to and whether that reactivates it. A confirmation of anything else is stale."""
+
+    account: int
+    reactivate: bool
+
+
+@dataclass(frozen=True)
+class Difference:
+    label: str
+    on_notice: str
+    in_directory: str
+    changes: bool  # whether confirming writes the notice's value to the account
+
+    @property
+    def differs(self) -> bool:
+        return self.on_notice != self.in_directory
+
+
+@dataclass(frozen=True)
+class LinkPreview:
+    """What linking the notice to an existing account will and will not change."""
+
+    account: User
+    reactivate: bool
+    differences: list[Difference]
+    roles: list[str]
+
+
+REACTIVATING_A_ROLE_HOLDER = (
+    "{name}'s account held a role in the portal, which would come back with it. A notice "
+    "cannot reactivate a role holder's account: ask an administrator."
+)
+
+
 # --- Making the account -----------------------------------------------------------------------
-def _matching_user(notice: StaffChange) -> User | None:
-    """The existing account for the notice's person, by employee number, else by email."""
-    by_email = User.objects.filter(email=notice.email).first()
+def matching_account(notice: StaffChange) -> User | None:
+    """The existing account for the notice's person, by employee number, else by email (both
+    compared without regard to case); ``AccountConflict`` if they name two people."""
+    by_email = User.objects.filter(email__iexact=notice.email).first()
     by_number = (
-        User.objects.filter(employee_number=notice.employee_number).first()
+        User.objects.filter(employee_number__iexact=notice.employee_number).first()
         if notice.employee_number
         else None
     )
@@ -60,15 +106,10 @@ def _matching_user(notice: StaffChange) -> User | None:
     return by_number or by_email
 
 
-def create_or_link_account(*, actor: User, notice: StaffChange) -> tuple[User, bool]:
-    """The starter's or temporary worker's portal account, made or brought up to date.
-
-    A person already in the directory (imported by HR, or returning) is linked rather than made
-    twice. Either way they are asked to sign the policy through the same hooks as an import.
-    Call inside the transaction that ticks off the task. Returns the user and whether it is new.
-    """
+def _values(notice: StaffChange) -> dict[str, object]:
+    """The account's details as the notice gives them."""
     temporary = notice.kind == Kind.TEMPORARY
-    values = {
+    return {
         "first_name": notice.first_name,
         "last_name": notice.last_name,
         "job_title": notice.job_title,
@@ -80,38 +121,138 @@ def create_or_link_account(*, actor: User, notice: StaffChange) -> tuple[User, b
         "start_date": notice.start_date,
         "end_date": notice.end_date if temporary else None,
     }
-    user = _matching_user(notice)
-    created, reactivated = user is None, False
-    if created:
-        user = User(email=notice.email, employee_number=notice.employee_number or None, **values)
+
+
+def _shown(value: object) -> str:
+    if value is None or value == "":
+        return "None"
+    if isinstance(value, date):
+        return date_format(value, "j F Y")
+    if isinstance(value, User):
+        return f"{value.full_name} ({value.email})"
+    return str(value)
+
+
+def link_preview(notice: StaffChange) -> LinkPreview | None:
+    """The existing account the notice names, beside the notice: each detail, and whether
+    confirming would change it. ``None`` when no account matches (ticking makes a new one)."""
+    user = matching_account(notice)
+    if user is None:
+        return None
+    reactivate = not user.is_active
+    values = _values(notice)
+    employment = dict(User.EmploymentType.choices)
+    rows = [
+        ("Name", notice.full_name, user.full_name, "first_name"),
+        ("Email address", notice.email, user.email, None),
+        ("Employee number", notice.employee_number, user.employee_number, None),
+        ("Job title", notice.job_title, user.job_title, "job_title"),
+        ("Department", notice.department, user.department, "department"),
+        ("Line manager", notice.line_manager, user.line_manager, "line_manager"),
+        (
+            "Employment type",
+            employment[values["employment_type"]],
+            employment.get(user.employment_type, user.employment_type),
+            "employment_type",
+        ),
+        ("Start date", notice.start_date, user.start_date, "start_date"),
+        ("End date", values["end_date"], user.end_date, "end_date"),
+        ("Account", "", "Active" if user.is_active else "Ended (inactive)", None),
+    ]
+    differences = [
+        Difference(
+            label=label,
+            on_notice=_shown(ours) if label != "Account" else "Active",
+            in_directory=_shown(theirs),
+            changes=reactivate and (field is not None or label == "Account"),
+        )
+        for label, ours, theirs, field in rows
+    ]
+    return LinkPreview(
+        account=user,
+        reactivate=reactivate,
+        differences=differences,
+        roles=permissions.role_names(user),
+    )
+
+
+def create_or_link_account(
+    *, actor: User, notice: StaffChange, confirmation: LinkConfirmation | None = None
+) -> tuple[User, bool]:
+    """The starter's or temporary worker's portal account: made, or linked to the one already
+    in the directory (an import, or a returner) once IT has confirmed it on the page that shows
+    the differences (``confirmation``; without it, ``LinkNeedsConfirmation``).
+
+    An active account is linked as it is: its name, address, department, line manager,
+    employment type and dates stay the directory's, and the notice's end date does not end it.
+    A returner's inactive account is reactivated with the notice's details. Either way the
+    person is asked to sign the policy through the same hooks as an import. Call inside the
+    transaction that ticks off the task. Returns the user and whether it is new.
+    """
+    user = matching_account(notice)
+    if user is None:
+        if confirmation is not None:
+            raise AccountConflict(
+                "No account in the staff directory has this notice's email address or employee "
+                "number any more. Tick off the task on the notice to create a new one."
+            )
+        user = User(email=notice.email, employee_number=notice.employee_number or None)
+        for name, value in _values(notice).items():
+            setattr(user, name, value)
         user.set_unusable_password()
+        user.full_clean(exclude=["password"])
+        user.save()
+        action = StaffChange.AccountAction.CREATED
+        audit.record(
+            actor=actor,
+            action="user.created",
+            obj=user,
+            data={"notice": notice.pk, "employment_type": user.employment_type},
+        )
     else:
         user = User.objects.select_for_update().get(pk=user.pk)
-        if user.pk == notice.line_manager_id:
-            raise AccountConflict(f"{user.full_name} cannot be their own line manager.")
-        for name, value in values.items():
-            setattr(user, name, value)
-        if notice.employee_number and not user.employee_number:
-            user.employee_number = notice.employee_number
-        reactivated = not user.is_active
-        user.is_active = True
-    user.full_clean(exclude=["password"])
-    user.save()
-    audit.record(
-        actor=actor,
-        action="user.created" if created else "user.linked",
-        obj=user,
-        data={
-            "notice": notice.pk,
-            "employment_type": user.employment_type,
-            **({} if created else {"reactivated": reactivated}),
-        },
-    )
-    notice.person = user
-    notice.save(update_fields=["person"])
+        reactivate = not user.is_active
+        if reactivate and permissions.holds_role(user):
+            raise AccountConflict(REACTIVATING_A_ROLE_HOLDER.format(name=user.full_name))
+        if confirmation != LinkConfirmation(account=user.pk, reactivate=reactivate):
+            raise LinkNeedsConfirmation(
+                f"{notice.full_name}'s email address or employee number is already in the "
+                f"staff directory, as {user.full_name}. Check the differences and confirm that "
+                "this is the same person before the notice is linked."
+            )
+        changed: list[str] = []
+        if reactivate:
+            if user.pk == notice.line_manager_id:
+                raise AccountConflict(f"{user.full_name} cannot be their own line manager.")
+            for name, value in _values(notice).items():
+                if getattr(user, name) != value:
+                    changed.append(name)
+                setattr(user, name, value)
+            if notice.employee_number and not user.employee_number:
+                user.employee_number = notice.employee_number
+                changed.append("employee_number")
+            user.is_active = True
+            user.full_clean(exclude=["password"])
+            user.save()
+            action = StaffChange.AccountAction.REACTIVATED
+        else:
+            action = StaffChange.AccountAction.LINKED
+        audit.record(
+            actor=actor,
+            action="user.linked",
+            obj=user,
+            data={
+                "notice": notice.pk,
+                "employment_type": user.employment_type,
+                "reactivated": reactivate,
+                "changed": changed,
+            },
+        )
+    notice.person, notice.account_action = user, action
+    notice.save(update_fields=["person", "account_action"])
     for hook in staff_import.PEOPLE_ADDED_HOOKS:  # the policy to sign, for one
         hook([user.pk])
-    return user, created
+    return user, action == StaffChange.AccountAction.CREATED
 
 
 # --- The invitation ---------------------------------------------------------------------------
@@ -165,7 +306,8 @@ def access_ending(now: datetime | None = None) -> QuerySet[StaffChange]:
     """Notices whose person's access has ended and whose account is not yet recorded as ended.
 
     A leaver's last day or a temporary worker's access end date is the last day of access: the
-    account ends at midnight (Europe/London) after it. A later starter or temporary notice for
+    account ends at midnight (Europe/London) after it; a temporary worker's notice linked to an
+    account that was already active ends nothing. A later starter or temporary notice for
     the same person (a temporary worker taken on, say) keeps the account open.
     """
     today = timezone.localdate(now or timezone.now())
@@ -178,9 +320,18 @@ def access_ending(now: datetime | None = None) -> QuerySet[StaffChange]:
         .exclude(state=StaffChange.State.CANCELLED)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
     )
+    # A temporary worker's notice ends only an account it made or reactivated: an account that
+    # was already active when IT linked it keeps its own end, whatever the notice says.
+    ends_the_account = Q(kind=Kind.LEAVER) | Q(
+        kind=Kind.TEMPORARY,
+        account_action__in=[
+            StaffChange.AccountAction.CREATED,
+            StaffChange.AccountAction.REACTIVATED,
+        ],
+    )
     return (
         StaffChange.objects.filter(
-            kind__in=[Kind.LEAVER, Kind.TEMPORARY],
+            ends_the_account,
             end_date__lt=today,
             account_ended_at__isnull=True,
             person__isnull=False,

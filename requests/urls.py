@@ -34,6 +34,7 @@ urlpatterns = [
         staff_changes.complete_task,
         name="staff_change_task",
     ),
+    path("staff-changes/<int:pk>/link/", staff_changes.link_account, name="staff_change_link"),
     path("staff-changes/<int:pk>/extend/", staff_changes.extend, name="staff_change_extend"),
     path("staff-changes/<int:pk>/cancel/", staff_changes.cancel, name="staff_change_cancel"),
     path("staff-changes/<int:pk>/invite/", staff_changes.invite, name="staff_change_invite"),

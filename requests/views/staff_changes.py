@@ -17,7 +17,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from portal import permissions as roles
 from requests import permissions, staff_changes, staff_checklist, staff_lifecycle, staff_selectors
-from requests.forms_staff import FORMS, CancelForm, ExtendForm, ListFilterForm, TaskForm
+from requests.forms_staff import (
+    FORMS,
+    CancelForm,
+    ExtendForm,
+    LinkForm,
+    ListFilterForm,
+    TaskForm,
+)
 from requests.models import StaffChange, StaffChangeTask
 
 PAGE_SIZE = 50
@@ -184,6 +191,9 @@ def complete_task(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
             note=form.cleaned_data["note"],
             override_reason=form.cleaned_data.get("override_reason", ""),
         )
+    except staff_changes.LinkNeedsConfirmation:
+        # Someone already in the directory: nothing is linked until IT has seen the differences.
+        return _render_link(request, notice, task, note=form.cleaned_data["note"])
     except staff_changes.TaskRefused as exc:
         form.add_error(None, str(exc))
         notice.refresh_from_db()
@@ -195,6 +205,102 @@ def complete_task(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
     if notice.state == StaffChange.State.CLOSED:
         done += f" Every task is done: {notice.reference} is closed and the manager told."
     messages.success(request, done)
+    return redirect("requests:staff_change", notice.pk)
+
+
+def _account_task(notice: StaffChange) -> StaffChangeTask | None:
+    return notice.tasks.filter(kind__in=staff_checklist.ACCOUNT_TASKS).first()
+
+
+def _render_link(
+    request: HttpRequest,
+    notice: StaffChange,
+    task: StaffChangeTask,
+    *,
+    form: LinkForm | None = None,
+    note: str = "",
+    problem: str = "",
+) -> HttpResponse:
+    """The page that shows the notice beside the existing account, before IT confirms."""
+    try:
+        preview = staff_lifecycle.link_preview(notice)
+    except staff_lifecycle.AccountConflict as exc:
+        messages.error(request, str(exc))
+        return redirect("requests:staff_change", notice.pk)
+    if preview is None:
+        messages.info(
+            request,
+            "No account in the staff directory has this notice's email address or employee "
+            "number: ticking off the task creates a new one.",
+        )
+        return redirect("requests:staff_change", notice.pk)
+    if form is None:
+        form = LinkForm(preview=preview, initial={"note": note})
+    return render(
+        request,
+        "requests/staff/link_account.html",
+        {
+            "notice": notice,
+            "task": task,
+            "preview": preview,
+            "form": form,
+            "blocked": preview.reactivate and bool(preview.roles),
+            "problem": problem,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def link_account(request: HttpRequest, pk: int) -> HttpResponse:
+    """IT confirms that the notice is about an account already in the directory."""
+    notice = staff_selectors.notice_for(request.user, pk)
+    if not permissions.can_work_staff_board(request.user):
+        raise PermissionDenied("Only the IT Department links a notice to a portal account.")
+    task = _account_task(notice)
+    if task is None or task.is_done or not notice.is_open:
+        messages.info(request, f"{notice.reference} has no account task waiting.")
+        return redirect("requests:staff_change", notice.pk)
+    if request.method == "GET":
+        return _render_link(request, notice, task)
+    try:
+        preview = staff_lifecycle.link_preview(notice)
+    except staff_lifecycle.AccountConflict:
+        preview = None
+    if preview is None:
+        return _render_link(request, notice, task)  # says why and goes back to the notice
+    form = LinkForm(request.POST, preview=preview)
+    if not form.is_valid():
+        return _render_link(request, notice, task, form=form)
+    try:
+        staff_changes.complete_task(
+            actor=request.user,
+            task=task,
+            note=form.cleaned_data["note"],
+            confirmation=form.confirmation(),
+        )
+    except staff_changes.LinkNeedsConfirmation:
+        return _render_link(
+            request,
+            notice,
+            task,
+            note=form.cleaned_data["note"],
+            problem="The staff directory has changed since this page was shown. Check the "
+            "differences again before you confirm.",
+        )
+    except staff_changes.TaskRefused as exc:
+        return _render_link(request, notice, task, form=form, problem=str(exc))
+    notice.refresh_from_db()
+    person = notice.person
+    if notice.account_action == StaffChange.AccountAction.REACTIVATED:
+        done = f"{person.full_name}'s account is reactivated with the notice's details"
+    else:
+        done = (
+            f"{notice.reference} is linked to {person.full_name}'s account; none of its "
+            "details changed"
+        )
+    if staff_lifecycle.needs_invitation(person):
+        done += ", and they have been invited to choose a password"
+    messages.success(request, done + ".")
     return redirect("requests:staff_change", notice.pk)
 
 

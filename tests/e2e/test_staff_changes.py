@@ -27,6 +27,7 @@ from portal.models import Notification, User
 from requests import staff_lifecycle
 from requests.models import Kind, StaffChange
 from tests.acknowledgements.factories import PersonalUseGrantFactory
+from tests.e2e.accessibility import violations
 from tests.e2e.conftest import DESKTOP, BrowserLog
 from tests.e2e.helpers import expect_home, listen, restore_role_groups, sign_in
 from tests.requests.factories import AuthorisationRequestFactory
@@ -317,4 +318,72 @@ def test_a_temporary_workers_access_ends_on_the_end_date_unless_extended(
     temp.reload()
     expect(temp).to_have_url(re.compile(r"/accounts/login/\?next=/$"))
     expect_refused(temp, "tara@agency.example.com")
+    assert_clean_run(browser_log)
+
+
+def test_an_existing_account_is_linked_only_after_it_confirms_the_differences(
+    page: Page, open_browser: OpenBrowser, browser_log: BrowserLog, demo: str
+) -> None:
+    start = timezone.localdate() + timedelta(days=14)
+    it_person = User.objects.get(email=IT)
+    it_before = (it_person.last_name, it_person.line_manager_id, it_person.employment_type)
+
+    # A manager cannot give a temporary-worker notice for someone outside their team (IT's
+    # own account here): the form says so and nothing reaches IT.
+    manager = open_browser()
+    sign_in(manager, MANAGER)
+    notify_it(manager, "Notify IT of a temporary worker")
+    manager.locator("#id_first_name").fill("Ivan")
+    manager.locator("#id_last_name").fill("Temp")
+    manager.locator("#id_email").fill(IT.upper())
+    manager.get_by_label("Department").select_option(label="Residential Care")
+    manager.get_by_label("Start date").fill(start.isoformat())
+    manager.get_by_label("Access end date").fill((start + timedelta(days=7)).isoformat())
+    manager.get_by_role("button", name="Send to IT").click()
+    expect(manager.get_by_test_id("notice-form")).to_contain_text(
+        "This email address belongs to an existing account that you do not manage."
+    )
+    assert not StaffChange.objects.exists()
+    assert (it_person.last_name, it_person.line_manager_id, it_person.employment_type) == it_before
+
+    # HR tells IT of a returner, whose old account is in the directory under another name.
+    returner = User.objects.create_user(
+        email="rhys.morgan@example.com", first_name="Rhys", last_name="Morgan", is_active=False
+    )
+    sign_in(page, HR)
+    notify_it(page, "Notify IT of a starter")
+    fill_newcomer(page, first="Rhys", last="Evans", email="rhys.morgan@example.com", start=start)
+    page.get_by_role("button", name="Send to IT").click()
+    notice = StaffChange.objects.get()
+
+    # IT ticks the account task and is shown the differences first; nothing has changed yet.
+    it = open_browser()
+    sign_in(it, IT)
+    it.goto(f"/staff-changes/{notice.pk}/")
+    tick(it, "account_created")
+    expect(it.get_by_role("heading", level=1)).to_contain_text("already in the staff directory")
+    name_row = it.get_by_test_id("difference").filter(has_text="Name")
+    expect(name_row).to_contain_text("Rhys Evans")
+    expect(name_row).to_contain_text("Rhys Morgan")
+    expect(name_row.get_by_test_id("differs")).to_be_visible()
+    expect(it.get_by_test_id("what-changes")).to_contain_text("Confirming reactivates it")
+    assert violations(it) == []
+    returner.refresh_from_db()
+    assert not returner.is_active
+
+    # Confirming without the tick box is explained; with it, the returner is reactivated.
+    confirm = it.get_by_test_id("confirm-link")
+    confirm.get_by_role("button", name="Reactivate and link the account").click()
+    expect(it.get_by_test_id("confirm-link")).to_contain_text("Tick the box to confirm")
+    returner.refresh_from_db()
+    assert not returner.is_active
+    confirm = it.get_by_test_id("confirm-link")
+    confirm.get_by_label("this is the same person").check()
+    confirm.get_by_role("button", name="Reactivate and link the account").click()
+    expect(it.get_by_role("status")).to_contain_text("Rhys Evans's account is reactivated")
+    expect(it.get_by_test_id("account")).to_have_text("rhys.morgan@example.com")
+    expect(it.get_by_test_id("account-action")).to_contain_text("reactivated")
+    returner.refresh_from_db()
+    assert returner.is_active and returner.last_name == "Evans"
+    assert returner.line_manager == User.objects.get(email=MANAGER)
     assert_clean_run(browser_log)

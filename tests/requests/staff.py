@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import date
 
 from portal.models import Department, User
-from requests import staff_changes
-from requests.models import StaffChange
+from requests import staff_changes, staff_lifecycle
+from requests.models import StaffChange, StaffChangeTask
 
 TODAY = date(2026, 3, 16)
 Kind = StaffChange.Kind
+Task = StaffChangeTask.Kind
 
 
 def starter_details(
@@ -67,3 +68,14 @@ def give(actor: User, details: staff_changes.NoticeDetails, today: date = TODAY)
 def tick(actor: User, notice: StaffChange, kind: str, **kwargs: object):
     task = notice.tasks.get(kind=kind)
     return staff_changes.complete_task(actor=actor, task=task, **kwargs)
+
+
+def confirm_link(actor: User, notice: StaffChange, account: User, **kwargs: object):
+    """IT's confirmation, as the page that shows the differences sends it, that the notice is
+    about ``account`` (an inactive one is reactivated)."""
+    account.refresh_from_db()
+    task = notice.tasks.get(kind__in=[Task.ACCOUNT_CREATED, Task.TEMPORARY_ACCOUNT])
+    confirmation = staff_lifecycle.LinkConfirmation(
+        account=account.pk, reactivate=not account.is_active
+    )
+    return staff_changes.complete_task(actor=actor, task=task, confirmation=confirmation, **kwargs)

@@ -6,6 +6,7 @@ a date taken in UTC instead of Europe/London would end an account an hour early 
 
 from __future__ import annotations
 
+import importlib
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -23,7 +24,14 @@ from requests import staff_changes, staff_lifecycle, tasks
 from requests.models import StaffChange, StaffChangeTask
 from tests.acknowledgements.factories import PersonalUseGrantFactory
 from tests.factories import PASSWORD, UserFactory
-from tests.requests.staff import give, leaver_details, starter_details, temporary_details, tick
+from tests.requests.staff import (
+    confirm_link,
+    give,
+    leaver_details,
+    starter_details,
+    temporary_details,
+    tick,
+)
 
 Task = StaffChangeTask.Kind
 
@@ -178,12 +186,34 @@ def test_a_temporary_worker_taken_on_as_a_starter_keeps_their_account(
         ),
         today=date(2026, 4, 10),
     )  # fmt: skip
-    tick(it_user, starter, Task.ACCOUNT_CREATED)
-    assert staff_lifecycle.end_expired_access(now=at(2026, 4, 18, 9, 0)) == 0
     person = User.objects.get(email="tara.agency@example.com")
+    confirm_link(it_user, starter, person)  # an active account: linked as it is
+    assert staff_lifecycle.end_expired_access(now=at(2026, 4, 18, 9, 0)) == 0
+    person.refresh_from_db()
     assert person.is_active
-    assert person.employment_type == User.EmploymentType.PERMANENT
-    assert person.end_date is None
+    # The directory is HR's to change: linking the starter notice re-types nothing.
+    assert person.employment_type == User.EmploymentType.TEMPORARY
+
+
+def test_a_temporary_notice_naming_an_active_account_never_ends_it(
+    manager, employee, department, it_user
+) -> None:
+    # A temporary-worker notice for an existing member of staff, linked to their account (as
+    # a notice could be before the rules on naming existing accounts): their account is not the
+    # notice's to end.
+    victim = UserFactory(groups=["IT"], is_superuser=True)
+    notice = StaffChange.objects.create(
+        kind=StaffChange.Kind.TEMPORARY, first_name="Ivan", last_name="Owned",
+        email=victim.email, person=victim, line_manager=manager, submitted_by=manager,
+        start_date=date(2026, 3, 16), end_date=date(2026, 3, 20),
+    )  # fmt: skip
+    leaver = give(manager, leaver_details(employee, end_date=date(2026, 3, 20)))
+    assert staff_lifecycle.end_expired_access(now=at(2026, 3, 23, 9, 0)) == 1  # the leaver only
+    victim.refresh_from_db()
+    assert victim.is_active and victim.has_usable_password()
+    notice.refresh_from_db()
+    leaver.refresh_from_db()
+    assert notice.account_ended_at is None and leaver.account_ended_at is not None
 
 
 @pytest.mark.parametrize("leavers", [1, 15])
@@ -215,3 +245,33 @@ def test_the_hourly_task_runs_the_service_and_is_on_the_schedule(manager, employ
     assert entry["args"] == ["staff-end-access"]
     assert entry["schedule"].minute == {5}
     assert entry["schedule"].hour == set(range(24))
+
+
+def test_the_migration_reads_what_each_account_task_did_from_the_audit_log(
+    hr_user, manager, employee, department, it_user
+) -> None:
+    from django.apps import apps
+
+    migration = importlib.import_module("requests.migrations.0003_notices_account_action")
+    made = give(hr_user, temporary_details(department, manager))
+    tick(it_user, made, Task.TEMPORARY_ACCOUNT)
+    returner = UserFactory(email="back@example.com", is_active=False)
+    back = give(
+        hr_user,
+        starter_details(department, manager, email=returner.email, employee_number=""),
+    )
+    confirm_link(it_user, back, returner)
+    linked = give(manager, temporary_details(department, email=employee.email, first_name="E"))
+    confirm_link(it_user, linked, employee)
+    leaver = give(hr_user, leaver_details(employee, end_date=date(2026, 3, 27)))
+    StaffChange.objects.update(account_action="")  # as before the column existed
+
+    migration.from_the_audit_log(apps, None)
+
+    actions = dict(StaffChange.objects.values_list("pk", "account_action"))
+    assert actions == {
+        made.pk: "created",
+        back.pk: "reactivated",
+        linked.pk: "linked",
+        leaver.pk: "",
+    }

@@ -407,8 +407,13 @@ def _account_made(world: World) -> None:
 
 
 def _account_linked(world: World) -> None:
-    UserFactory(email=_notice(world).email, is_active=False)  # someone returning
-    _account_made(world)
+    returner = UserFactory(email=_notice(world).email, is_active=False)  # someone returning
+    notice = _notice(world)
+    staff_changes.complete_task(
+        actor=world.users["it"],
+        task=notice.tasks.get(kind=StaffChangeTask.Kind.TEMPORARY_ACCOUNT),
+        confirmation=staff_lifecycle.LinkConfirmation(account=returner.pk, reactivate=True),
+    )
 
 
 def _notice_closed(world: World) -> None:

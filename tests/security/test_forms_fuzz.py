@@ -671,6 +671,29 @@ def test_tick_off_a_checklist_task(world: World, data: dict) -> bool | None:
     )
 
 
+RETURNER = "the returner's account"
+
+
+@fuzz(
+    data=near(
+        {"account": RETURNER, "reactivate": "yes", "same_person": "on", "note": "Checked."},
+        account=st.one_of(NUMBERS, st.just(RETURNER)),
+        reactivate=choice("yes", "no"),
+        same_person=checkbox(),
+        note=text(2500),
+    )
+)
+def test_confirm_a_link_to_an_existing_account(world: World, data: dict) -> bool | None:
+    notice = world.team.notice
+    with example(world.users["it"]) as client:
+        returner = UserFactory(email=notice.email, employee_number=None, is_active=False)
+        if data.get("account") == RETURNER:
+            data = {**data, "account": str(returner.pk)}
+        before, since = state(), last_event()
+        response = client.post(reverse("requests:staff_change_link", args=[notice.pk]), data)
+        return check_outcome(response, before=before, since=since, done_when="user.linked")
+
+
 # --- The annual review ---------------------------------------------------------------------------
 @fuzz(data=form(outcome=choice("no_change", "changes_needed"), notes=text(5000)))
 def test_record_a_review_outcome(world: World, data: dict) -> bool | None:

@@ -82,6 +82,10 @@ OBJECT_URLS: dict[str, ObjectUrl] = {
         get=False,
         post=lambda w, t: {"note": "Done."},
     ),
+    "requests:staff_change_link": ObjectUrl(
+        lambda w, t: [t.notice.pk],
+        post=lambda w, t: {"account": t.employee.pk, "reactivate": "no", "same_person": "on"},
+    ),
     "requests:staff_change_extend": ObjectUrl(
         lambda w, t: [t.notice.pk], get=False, post=lambda w, t: {"end_date": "2099-01-01"}
     ),

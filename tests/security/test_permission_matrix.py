@@ -237,6 +237,12 @@ REQUESTS: dict[str, Expect] = {
         post=signed_in(404, it=REDIRECT, line_manager=403, hr=403),
         args=lambda w: [w.team.notice.pk, w.team.notice.tasks.order_by("pk")[0].pk],
     ),
+    # No account in the directory has the notice's address: IT is sent back to the notice.
+    "staff_change_link": Expect(
+        get=signed_in(404, it=REDIRECT, line_manager=403, hr=403),
+        post=signed_in(404, it=REDIRECT, line_manager=403, hr=403),
+        args=lambda w: [w.team.notice.pk],
+    ),
     "staff_change_extend": Expect(  # an empty form is shown again with what is missing
         get=NOT_ALLOWED,
         post=signed_in(404, line_manager=200, hr=200, it=403),
