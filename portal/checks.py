@@ -15,7 +15,9 @@ HINT = (
 
 
 @register(Tags.security, Tags.database, deploy=True)
-def database_role(app_configs: object = None, databases: list[str] | None = None, **kwargs: object):
+def database_role(
+    app_configs: object = None, databases: list[str] | None = None, **kwargs: object
+) -> list[CheckMessage]:
     """Warn when the running role could change, remove or unguard the permanent records.
 
     A deployment check rather than an ordinary one: ``migrate`` runs the ordinary checks against

@@ -305,10 +305,11 @@ def test_granting_again_takes_back_rights_given_by_hand(roles, signed):
 
 
 def test_granting_refuses_a_role_that_could_not_be_limited(roles):
+    (superuser,) = execute("SELECT current_user")[0]
     with connected_as(roles.owner):
         for role, reason in (
             (roles.owner, "must run as a different role from the one that migrates"),
-            ("postgres", "is a superuser"),
+            (superuser, "is a superuser"),
             (f"{roles.runtime}_missing", "There is no database role"),
         ):
             with pytest.raises(CommandError, match=reason):
@@ -367,3 +368,11 @@ def test_the_deployment_check_names_tables_made_since_the_last_grant(roles):
         call_command("grant_runtime_role", roles.runtime, stdout=StringIO())
     with connected_as(roles.runtime):
         assert database_warnings() == []
+
+
+def test_the_deployment_check_says_when_it_cannot_ask_the_database(roles):
+    with connected_as(f"{roles.runtime}_missing"):
+        messages = database_warnings()
+
+    assert [m.id for m in messages] == ["portal.W003"]
+    assert "Could not ask the database" in messages[0].msg
