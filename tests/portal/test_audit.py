@@ -102,6 +102,7 @@ def refused_sql(sql: str, params: list | None = None) -> DatabaseError:
         ("UPDATE portal_auditevent SET action = 'test.rewritten' WHERE id = %s", "UPDATE"),
         ("DELETE FROM portal_auditevent WHERE id = %s", "DELETE"),
     ],
+    ids=["update", "delete"],
 )
 def test_raw_changes_to_an_event_are_refused_by_the_database(postgres, event, sql, operation):
     error = refused_sql(sql, [event.pk])
