@@ -7,8 +7,11 @@ class AcknowledgementsConfig(AppConfig):
 
     def ready(self) -> None:
         from acknowledgements import grants, navigation, publishing, reminders, reviews, todo
-        from portal import context_processors, scheduling, staff_import
+        from acknowledgements.models import Acknowledgement
+        from portal import context_processors, db_roles, scheduling, staff_import
         from portal import todo as portal_todo
+
+        db_roles.APPEND_ONLY.append(Acknowledgement)
 
         staff_import.PEOPLE_ADDED_HOOKS.append(
             lambda user_ids: publishing.assign_all_policies(user_ids=user_ids)

@@ -8,10 +8,15 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         from portal import (
             auth_events,  # noqa: F401  (connects the sign-in audit receivers)
+            checks,  # noqa: F401  (registers the database role check)
+            db_roles,
             outbox,
             password_age,
             scheduling,
         )
+        from portal.models import AuditEvent
+
+        db_roles.APPEND_ONLY.append(AuditEvent)
 
         scheduling.register(
             scheduling.Job(

@@ -25,8 +25,9 @@ REQUIRE_SERVICES = os.environ.get("PORTAL_REQUIRE_SERVICES") == "1"
 
 @receiver(connection_created, dispatch_uid="tests-allow-database-reset")
 def _allow_test_database_reset(sender: object, connection: object, **kwargs: object) -> None:
-    # Transactional tests empty the throwaway test database with TRUNCATE, which the
-    # acknowledgement table refuses unless the session says it is resetting a test database.
+    # Transactional tests empty the throwaway test database with TRUNCATE, which the signature
+    # and audit tables refuse unless the session says it is resetting a test database and its
+    # role has the tables' owner's rights (the suite's role owns the test database).
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET portal.test_database_reset = 'on'")

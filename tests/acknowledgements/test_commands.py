@@ -40,9 +40,15 @@ def three_signatures() -> list[Acknowledgement]:
     return [sign(person, version) for person in people]
 
 
+GUARDS = {
+    "acknowledgements_acknowledgement": "acknowledgement_no_update_delete",
+    "acknowledgements_policyversion": "policy_version_published_frozen",
+}
+
+
 @contextlib.contextmanager
 def tampering() -> Iterator[None]:
-    """Raw SQL with PostgreSQL's guard trigger switched off, as a database owner could do.
+    """Raw SQL with PostgreSQL's guard triggers switched off, as a database owner could do.
 
     SQLite has no trigger; there the raw SQL alone goes round the model.
     """
@@ -51,18 +57,14 @@ def tampering() -> Iterator[None]:
         if postgres:
             # ALTER TABLE waits for nothing pending: run this transaction's deferred FK checks.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute(
-                "ALTER TABLE acknowledgements_acknowledgement"
-                " DISABLE TRIGGER acknowledgement_no_update_delete"
-            )
+            for table, trigger in GUARDS.items():
+                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
         try:
             yield
         finally:
             if postgres:
-                cursor.execute(
-                    "ALTER TABLE acknowledgements_acknowledgement"
-                    " ENABLE TRIGGER acknowledgement_no_update_delete"
-                )
+                for table, trigger in GUARDS.items():
+                    cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}")
 
 
 def raw(sql: str, params: list) -> None:
@@ -148,11 +150,13 @@ def test_verify_names_a_record_whose_hash_was_recomputed(db):
 
 def test_verify_names_the_first_record_signed_on_altered_policy_text(db):
     first = three_signatures()[0]
-    # The model refuses to change a published version's text; raw SQL goes round it.
-    raw(
-        "UPDATE acknowledgements_policyversion SET body = body || %s WHERE id = %s",
-        ["\nStaff may install any software they like.\n", first.version_id],
-    )
+    # The model and the database refuse to change a published version's text; an owner with
+    # raw SQL can go round both.
+    with tampering():
+        raw(
+            "UPDATE acknowledgements_policyversion SET body = body || %s WHERE id = %s",
+            ["\nStaff may install any software they like.\n", first.version_id],
+        )
 
     with pytest.raises(CommandError) as broken:
         verify()
@@ -164,10 +168,11 @@ def test_verify_names_the_first_record_signed_on_altered_policy_text(db):
 
 def test_verify_ignores_changes_that_leave_the_canonical_text_alone(db):
     first = three_signatures()[0]
-    raw(
-        "UPDATE acknowledgements_policyversion SET body = replace(body, %s, %s) WHERE id = %s",
-        ["\n", "\r\n", first.version_id],
-    )
+    with tampering():
+        raw(
+            "UPDATE acknowledgements_policyversion SET body = replace(body, %s, %s) WHERE id = %s",
+            ["\n", "\r\n", first.version_id],
+        )
 
     assert "All 3 acknowledgements verified" in verify()
 

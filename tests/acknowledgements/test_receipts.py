@@ -61,22 +61,27 @@ def pdf_lines(pdf: bytes) -> str:
     return " ".join(re.sub(rb"\\(.)", rb"\1", s).decode("latin-1") for s in strings)
 
 
-def tamper(ack: Acknowledgement, printed_name: str) -> None:
-    """Change a stored record behind the portal's back, as direct database access could.
+def behind_the_triggers(sql: str, params: list) -> None:
+    """Run ``sql`` with PostgreSQL's guard triggers set aside, as direct database access could.
 
-    The model refuses, and on PostgreSQL so does a trigger; the test sets triggers aside for one
-    statement inside its own transaction, which is rolled back afterwards.
+    The triggers stay aside for this statement only, inside the test's own transaction, which
+    is rolled back afterwards.
     """
     postgres = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
         if postgres:
             cursor.execute("SET LOCAL session_replication_role = replica")
-        cursor.execute(
-            "UPDATE acknowledgements_acknowledgement SET printed_name = %s WHERE id = %s",
-            [printed_name, ack.pk],
-        )
+        cursor.execute(sql, params)
         if postgres:
             cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+
+
+def tamper(ack: Acknowledgement, printed_name: str) -> None:
+    """Change a stored record behind the portal's back (the model refuses, so does a trigger)."""
+    behind_the_triggers(
+        "UPDATE acknowledgements_acknowledgement SET printed_name = %s WHERE id = %s",
+        [printed_name, ack.pk],
+    )
     assert Acknowledgement.objects.get(pk=ack.pk).printed_name == printed_name
 
 
@@ -403,7 +408,10 @@ def test_verify_shows_an_altered_record(client, outsider, ack) -> None:
 
 
 def test_verify_shows_altered_policy_text(client, outsider, ack) -> None:
-    PolicyVersion.objects.filter(pk=ack.version_id).update(body=ack.version.body + "\nExtra.\n")
+    behind_the_triggers(
+        "UPDATE acknowledgements_policyversion SET body = body || %s WHERE id = %s",
+        ["\nExtra.\n", ack.version_id],
+    )
     response = check(signed_in(client, outsider), ack.receipt_code)
     result = response.context["result"]
     assert result.record_intact

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import psycopg2.errors
 import pytest
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.test import RequestFactory
 
 from portal import audit
@@ -79,3 +80,66 @@ def test_secrets_are_scrubbed_at_any_depth(employee) -> None:
         "details": {"kept": 1, "deeper": {}},
         "rows": [{"line": 2}],
     }
+
+
+# --- In the database itself (PostgreSQL) ------------------------------------------------------
+
+
+def refused_sql(sql: str, params: list | None = None) -> DatabaseError:
+    """Run ``sql`` in a savepoint that must fail; return the error (the test stays usable)."""
+    with (
+        pytest.raises(DatabaseError) as refused,
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql, params)
+    return refused.value
+
+
+@pytest.mark.parametrize(
+    ("sql", "operation"),
+    [
+        ("UPDATE portal_auditevent SET action = 'test.rewritten' WHERE id = %s", "UPDATE"),
+        ("DELETE FROM portal_auditevent WHERE id = %s", "DELETE"),
+    ],
+    ids=["update", "delete"],
+)
+def test_raw_changes_to_an_event_are_refused_by_the_database(postgres, event, sql, operation):
+    error = refused_sql(sql, [event.pk])
+
+    assert isinstance(error.__cause__, psycopg2.errors.InsufficientPrivilege)
+    assert f"audit events are append-only: {operation} refused" in str(error)
+    assert AuditEvent.objects.get(pk=event.pk).action == "test.recorded"
+
+
+@pytest.mark.parametrize("switch", ["RESET", "SET LOCAL"])
+def test_raw_truncate_is_refused_unless_the_owner_resets_a_test_database(postgres, event, switch):
+    # The test connections set the switch so that transactional tests can empty the database;
+    # without it, even the owner's TRUNCATE is refused.
+    statement = {
+        "RESET": "RESET portal.test_database_reset",
+        "SET LOCAL": "SET LOCAL portal.test_database_reset = 'off'",
+    }[switch]
+    with (
+        pytest.raises(DatabaseError) as refused,
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(statement)
+        # The foreign-key checks pending in this transaction would refuse TRUNCATE first.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("TRUNCATE portal_auditevent")
+
+    assert "audit events are append-only: TRUNCATE refused" in str(refused.value)
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_the_owner_empties_the_log_while_resetting_a_test_database(postgres, event):
+    with connection.cursor() as cursor:
+        savepoint = transaction.savepoint()
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("TRUNCATE portal_auditevent")
+        assert not AuditEvent.objects.exists()
+        transaction.savepoint_rollback(savepoint)
+
+    assert AuditEvent.objects.filter(pk=event.pk).exists()

@@ -47,11 +47,20 @@ def test_extras_only_requirements_are_ignored() -> None:
 
 
 # --- docker-compose.yml -----------------------------------------------------------------------
-def compose(*args: str) -> subprocess.CompletedProcess[str]:
+# The secrets the stack reads from the environment (.env); each run makes up its own.
+SECRETS = {
+    "DJANGO_SECRET_KEY": secrets.token_urlsafe(45),
+    "POSTGRES_PASSWORD": secrets.token_urlsafe(24),
+    "PORTAL_DB_OWNER_PASSWORD": secrets.token_urlsafe(24),
+    "PORTAL_DB_APP_PASSWORD": secrets.token_urlsafe(24),
+}
+
+
+def compose(*args: str, without: str = "") -> subprocess.CompletedProcess[str]:
     if not COMPOSE.exists():
         missing_service(f"needs docker-compose at {COMPOSE}: apt-get install docker-compose")
     assert COMPOSE_FILE.exists(), "docker-compose.yml is missing"
-    env = {"PATH": "/usr/bin:/bin", "DJANGO_SECRET_KEY": secrets.token_urlsafe(45)}
+    env = {"PATH": "/usr/bin:/bin", **{k: v for k, v in SECRETS.items() if k != without}}
     return subprocess.run(
         [str(COMPOSE), "-f", str(COMPOSE_FILE), *args],
         cwd=ROOT,
@@ -132,6 +141,54 @@ def test_every_compose_command_exists_in_the_project() -> None:
         assert "command" in spec, f"service {name} has no command"
         for argv in simple_commands(spec["command"]):
             check_command(argv)
+
+
+def test_the_portal_runs_as_the_runtime_role_and_only_migrations_as_the_owner() -> None:
+    config = compose_config()
+    services = project_services(config)
+    running = urlsplit(services["web"]["environment"]["DATABASE_URL"])
+    assert (running.username, running.password) == (
+        "portal_app",
+        SECRETS["PORTAL_DB_APP_PASSWORD"],
+    )
+    for name in ("web", "worker", "beat"):
+        spec = services[name]
+        assert spec["environment"]["DATABASE_URL"] == running.geturl()
+        assert spec["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+        assert not any("migrate" in argv for argv in simple_commands(spec["command"]))
+
+    migrate = services["migrate"]
+    owner = urlsplit(migrate["environment"]["DATABASE_URL"])
+    assert (owner.username, owner.password) == ("portal_owner", SECRETS["PORTAL_DB_OWNER_PASSWORD"])
+    assert (owner.hostname, owner.port, owner.path) == (
+        running.hostname,
+        running.port,
+        running.path,
+    )
+    assert simple_commands(migrate["command"]) == [
+        ["python", "manage.py", "migrate", "--noinput"],
+        ["python", "manage.py", "grant_runtime_role", "portal_app"],
+    ]
+    assert migrate["restart"] == "no"
+
+    db = config["services"]["db"]
+    assert db["environment"]["POSTGRES_USER"] not in {"portal_owner", "portal_app"}
+    assert db["environment"]["POSTGRES_PASSWORD"] == SECRETS["POSTGRES_PASSWORD"]
+    init = ROOT / "deploy" / "postgres"
+    assert f"{init}:/docker-entrypoint-initdb.d:ro" in db["volumes"]
+    script = (init / "10-portal-roles.sh").read_text()
+    for role, password in (("portal_owner", "owner_password"), ("portal_app", "app_password")):
+        assert f"CREATE ROLE {role} LOGIN PASSWORD :'{password}';" in script
+
+
+@pytest.mark.parametrize(
+    "variable", ["POSTGRES_PASSWORD", "PORTAL_DB_OWNER_PASSWORD", "PORTAL_DB_APP_PASSWORD"]
+)
+def test_the_stack_refuses_to_start_without_a_database_password(variable: str) -> None:
+    result = compose("config", "-q", without=variable)
+
+    assert result.returncode != 0
+    assert f"set {variable}" in result.stderr
 
 
 def test_compose_health_checks_ask_real_urls() -> None:
