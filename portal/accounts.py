@@ -50,7 +50,8 @@ def emails_changed(
     address, so a link made before the change is refused after it; an invitation still waiting
     in the outbox is not sent. Call inside the transaction that saved the new addresses.
     """
-    changes = [c for c in changes if c.old_email != c.user.email]
+    # Another case of the same address reaches the same mailbox: not a change of address.
+    changes = [c for c in changes if c.old_email.lower() != c.user.email.lower()]
     if not changes:
         return
     users = [c.user for c in changes]
