@@ -1,0 +1,135 @@
+"""Line managers in the staff import never form a loop: a file that would make A manage B and B
+manage A (or any longer loop, the directory on file included) has those rows refused, named."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.models import User
+from portal.staff_import import RowError, import_staff
+from tests.factories import UserFactory
+from tests.portal.test_staff_import import DATE_HELP, person, staff_csv
+
+pytestmark = pytest.mark.django_db
+
+
+def managers() -> dict[str, str | None]:
+    return {
+        u.email: (u.line_manager.email if u.line_manager else None)
+        for u in User.objects.filter(email__endswith="@example.com").select_related("line_manager")
+    }
+
+
+def test_two_people_managing_each_other_are_refused_and_named(hr_user) -> None:
+    data = staff_csv(
+        person("E001", "ann@example.com", line_manager_email="bob@example.com"),
+        person("E002", "bob@example.com", line_manager_email="ann@example.com"),
+        person("E003", "cat@example.com"),
+    )
+
+    result = import_staff(actor=hr_user, data=data)
+
+    loop = "line managers would form a loop: "
+    chain = "ann@example.com (line 2) manages bob@example.com (line 3) manages ann@example.com"
+    assert result.errors == [
+        RowError(2, f"{loop}{chain} (line 2)"),
+        RowError(3, f"{loop}{chain} (line 2)"),
+    ]
+    assert result.created == 1
+    assert not User.objects.filter(email__in=["ann@example.com", "bob@example.com"]).exists()
+
+
+def test_a_longer_loop_is_refused_and_its_reports_with_it(hr_user) -> None:
+    data = staff_csv(
+        person("E001", "ann@example.com", line_manager_email="bob@example.com"),
+        person("E002", "bob@example.com", line_manager_email="cat@example.com"),
+        person("E003", "cat@example.com", line_manager_email="ann@example.com"),
+        person("E004", "dan@example.com", line_manager_email="cat@example.com"),
+        person("E005", "eve@example.com"),
+    )
+
+    result = import_staff(actor=hr_user, data=data)
+
+    looped = [e for e in result.errors if "loop" in e.message]
+    assert [e.line for e in looped] == [2, 3, 4]
+    assert all(
+        "ann@example.com (line 2) manages cat@example.com (line 4) manages bob@example.com "
+        "(line 3) manages ann@example.com (line 2)" in e.message
+        for e in looped
+    )
+    assert RowError(5, "line manager cat@example.com is not in the directory") in result.errors
+    assert (result.created, set(managers())) == (1, {"eve@example.com", "hr@example.com"})
+
+
+def test_a_loop_through_someone_already_on_file_is_refused(hr_user, manager, employee) -> None:
+    """On file, Emma reports to Morgan; the file makes Morgan report to Emma."""
+    data = staff_csv(
+        person(
+            manager.employee_number,
+            manager.email,
+            first_name=manager.first_name,
+            last_name=manager.last_name,
+            line_manager_email=employee.email,
+        )
+    )
+
+    result = import_staff(actor=hr_user, data=data)
+
+    assert result.errors == [
+        RowError(
+            2,
+            "line managers would form a loop: manager@example.com (line 2) manages "
+            "employee@example.com manages manager@example.com (line 2)",
+        )
+    ]
+    manager.refresh_from_db()
+    assert (manager.line_manager, manager.first_name) == (None, "Morgan")
+
+
+def test_managing_oneself_under_an_old_address_is_refused(hr_user) -> None:
+    sam = UserFactory(email="sam@old.example.com", employee_number="E001")
+
+    result = import_staff(
+        actor=hr_user,
+        data=staff_csv(person("E001", "sam@example.com", line_manager_email="sam@old.example.com")),
+    )
+
+    assert [(e.line, "loop" in e.message) for e in result.errors] == [(2, True)]
+    sam.refresh_from_db()
+    assert (sam.email, sam.line_manager) == ("sam@old.example.com", None)
+
+
+def test_a_loop_closed_by_a_row_left_out_is_refused_too(hr_user) -> None:
+    """Bob reports to Ann on file. The file moves Bob under Cat and Ann under Bob; Bob's row
+    is bad, so Bob keeps Ann, and Ann under Bob would close a loop."""
+    ann = UserFactory(email="ann@example.com", employee_number="E001")
+    UserFactory(email="bob@example.com", employee_number="E002", line_manager=ann)
+    data = staff_csv(
+        person("E001", "ann@example.com", line_manager_email="bob@example.com"),
+        person("E002", "bob@example.com", line_manager_email="cat@example.com", start_date="x"),
+        person("E003", "cat@example.com"),
+    )
+
+    result = import_staff(actor=hr_user, data=data)
+
+    assert [e.line for e in result.errors] == [2, 3]
+    assert result.errors[1] == RowError(3, f"start date 'x' {DATE_HELP}")
+    assert "loop" in result.errors[0].message
+    assert managers() == {
+        "ann@example.com": None,
+        "bob@example.com": "ann@example.com",
+        "cat@example.com": None,
+        "hr@example.com": None,
+    }
+
+
+def test_a_chain_without_a_loop_imports(hr_user, manager, employee) -> None:
+    data = staff_csv(
+        person("E001", "ann@example.com", line_manager_email="bob@example.com"),
+        person("E002", "bob@example.com", line_manager_email=employee.email),
+    )
+
+    result = import_staff(actor=hr_user, data=data)
+
+    assert (result.created, result.errors) == (2, [])
+    assert managers()["bob@example.com"] == "employee@example.com"
