@@ -21,6 +21,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from acknowledgements import grants
 from portal import audit, outbox, staff_import
+from portal import permissions as roles
 from portal.models import User
 from requests.models import StaffChange
 
@@ -81,6 +82,14 @@ def create_or_link_account(*, actor: User, notice: StaffChange) -> tuple[User, b
         "end_date": notice.end_date if temporary else None,
     }
     user = _matching_user(notice)
+    if user is not None and roles.holds_role(user) and not actor.is_superuser:
+        # A notice is HR's word; an account that runs the portal changes (or reopens) only at
+        # an administrator's hand, as with the staff directory import.
+        raise AccountConflict(
+            f"{user.email} is the account of someone with a portal role "
+            f"({', '.join(roles.role_names(user))}): a notice does not change or reopen it. Ask "
+            "an administrator to bring the account up to date in the admin."
+        )
     created, reactivated = user is None, False
     if created:
         user = User(email=notice.email, employee_number=notice.employee_number or None, **values)

@@ -371,6 +371,29 @@ def test_someone_elses_address_is_refused_and_nothing_changes(starter, it_user) 
     assert not starter.tasks.filter(completed_at__isnull=False).exists()
 
 
+def test_a_role_holders_account_is_not_reopened_or_renamed_by_a_notice(starter, it_user) -> None:
+    """HR's notice names the address of a closed IT account: ticking the task would reopen it
+    with its role and rename it. That is an administrator's to do."""
+    former = UserFactory(
+        email="sam.taylor@example.com",
+        employee_number="N0001",
+        first_name="Former",
+        is_active=False,
+        groups=[roles.IT_GROUP],
+    )
+    before = snapshot()
+    with pytest.raises(staff_changes.TaskRefused) as refused:
+        tick(it_user, starter, Task.ACCOUNT_CREATED)
+    assert str(refused.value) == (
+        "sam.taylor@example.com is the account of someone with a portal role (IT): a notice "
+        "does not change or reopen it. Ask an administrator to bring the account up to date in "
+        "the admin."
+    )
+    assert snapshot() == before
+    former.refresh_from_db()
+    assert (former.is_active, former.first_name) == (False, "Former")
+
+
 def test_the_policy_task_waits_for_the_account_and_the_signature(starter, it_user) -> None:
     with pytest.raises(staff_changes.TaskRefused, match="Create the portal account first"):
         tick(it_user, starter, Task.POLICY_SIGNED)
