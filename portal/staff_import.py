@@ -395,13 +395,14 @@ def _manager_loops(
                 loops.append(loop)
         done.update(path)
     errors: list[RowError] = []
-    emails = {pk: email for email, pk in existing.items()}
+    others = {n for loop in loops for n in loop if n not in row_of}
+    emails = dict(User.objects.filter(pk__in=others).values_list("pk", "email")) if others else {}
     for loop in loops:
 
         def name(node: int | str) -> str:
             if node in row_of:
                 return f"{row_of[node].email} (line {row_of[node].line})"
-            return emails.get(node, f"person {node}")  # type: ignore[arg-type]
+            return emails[node]
 
         chain = " manages ".join(name(n) for n in reversed([*loop, loop[0]]))
         for node in loop:

@@ -86,6 +86,28 @@ def test_a_loop_through_someone_already_on_file_is_refused(hr_user, manager, emp
     assert (manager.line_manager, manager.first_name) == (None, "Morgan")
 
 
+def test_a_loop_through_people_the_file_does_not_name_is_refused(hr_user) -> None:
+    """On file, Bob reports to Cat and Cat to Ann; the file puts Ann under Bob."""
+    ann = UserFactory(email="ann@example.com", employee_number="E001")
+    cat = UserFactory(email="cat@example.com", line_manager=ann)
+    UserFactory(email="bob@example.com", line_manager=cat)
+
+    result = import_staff(
+        actor=hr_user,
+        data=staff_csv(person("E001", "ann@example.com", line_manager_email="bob@example.com")),
+    )
+
+    assert result.errors == [
+        RowError(
+            2,
+            "line managers would form a loop: ann@example.com (line 2) manages cat@example.com "
+            "manages bob@example.com manages ann@example.com (line 2)",
+        )
+    ]
+    ann.refresh_from_db()
+    assert ann.line_manager is None
+
+
 def test_managing_oneself_under_an_old_address_is_refused(hr_user) -> None:
     sam = UserFactory(email="sam@old.example.com", employee_number="E001")
 
