@@ -289,7 +289,7 @@ def _changes(row: _Row, user: User) -> list[str]:
 
 def _hold_protected(
     rows: list[_Row], matched: dict[str, User], actor: User | None
-) -> tuple[list[_Row], list[RowError]]:
+) -> tuple[list[_Row], list[RowError], list[AuditEvent]]:
     """Leave out rows that would change an account the importer may not change.
 
     HR may not change an account that holds a role, nor their own: a directory row that could
@@ -298,9 +298,10 @@ def _hold_protected(
     or the command (``actor`` None), run by whoever administers the server.
     """
     if actor is None or actor.is_superuser:
-        return rows, []
+        return rows, [], []
     kept: list[_Row] = []
     held: list[RowError] = []
+    events: list[AuditEvent] = []
     for row in rows:
         user = matched.get(row.employee_number)
         if user is not None and (user.is_protected or user.pk == actor.pk):
@@ -319,9 +320,19 @@ def _hold_protected(
                         f"{whose}: left unchanged for an administrator to apply",
                     )
                 )
+                # An attempt on an account that runs the portal leaves a trace, as a refused
+                # page does.
+                events.append(
+                    audit.event(
+                        actor=actor,
+                        action="user.import_held",
+                        obj=user,
+                        data={"line": row.line, "changed": changed},
+                    )
+                )
                 continue
         kept.append(row)
-    return kept, held
+    return kept, held, events
 
 
 def _resolve_managers(
@@ -426,10 +437,9 @@ def import_staff(*, actor: User | None, data: bytes, source: str = "upload") -> 
     if actor is not None and not actor.is_authenticated:
         actor = None
     result = ImportResult()
-    events: list[AuditEvent] = []
     with transaction.atomic():
         matched, match_errors, rows = _match_existing(rows)
-        rows, held = _hold_protected(rows, matched, actor)
+        rows, held, events = _hold_protected(rows, matched, actor)
         errors.extend(match_errors)
         wanted = {r.line_manager_email for r in rows if r.line_manager_email}
         existing = dict(

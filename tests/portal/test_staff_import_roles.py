@@ -66,6 +66,10 @@ def test_hr_cannot_point_a_superusers_address_at_a_mailbox_hr_reads(client, hr_u
     assert not User.objects.filter(email=HR_MAILBOX).exists()
     assert reset_links(client, HR_MAILBOX) == []
     assert not AuditEvent.objects.filter(action__in=["user.updated", "user.email_changed"])
+    # The attempt leaves a trace.
+    held = AuditEvent.objects.get(action="user.import_held")
+    assert (held.actor, held.object_id) == (hr_user, str(superuser.pk))
+    assert held.data == {"line": 2, "changed": ["email"]}
 
 
 def test_hr_page_lists_held_rows_and_leaves_the_account(client, hr_user, superuser):

@@ -319,6 +319,22 @@ def _email_changed(world: World) -> None:
     assert (response.context["result"].errors, response.context["result"].held) == ([], [])
 
 
+def _import_held(world: World) -> None:
+    admin = world.users["admin"]
+    lines = [
+        "Employee number,First name,Last name,Email,Department,Job title,Line manager email,"
+        "Employment type,Start date,End date",
+        f"{admin.employee_number},{admin.first_name},{admin.last_name},hr.reads@example.com,"
+        f"Residential Care,,,permanent,2024-01-15,",
+    ]
+    response = signed_in(world, "hr").post(
+        reverse("staff_import"),
+        {"file": SimpleUploadedFile("staff.csv", "\r\n".join(lines).encode())},
+    )
+    assert response.status_code == 200
+    assert [row.line for row in response.context["result"].held] == [2]
+
+
 def _exported(world: World) -> None:
     response = signed_in(world, "hr").get(
         reverse("acknowledgements:staff_export", args=[world.slug])
@@ -500,6 +516,7 @@ FLOWS: dict[str, Callable[[World], None]] = {
     "user.line_manager_changed": _staff_imported,
     "department.created": _staff_imported,
     "user.email_changed": _email_changed,
+    "user.import_held": _import_held,
     "people.scale_seeded": _scale_seeded,
     "job.run_requested": _job_run,
     "notification.retried": _notification_retried,
