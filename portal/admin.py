@@ -66,21 +66,6 @@ class UserAdmin(DjangoUserAdmin):
         ("Dates", {"fields": ["password_changed_at", "last_login", "date_joined"]}),
     ]
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
-        old_email = form.initial.get("email", "") if change else ""
-        with transaction.atomic():
-            super().save_model(request, obj, form, change)
-            if change and "email" in form.changed_data:
-                accounts.emails_changed(
-                    actor=request.user,
-                    changes=[accounts.EmailChange(obj, old_email)],
-                    source="admin",
-                    request=request,
-                )
-                if obj.pk == request.user.pk:
-                    # Their other sessions end; the administrator's own, here, goes on.
-                    update_session_auth_hash(request, obj)
-
     add_fieldsets = [
         (
             None,
@@ -97,6 +82,21 @@ class UserAdmin(DjangoUserAdmin):
             },
         )
     ]
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        old_email = form.initial.get("email", "") if change else ""
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if change and "email" in form.changed_data:
+                accounts.emails_changed(
+                    actor=request.user,
+                    changes=[accounts.EmailChange(obj, old_email)],
+                    source="admin",
+                    request=request,
+                )
+                if obj.pk == request.user.pk:
+                    # Their other sessions end; the administrator's own, here, goes on.
+                    update_session_auth_hash(request, obj)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
