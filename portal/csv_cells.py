@@ -15,8 +15,6 @@ runs the same cells through both).
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Case, CharField, F, Func, Value, When
 from django.db.models.functions import Concat, Ord
 from django.db.models.lookups import In
@@ -80,8 +78,3 @@ def inert_sql(path: str) -> Case:
         default=F(path),
         output_field=CharField(),
     )
-
-
-def inert_cells(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    """A row of cells with each text cell made inert; other values as they are."""
-    return tuple(inert(cell) if isinstance(cell, str) else cell for cell in row)
