@@ -33,15 +33,14 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Concat, Ord
-from django.db.models.lookups import In
+from django.db.models.functions import Cast
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
 from acknowledgements import compliance, grants, permissions, publishing
 from acknowledgements.models import Acknowledgement, Assignment, Policy, PolicyVersion, Question
-from portal import audit, outbox
+from portal import audit, csv_cells, outbox
 from portal import permissions as roles
 from portal.models import Notification, User
 
@@ -258,10 +257,6 @@ def page(
 # --- CSV export -------------------------------------------------------------------------------
 _ACK = f"{compliance.REQUIREMENT}__acknowledgement"
 _EMPLOYMENT_LABELS = dict(User.EmploymentType.choices)
-# Spreadsheets run a cell starting with one of these as a formula (OWASP "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# Compared as character codes: much cheaper for the database than comparing strings.
-_FORMULA_CODES = [ord(start) for start in FORMULA_STARTS]
 BOM = "\ufeff"  # so that Excel reads the file as UTF-8
 
 
@@ -299,14 +294,8 @@ class _IsoInstant(Func):
         return self.as_sql(compiler, connection, template=template, **extra)
 
 
-def _inert(path: str) -> Case:
-    """The text at ``path``, with a ' put before it if a spreadsheet would otherwise run it as a
-    formula."""
-    return Case(
-        When(In(Ord(path), _FORMULA_CODES), then=Concat(Value("'"), path)),
-        default=F(path),
-        output_field=CharField(),
-    )
+# The text at a path, with a ' put before it if a spreadsheet would otherwise run it as a formula.
+_inert = csv_cells.inert_sql
 
 
 def _labelled(path: str, labels: dict[str, str], default: Any = None) -> Case:

@@ -1,7 +1,10 @@
 from django.contrib import admin
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db import transaction
 
+from portal import accounts
 from portal.models import AuditEvent, Department, Notification, User
 
 
@@ -62,6 +65,7 @@ class UserAdmin(DjangoUserAdmin):
         ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
         ("Dates", {"fields": ["password_changed_at", "last_login", "date_joined"]}),
     ]
+
     add_fieldsets = [
         (
             None,
@@ -78,6 +82,21 @@ class UserAdmin(DjangoUserAdmin):
             },
         )
     ]
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        old_email = form.initial.get("email", "") if change else ""
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if change and "email" in form.changed_data:
+                accounts.emails_changed(
+                    actor=request.user,
+                    changes=[accounts.EmailChange(obj, old_email)],
+                    source="admin",
+                    request=request,
+                )
+                if obj.pk == request.user.pk:
+                    # Their other sessions end; the administrator's own, here, goes on.
+                    update_session_auth_hash(request, obj)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -67,10 +67,12 @@ def notify(
     dedupe_key: str,
     context: dict[str, Any] | None = None,
     link: str = "",
+    to_address: str = "",
 ) -> Notification:
     """Queue a message for ``recipient``; a second call with the same key is a no-op.
 
-    Renders ``templates/emails/<kind>-subject.txt``, ``-body.txt`` and ``-body.html``.
+    Renders ``templates/emails/<kind>-subject.txt``, ``-body.txt`` and ``-body.html``. The
+    e-mail goes to ``to_address`` if given, else to the recipient's address when it is sent.
     """
     ctx = {"recipient": recipient, "link": absolute_url(link) if link else "", **(context or {})}
     subject = " ".join(render_to_string(f"emails/{kind}-subject.txt", ctx).split())
@@ -83,6 +85,7 @@ def notify(
             "body_text": render_to_string(f"emails/{kind}-body.txt", ctx),
             "body_html": render_to_string(f"emails/{kind}-body.html", ctx),
             "link": link,
+            "to_address": to_address,
         },
     )
     if created:
@@ -363,7 +366,8 @@ class _Outgoing:
 
 
 _OUTGOING = (
-    "n.id, n.subject, n.body_text, n.body_html, n.attempts, u.email, u.is_active, n.kind, "
+    "n.id, n.subject, n.body_text, n.body_html, n.attempts, "
+    "CASE WHEN n.to_address = '' THEN u.email ELSE n.to_address END, u.is_active, n.kind, "
     f"n.recipient_id FROM {_NOTIFICATIONS} n INNER JOIN {_USERS} u ON u.id = n.recipient_id"
 )
 # PostgreSQL: the statement's transaction does not wait for its commit to reach the disk. The
@@ -524,7 +528,12 @@ def _email(message: _Outgoing, connection: BaseEmailBackend | None) -> EmailMult
     body_text, body_html = message.body_text, message.body_html
     make_secret = SEND_TIME_SECRETS.get(message.kind)
     if make_secret is not None:
-        secret = make_secret(User.objects.get(pk=message.recipient_id))
+        user = User.objects.get(pk=message.recipient_id)
+        if user.email != message.email:
+            # The address changed after this message was picked up: a link made now would
+            # open the account as it is now, and must not go to the address it had.
+            raise ValueError("The account's e-mail address changed; the link was not made.")
+        secret = make_secret(user)
         body_text = body_text.replace(SECRET_PLACEHOLDER, secret)
         body_html = body_html.replace(SECRET_PLACEHOLDER, escape_html(secret))
     email = EmailMultiAlternatives(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import Exists, OuterRef, Q
 
 from portal.models import User
 
@@ -35,6 +36,32 @@ def is_hr(user: AnyUser) -> bool:
 
 def is_policy_reviewer(user: AnyUser) -> bool:
     return user.is_active and REVIEWERS_GROUP in _group_names(user)
+
+
+def holds_role(user: User) -> bool:
+    """Whether the account holds a role: administrator, Django staff, IT, HR or Policy reviewer.
+
+    Active or not: a closed account that is reopened gets its role back, so its address and
+    name are as sensitive while it is closed. The staff directory import leaves such accounts
+    to an administrator.
+    """
+    return user.is_superuser or user.is_staff or bool(_group_names(user) & set(ROLE_GROUPS))
+
+
+def role_holders() -> Q:
+    """``holds_role`` as a query condition, to ask it of many accounts in one query."""
+    in_role_group = User.groups.through.objects.filter(
+        user_id=OuterRef("pk"), group__name__in=ROLE_GROUPS
+    )
+    return Q(is_superuser=True) | Q(is_staff=True) | Q(Exists(in_role_group))
+
+
+def role_names(user: User) -> list[str]:
+    """The roles ``holds_role`` counts, as the portal names them, for messages."""
+    names = ["administrator"] if user.is_superuser else []
+    if user.is_staff and not user.is_superuser:
+        names.append("Django admin access")
+    return names + [name for name in ROLE_GROUPS if name in _group_names(user)]
 
 
 def is_line_manager(user: AnyUser) -> bool:

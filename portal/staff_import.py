@@ -3,6 +3,12 @@
 The whole file is read and checked before anything is written: a file that cannot be read is
 refused outright, while a readable file imports every good row in one transaction and reports
 each bad row with its line number and the reason.
+
+Accounts that hold a role (``permissions.holds_role``) and the importer's own account are how
+the portal itself is run: HR's import never changes them. A row that would is reported and left
+for an administrator, who may apply it (an import by a superuser, or ``manage.py
+import_staff`` at the server's console). Every change of address has the side effects of
+``accounts.emails_changed``.
 """
 
 from __future__ import annotations
@@ -16,9 +22,10 @@ from datetime import date, datetime
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models.functions import Lower
 
-from portal import audit
+from portal import accounts, audit, permissions
 from portal.models import AuditEvent, Department, User
 
 COLUMNS = (
@@ -73,6 +80,8 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+    # Rows about accounts the importer may not change: left as they are, for an administrator.
+    held: list[RowError] = field(default_factory=list)
 
     @property
     def imported(self) -> int:
@@ -114,6 +123,13 @@ def _read(data: bytes) -> Iterable[tuple[int, dict[str, str]]]:
         raise ImportFileError(
             "The file is not UTF-8 text. Save it as 'CSV UTF-8' and try again."
         ) from None
+    if "\x00" in text:
+        # No spreadsheet writes one, and PostgreSQL cannot store one in text.
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise ImportFileError(
+            f"The file contains a NUL character (line {line}), so it is not a plain CSV "
+            "export. Save it from the spreadsheet as 'CSV UTF-8' and try again."
+        )
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, None)
@@ -152,6 +168,13 @@ def _clean(line: int, raw: dict[str, str]) -> _Row:
         validate_email(email)
     except ValidationError:
         raise ValueError(f"email {raw['email']!r} is not a valid address") from None
+    if not email.rpartition("@")[0].isascii():
+        # Django's check lets through letters such as the long s (U+017F) and the dotless i
+        # (U+0131), whose capitals are S and I: one person could be two accounts.
+        raise ValueError(
+            f"email {raw['email']!r} has a character before the @ that is not plain "
+            "ASCII (a-z, 0-9 and . _ - +)"
+        )
     manager_email = raw.get("line_manager_email", "").lower()
     if manager_email == email:
         raise ValueError("a person cannot be their own line manager")
@@ -209,12 +232,23 @@ def _validate(raw_rows: Iterable[tuple[int, dict[str, str]]]) -> tuple[list[_Row
 
 
 def _match_existing(rows: list[_Row]) -> tuple[dict[str, User], list[RowError], list[_Row]]:
-    """Find each row's user by employee number, else by email; refuse conflicting matches."""
+    """Find each row's user by employee number, else by email; refuse conflicting matches.
+
+    Addresses are compared without regard to case, so an address stored in another case is
+    still the same person. Each user comes with whether it holds a role (``is_protected``).
+    """
     numbers = [r.employee_number for r in rows]
     emails = [r.email for r in rows]
-    candidates = list(User.objects.filter(Q(employee_number__in=numbers) | Q(email__in=emails)))
+    candidates = list(
+        User.objects.annotate(
+            email_key=Lower("email"),
+            is_protected=ExpressionWrapper(permissions.role_holders(), BooleanField()),
+        )
+        .filter(Q(employee_number__in=numbers) | Q(email_key__in=emails))
+        .select_related("department", "line_manager")
+    )
     by_number = {u.employee_number: u for u in candidates if u.employee_number}
-    by_email = {u.email: u for u in candidates}
+    by_email = {u.email_key: u for u in candidates}
     matched: dict[str, User] = {}
     errors: list[RowError] = []
     kept: list[_Row] = []
@@ -240,14 +274,75 @@ def _match_existing(rows: list[_Row]) -> tuple[dict[str, User], list[RowError], 
     return matched, errors, kept
 
 
-def _resolve_managers(rows: list[_Row]) -> tuple[list[_Row], list[RowError], dict[str, int]]:
+def _changes(row: _Row, user: User) -> list[str]:
+    """The fields the row would change on ``user``, line manager included (by address)."""
+    changed = [f for f in _SYNCED_FIELDS if getattr(user, f) != getattr(row, f)]
+    if user.employee_number != row.employee_number:
+        changed.append("employee_number")
+    if user.department is None or user.department.name.lower() != row.department.lower():
+        changed.append("department")
+    current_manager = user.line_manager.email.lower() if user.line_manager else ""
+    if current_manager != row.line_manager_email:
+        changed.append("line_manager")
+    return sorted(changed)
+
+
+def _hold_protected(
+    rows: list[_Row], matched: dict[str, User], actor: User | None
+) -> tuple[list[_Row], list[RowError], list[AuditEvent]]:
+    """Leave out rows that would change an account the importer may not change.
+
+    HR may not change an account that holds a role, nor their own: a directory row that could
+    rename an administrator, or point their address at a mailbox HR reads, would let HR take the
+    account over through "Forgot your password?". An administrator may: a superuser's import,
+    or the command (``actor`` None), run by whoever administers the server.
+    """
+    if actor is None or actor.is_superuser:
+        return rows, [], []
+    kept: list[_Row] = []
+    held: list[RowError] = []
+    events: list[AuditEvent] = []
+    for row in rows:
+        user = matched.get(row.employee_number)
+        if user is not None and (user.is_protected or user.pk == actor.pk):
+            changed = _changes(row, user)
+            if changed:
+                whose = (
+                    "your own account"
+                    if user.pk == actor.pk
+                    else f"the account of {user.email}, who holds a portal role "
+                    f"({', '.join(permissions.role_names(user))})"
+                )
+                held.append(
+                    RowError(
+                        row.line,
+                        f"would change {', '.join(c.replace('_', ' ') for c in changed)} of "
+                        f"{whose}: left unchanged for an administrator to apply",
+                    )
+                )
+                # An attempt on an account that runs the portal leaves a trace, as a refused
+                # page does.
+                events.append(
+                    audit.event(
+                        actor=actor,
+                        action="user.import_held",
+                        obj=user,
+                        data={"line": row.line, "changed": changed},
+                    )
+                )
+                continue
+        kept.append(row)
+    return kept, held, events
+
+
+def _resolve_managers(
+    rows: list[_Row], existing: dict[str, int]
+) -> tuple[list[_Row], list[RowError]]:
     """Drop rows whose line manager is neither on file nor in a good row, until stable.
 
-    Also returns the primary keys of the named managers already on file, looked up before
-    anything is written: a manager's own row may change their address.
+    ``existing`` holds the primary keys of the named managers already on file, by address
+    (lower case), looked up before anything is written: a manager's own row may change it.
     """
-    wanted = {r.line_manager_email for r in rows if r.line_manager_email}
-    existing = dict(User.objects.filter(email__in=wanted).values_list("email", "pk"))
     errors: list[RowError] = []
     while True:
         in_file = {r.email for r in rows}
@@ -259,7 +354,7 @@ def _resolve_managers(rows: list[_Row]) -> tuple[list[_Row], list[RowError], dic
             and r.line_manager_email not in existing
         ]
         if not bad:
-            return rows, errors, existing
+            return rows, errors
         errors.extend(
             RowError(r.line, f"line manager {r.line_manager_email} is not in the directory")
             for r in bad
@@ -268,20 +363,104 @@ def _resolve_managers(rows: list[_Row]) -> tuple[list[_Row], list[RowError], dic
         rows = [r for r in rows if r.line not in bad_lines]
 
 
+def _manager_loops(
+    rows: list[_Row],
+    matched: dict[str, User],
+    existing: dict[str, int],
+    links: dict[int, int],
+) -> list[RowError]:
+    """Rows whose line managers would lead back to themselves once the file is imported.
+
+    The directory after the import is the one on file (``links``: each person's manager)
+    with the rows' people and managers put in. A person is an id, or the row's line for a
+    new person. Every row on a loop is named, in the order of the chain.
+    """
+    node_of: dict[str, int | str] = {}  # a row's address: who it is after the import
+    for row in rows:
+        user = matched.get(row.employee_number)
+        node_of[row.email] = user.pk if user is not None else f"line {row.line}"
+    manager_of: dict[int | str, int | str | None] = dict(links)
+    row_of: dict[int | str, _Row] = {}
+    for row in rows:
+        node = node_of[row.email]
+        row_of[node] = row
+        manager = row.line_manager_email
+        manager_of[node] = (
+            (node_of[manager] if manager in node_of else existing[manager]) if manager else None
+        )
+    # Each person has at most one manager, so following managers from any person either ends
+    # or runs into a loop; a walk stops at anyone already walked from.
+    done: set[int | str] = set()
+    loops: list[list[int | str]] = []
+    for start in row_of:
+        path: list[int | str] = []
+        on_path: set[int | str] = set()
+        node: int | str | None = start
+        while node is not None and node not in done and node not in on_path:
+            path.append(node)
+            on_path.add(node)
+            node = manager_of.get(node)
+        if node is not None and node in on_path:
+            loop = path[path.index(node) :]
+            if any(n in row_of for n in loop):
+                loops.append(loop)
+        done.update(path)
+    errors: list[RowError] = []
+    others = {n for loop in loops for n in loop if n not in row_of}
+    emails = dict(User.objects.filter(pk__in=others).values_list("pk", "email")) if others else {}
+    for loop in loops:
+
+        def name(node: int | str) -> str:
+            if node in row_of:
+                return f"{row_of[node].email} (line {row_of[node].line})"
+            return emails[node]
+
+        chain = " manages ".join(name(n) for n in reversed([*loop, loop[0]]))
+        for node in loop:
+            if node in row_of:
+                errors.append(
+                    RowError(
+                        row_of[node].line,
+                        f"line managers would form a loop: {chain}",
+                    )
+                )
+    return errors
+
+
 def import_staff(*, actor: User | None, data: bytes, source: str = "upload") -> ImportResult:
     """Create or update staff from CSV ``data``; raises ``ImportFileError`` if unreadable.
 
-    Writes in bulk, so the number of queries does not grow with the number of rows.
+    Writes in bulk, so the number of queries does not grow with the number of rows (each change
+    of address adds its own notice to the old address).
     """
     rows, errors = _validate(_read(data))
     if actor is not None and not actor.is_authenticated:
         actor = None
     result = ImportResult()
-    events: list[AuditEvent] = []
     with transaction.atomic():
         matched, match_errors, rows = _match_existing(rows)
-        rows, manager_errors, on_file = _resolve_managers(rows)
-        errors.extend(match_errors + manager_errors)
+        rows, held, events = _hold_protected(rows, matched, actor)
+        errors.extend(match_errors)
+        wanted = {r.line_manager_email for r in rows if r.line_manager_email}
+        existing = dict(
+            User.objects.annotate(email_key=Lower("email"))
+            .filter(email_key__in=wanted)
+            .values_list("email_key", "pk")
+        )
+        links = dict(
+            User.objects.filter(line_manager__isnull=False).values_list("pk", "line_manager_id")
+        )
+        # Leaving a row out can leave its reports without a manager, or (the person keeping
+        # their manager on file) close a loop: checked again until nothing more is left out.
+        while True:
+            rows, manager_errors = _resolve_managers(rows, existing)
+            loop_errors = _manager_loops(rows, matched, existing, links)
+            errors.extend(manager_errors + loop_errors)
+            if not loop_errors:
+                break
+            looped = {e.line for e in loop_errors}
+            rows = [r for r in rows if r.line not in looped]
+        on_file = existing
 
         departments = {d.name.lower(): d for d in Department.objects.all()}
         new_departments: dict[str, Department] = {}
@@ -301,6 +480,7 @@ def import_staff(*, actor: User | None, data: bytes, source: str = "upload") -> 
         new_users: list[User] = []
         changed_users: list[User] = []
         changed_fields: set[str] = set()
+        new_addresses: list[accounts.EmailChange] = []
         for row in rows:
             user = matched.get(row.employee_number)
             department = departments[row.department.lower()]
@@ -319,6 +499,8 @@ def import_staff(*, actor: User | None, data: bytes, source: str = "upload") -> 
                 changed.sort()
                 outcome[row.email] = "updated" if changed else "unchanged"
                 if changed:
+                    if "email" in changed:
+                        new_addresses.append(accounts.EmailChange(user, user.email))
                     for name, value in values.items():
                         setattr(user, name, value)
                     user.department = department
@@ -387,12 +569,15 @@ def import_staff(*, actor: User | None, data: bytes, source: str = "upload") -> 
                     "updated": result.updated,
                     "unchanged": result.unchanged,
                     "rejected": len(errors),
+                    "held": len(held),
                 },
             )
         )
         audit.record_many(events)
+        accounts.emails_changed(actor=actor, changes=new_addresses, source=source)
         new_ids = [u.pk for u in new_users]
         for hook in PEOPLE_ADDED_HOOKS:
             hook(new_ids)
     result.errors = sorted(errors, key=lambda e: e.line)
+    result.held = sorted(held, key=lambda e: e.line)
     return result

@@ -72,6 +72,12 @@ def staff_import(request: HttpRequest) -> HttpResponse:
                 f"Imported {result.imported} people: {result.created} new, "
                 f"{result.updated} updated, {result.unchanged} unchanged.",
             )
+            if result.held:
+                messages.warning(
+                    request,
+                    f"{len(result.held)} rows would change the account of someone who runs the "
+                    "portal, or your own, and were left for an administrator (listed below).",
+                )
     return render(request, "portal/staff_import.html", {"form": form, "result": result})
 
 

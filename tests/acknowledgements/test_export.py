@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from acknowledgements import compliance, publishing, staff_status
 from acknowledgements.models import Assignment, Policy, PolicyVersion
+from portal import csv_cells
 from portal.models import AuditEvent, User
 from tests.acknowledgements.factories import AcknowledgementFactory
 from tests.acknowledgements.test_dashboard import _bulk_sign
@@ -245,6 +246,43 @@ def test_a_cell_is_made_inert_exactly_when_it_starts_like_a_formula(
     UserFactory(first_name=value, email="cell@example.com")
     found = rows(signed_in(client, hr_user).get(export_url(policy), {"q": "cell@"}))
     assert [row["First name"] for row in found] == [expected]
+    assert csv_cells.inert(value) == expected
+
+
+# Cells that hide a formula behind what a spreadsheet skips, and cells that only look alike.
+HIDDEN_FORMULAS = [
+    ("\u200b=1+1", "'\u200b=1+1"),  # zero-width space
+    ("\u200c-1", "'\u200c-1"),  # zero-width non-joiner
+    ("\u200d+1", "'\u200d+1"),  # zero-width joiner
+    ("\ufeff=1", "'\ufeff=1"),  # byte order mark
+    ("\u2060@SUM(A1)", "'\u2060@SUM(A1)"),  # word joiner
+    ("\u00a0=1", "'\u00a0=1"),  # no-break space
+    ("\u202f\u3000=1", "'\u202f\u3000=1"),  # narrow no-break and ideographic spaces
+    (" =1", "' =1"),
+    ("\nx", "'\nx"),  # a line feed first
+    ("\n", "'\n"),
+    (";=1+1", "';=1+1"),  # a semicolon-separated spreadsheet starts a new cell there
+    ("; \u200b-1", "'; \u200b-1"),
+    ("\uff1d1+1", "'\uff1d1+1"),  # full-width equals sign
+    ("\u200bJones", "\u200bJones"),
+    ("\u00a0Jones", "\u00a0Jones"),
+    (";Jones", ";Jones"),
+    ("Jones;=1", "Jones;=1"),
+    (" ", " "),
+    ("\u200b", "\u200b"),
+]
+
+
+@pytest.mark.parametrize(("value", "expected"), HIDDEN_FORMULAS)
+def test_a_formula_behind_invisible_characters_is_made_inert(
+    client: Client, policy, hr_user, postgres, value: str, expected: str
+) -> None:
+    """The database's form of the rule (``csv_cells.inert_sql``) on PostgreSQL, and the Python
+    form, give the same cell."""
+    UserFactory(first_name=value, last_name=value, email="cell@example.com")
+    found = rows(signed_in(client, hr_user).get(export_url(policy), {"q": "cell@"}))
+    assert [(row["First name"], row["Last name"]) for row in found] == [(expected, expected)]
+    assert csv_cells.inert(value) == expected
 
 
 @pytest.mark.parametrize(

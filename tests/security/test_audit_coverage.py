@@ -301,6 +301,40 @@ def _published(world: World) -> None:
     assert response.status_code == 302
 
 
+def _email_changed(world: World) -> None:
+    person = world.strangers.employee
+    lines = [
+        "Employee number,First name,Last name,Email,Department,Job title,Line manager email,"
+        "Employment type,Start date,End date",
+        f"{person.employee_number},{person.first_name},{person.last_name},new.address@example.com,"
+        f"{person.department.name},{person.job_title},"
+        f"{person.line_manager.email if person.line_manager else ''},"
+        f"{person.employment_type},{person.start_date.isoformat()},",
+    ]
+    response = signed_in(world, "hr").post(
+        reverse("staff_import"),
+        {"file": SimpleUploadedFile("staff.csv", "\r\n".join(lines).encode())},
+    )
+    assert response.status_code == 200
+    assert (response.context["result"].errors, response.context["result"].held) == ([], [])
+
+
+def _import_held(world: World) -> None:
+    admin = world.users["admin"]
+    lines = [
+        "Employee number,First name,Last name,Email,Department,Job title,Line manager email,"
+        "Employment type,Start date,End date",
+        f"{admin.employee_number},{admin.first_name},{admin.last_name},hr.reads@example.com,"
+        f"Residential Care,,,permanent,2024-01-15,",
+    ]
+    response = signed_in(world, "hr").post(
+        reverse("staff_import"),
+        {"file": SimpleUploadedFile("staff.csv", "\r\n".join(lines).encode())},
+    )
+    assert response.status_code == 200
+    assert [row.line for row in response.context["result"].held] == [2]
+
+
 def _exported(world: World) -> None:
     response = signed_in(world, "hr").get(
         reverse("acknowledgements:staff_export", args=[world.slug])
@@ -486,6 +520,8 @@ FLOWS: dict[str, Callable[[World], None]] = {
     "user.updated": _staff_imported,
     "user.line_manager_changed": _staff_imported,
     "department.created": _staff_imported,
+    "user.email_changed": _email_changed,
+    "user.import_held": _import_held,
     "people.scale_seeded": _scale_seeded,
     "job.run_requested": _job_run,
     "notification.retried": _notification_retried,
