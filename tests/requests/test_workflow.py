@@ -1048,7 +1048,7 @@ def test_it_cannot_approve_a_cost_whose_details_differ_from_what_was_authorised(
     assert request.state == State.AWAITING_BUDGET_HOLDER
 
 
-# --- Segregation of duties: the budget authority and IT's decision are two people ------------------
+# --- Segregation of duties: the budget authority and IT's decision are two people --------------
 @pytest.mark.parametrize("action", ["approve", "reject"])
 def test_it_cannot_decide_a_request_whose_cost_they_authorised(people, action) -> None:
     """An IT member who is also a budget holder leaves IT's decision to a colleague."""
