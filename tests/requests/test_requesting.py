@@ -277,6 +277,10 @@ def test_a_budget_holder_with_no_line_manager_is_told_hr_will_authorise(
     assert "HR: no line manager is recorded for the budget holder" in page.content.decode()
     offered = [f.transition.action for f in page.context["action_forms"]]
     assert offered == ["budget_approve", "budget_reject", "budget_more_info"]
+    approvals = client.get(reverse("requests:approvals"))
+    assert approvals.status_code == 200
+    assert list(approvals.context["page"].object_list) == [ar]
+    assert "Approvals" in [item.label for item in approvals.context["nav_items"]]
 
 
 def test_a_cost_with_nobody_to_authorise_it_is_refused_and_nothing_is_saved(
