@@ -218,6 +218,8 @@ def _route(request: AuthorisationRequest) -> str:
     holder = request.department.budget_holder if request.department else None
     if holder is None:
         raise TransitionRefused(NO_BUDGET_HOLDER)
+    # An authority that no longer covers the request (changed by some other path) is no authority.
+    request.budget_approved_at, request.authorised_by = None, None
     request.second_authority = holder.pk == request.requester_id
     if not request.second_authority:
         request.budget_holder = holder

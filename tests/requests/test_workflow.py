@@ -1042,10 +1042,13 @@ def test_it_cannot_approve_a_cost_whose_details_differ_from_what_was_authorised(
     with pytest.raises(TransitionRefused, match="not authorised for its details as they stand"):
         workflow.perform(actor=people.it, request=request, action="approve")
     assert snapshot(request) == before
-    # IT can still send it back, and it goes to the budget holder again.
+    # IT can still send it back, and it goes to the budget holder again, unauthorised.
     request = workflow.perform(actor=people.it, request=request, action="more_info", note="?")
     request = workflow.perform(actor=people.requester, request=request, action="resubmit")
     assert request.state == State.AWAITING_BUDGET_HOLDER
+    request = fresh(request)
+    assert (request.budget_approved_at, request.authorised_by) == (None, None)
+    assert request.authority_changes() == [("Item", "Notepad++", "Completely Different Product")]
 
 
 # --- Segregation of duties: the budget authority and IT's decision are two people --------------
