@@ -549,6 +549,9 @@ class _Company:
                     submitted_at=submitted,
                     updated_at=moved if state != State.AWAITING_IT else submitted,
                 )
+                if request.budget_approved_at is not None:
+                    request.authorised_by_id = holder
+                    request.authorised_terms = request.authority_terms()
                 it_person = rng.choice(it_people)
                 action, source, actor = "submitted", "", person.pk
                 if state == State.MORE_INFO:

@@ -7,6 +7,7 @@ understood, so a typo in a deployment fails at start-up instead of silently usin
 from __future__ import annotations
 
 import os
+from decimal import Decimal, InvalidOperation
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -44,6 +45,24 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     if minimum is not None and value < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}; got {value}")
     return value
+
+
+def env_pounds(name: str, default: str, *, minimum: str = "0") -> Decimal:
+    """An amount in pounds and pence, such as ``100`` or ``99.50``."""
+    raw = os.environ.get(name)
+    text = default if raw is None or raw.strip() == "" else raw.strip()
+    try:
+        value = Decimal(text)
+        exact = value.is_finite() and value == value.quantize(Decimal("0.01"))
+    except InvalidOperation:
+        exact = False
+    if not exact:
+        raise ImproperlyConfigured(
+            f"{name} must be an amount in pounds, such as 100 or 99.50; got {raw!r}"
+        )
+    if value < Decimal(minimum):
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}; got {raw!r}")
+    return value.quantize(Decimal("0.01"))
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

@@ -13,7 +13,15 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.env import email_settings, env_bool, env_int, env_list, env_str, env_url
+from portal.env import (
+    email_settings,
+    env_bool,
+    env_int,
+    env_list,
+    env_pounds,
+    env_str,
+    env_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PORTAL_VAR_DIR", str(BASE_DIR / "var")))
@@ -138,6 +146,11 @@ LOGOUT_REDIRECT_URL = "login"
 # page. 0 turns expiry off: NCSC, NIST SP 800-63B and OWASP ASVS advise against forced rotation,
 # so the policy's annual review is where the company decides.
 PASSWORD_MAX_AGE_DAYS = env_int("PORTAL_PASSWORD_MAX_AGE_DAYS", 90, minimum=0)
+
+# Policy 4.11: a budget holder's own request is their authority for a cost up to this much in its
+# first year (the one-off cost plus twelve months or one year of the recurring cost); above it, a
+# second authoriser (their line manager, else HR) must give it. 0 sends every cost of theirs on.
+REQUEST_SELF_AUTHORITY_LIMIT = env_pounds("PORTAL_SELF_AUTHORITY_LIMIT", "100.00")
 
 AXES_FAILURE_LIMIT = env_int("PORTAL_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("PORTAL_LOGIN_COOLOFF_MINUTES", 15, minimum=1))

@@ -52,6 +52,21 @@ class AuthorisationRequest(models.Model):
 
     OPEN_STATES = (State.AWAITING_BUDGET_HOLDER, State.AWAITING_IT, State.MORE_INFO)
 
+    # What a cost's authority is given for: what is bought, from whom, how many, at what price
+    # and how often. A change to any of them after authority voids it; the justification, device
+    # and date do not change what is paid for.
+    AUTHORITY_TERMS = (
+        ("item", "Item"),
+        ("vendor", "Vendor"),
+        ("version_or_model", "Version or model"),
+        ("link", "Link"),
+        ("quantity", "Quantity"),
+        ("licence_type", "Licence or plan"),
+        ("cost_one_off", "One-off cost"),
+        ("cost_recurring", "Recurring cost"),
+        ("recurring_period", "How often the recurring cost is paid"),
+    )
+
     class Period(models.TextChoices):
         NONE = "", "No recurring cost"
         MONTHLY = "monthly", "Monthly"
@@ -97,9 +112,26 @@ class AuthorisationRequest(models.Model):
     )
     fast_tracked = models.BooleanField(default=False)
     budget_holder = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who is asked to authorise the cost: the department's budget holder, or for "
+        "the budget holder's own request above the self-authority limit, their line manager "
+        "(none: HR).",
+    )
+    second_authority = models.BooleanField(
+        default=False,
+        help_text="The budget holder's own request above the limit: someone else authorises it.",
     )
     budget_approved_at = models.DateTimeField(null=True, blank=True)
+    authorised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # What the cost was last authorised for (``authority_terms``), kept after a change voids the
+    # authority so that whoever authorises it again sees what changed.
+    authorised_terms = models.JSONField(default=dict, blank=True)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -142,6 +174,48 @@ class AuthorisationRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in self.OPEN_STATES
+
+    @property
+    def first_year_cost(self) -> Decimal:
+        """The one-off cost plus a year of the recurring cost (monthly unless said yearly)."""
+        periods = 1 if self.recurring_period == self.Period.YEARLY else 12
+        return self.cost_one_off + self.cost_recurring * periods
+
+    def authority_terms(self) -> dict[str, str]:
+        """The terms a cost's authority covers, as text that compares exactly."""
+        terms = {}
+        for name, _label in self.AUTHORITY_TERMS:
+            value = getattr(self, name)
+            if isinstance(value, Decimal):
+                value = value.quantize(Decimal("0.01"))
+            terms[name] = "" if value is None else str(value)
+        return terms
+
+    @property
+    def authority_holds(self) -> bool:
+        """Whether the cost is authorised for the request as it stands now."""
+        return self.budget_approved_at is not None and self.authorised_terms == (
+            self.authority_terms()
+        )
+
+    def authority_changes(self) -> list[tuple[str, str, str]]:
+        """(what, as authorised, now) for each term changed since the cost was last authorised."""
+        if not self.authorised_terms:
+            return []
+        now = self.authority_terms()
+        return [
+            (label, self._term_text(name, self.authorised_terms.get(name, "")),
+             self._term_text(name, now[name]))
+            for name, label in self.AUTHORITY_TERMS
+            if self.authorised_terms.get(name, "") != now[name]
+        ]  # fmt: skip
+
+    def _term_text(self, name: str, value: str) -> str:
+        if name.startswith("cost_"):
+            return f"£{Decimal(value or 0):,.2f}"
+        if name == "recurring_period":
+            return str(self.Period(value).label) if value in self.Period.values else value
+        return value or "(none)"
 
 
 class RequestEvent(models.Model):

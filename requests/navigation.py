@@ -12,7 +12,7 @@ def items(user: User) -> list[NavItem]:
         NavItem("My requests", reverse("requests:mine"), ""),
         NavItem("Authorised register", reverse("requests:register"), ""),
     ]
-    if selectors.is_budget_holder(user):
+    if selectors.may_authorise(user):
         found.append(NavItem("Approvals", reverse("requests:approvals"), "Budget holder"))
     if permissions.can_submit_notice(user):
         found.append(NavItem("Staff notices", reverse("requests:staff_changes"), "HR / Manager"))

@@ -8,12 +8,18 @@ from requests.models import AuthorisationRequest, Comment, StaffChange
 
 
 def can_view(user: User, request: AuthorisationRequest) -> bool:
-    """The requester, IT, and the budget holder asked to authorise it."""
+    """The requester, IT, and whoever is asked to authorise its cost."""
     return (
         request.requester_id == user.pk
         or roles.is_it(user)
         or (request.budget_holder_id is not None and request.budget_holder_id == user.pk)
+        or (is_hr_authority(request) and roles.is_hr(user))
     )
+
+
+def is_hr_authority(request: AuthorisationRequest) -> bool:
+    """A budget holder's own cost above the limit, with no line manager to ask: HR authorises."""
+    return request.second_authority and request.budget_holder_id is None
 
 
 def can_see_internal(user: User) -> bool:
@@ -32,8 +38,13 @@ def can_maintain_register(user: User) -> bool:
     return roles.is_it(user)
 
 
-def is_budget_holder_for(user: User, request: AuthorisationRequest) -> bool:
-    return request.budget_holder_id is not None and request.budget_holder_id == user.pk
+def is_authoriser_for(user: User, request: AuthorisationRequest) -> bool:
+    """The person asked to authorise the cost (HR when nobody else can be); never the requester."""
+    if not user.is_active or is_requester(user, request):
+        return False
+    if request.budget_holder_id is not None:
+        return request.budget_holder_id == user.pk
+    return is_hr_authority(request) and roles.is_hr(user)
 
 
 def is_requester(user: User, request: AuthorisationRequest) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 
 from portal.models import User
@@ -74,8 +75,18 @@ KIND_INFO: dict[str, KindInfo] = {info.kind: info for info in KINDS}
 def where_next(request: AuthorisationRequest) -> str:
     """Where a (re)submitted request has gone, in words for the requester."""
     if request.state == State.AWAITING_BUDGET_HOLDER:
-        if request.budget_holder_id == request.requester_id:
-            return "It is waiting for you, as the budget holder, to authorise the cost."
+        if request.second_authority:
+            limit = f"£{settings.REQUEST_SELF_AUTHORITY_LIMIT:,.2f}"
+            own = (
+                f"As the budget holder, your own authority covers costs up to {limit} in their "
+                "first year; this one needs a second authoriser"
+            )
+            if request.budget_holder is None:
+                return (
+                    f"{own}. No line manager is recorded for you, so it has gone to HR to "
+                    "authorise the cost."
+                )
+            return f"{own}: it has gone to {request.budget_holder.full_name}, your line manager."
         holder = request.budget_holder.full_name if request.budget_holder else "your budget holder"
         return f"It has gone to {holder}, your budget holder, to authorise the cost first."
     if request.state == State.AWAITING_IT:
@@ -87,7 +98,7 @@ def where_next(request: AuthorisationRequest) -> str:
         if (
             request.has_cost
             and request.budget_approved_at
-            and request.budget_holder_id == (request.requester_id)
+            and request.authorised_by_id == request.requester_id
         ):
             return (
                 "As the budget holder, your request is your authority for the cost; it has gone "

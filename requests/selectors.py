@@ -2,17 +2,36 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from portal import permissions as roles
 from portal.models import Department, User
 from requests.models import AuthorisationRequest
 
+AWAITING_AUTHORITY = AuthorisationRequest.State.AWAITING_BUDGET_HOLDER
 
-def is_budget_holder(user: User) -> bool:
-    cached = getattr(user, "_requests_is_budget_holder", None)
+
+def _hr_authority() -> Q:
+    return Q(budget_holder__isnull=True, second_authority=True, state=AWAITING_AUTHORITY)
+
+
+def may_authorise(user: User) -> bool:
+    """Budget holders, anyone ever asked to authorise a cost (a budget holder's line manager),
+    and HR while a cost waits for them. One query, asked once per request."""
+    cached = getattr(user, "_requests_may_authorise", None)
     if cached is None:
-        cached = Department.objects.filter(budget_holder=user).exists()
-        user._requests_is_budget_holder = cached
+        asked = Q(budget_holder=OuterRef("pk"))
+        if roles.is_hr(user):
+            asked |= _hr_authority()
+        cached = (
+            User.objects.filter(pk=user.pk)
+            .filter(
+                Exists(Department.objects.filter(budget_holder=OuterRef("pk")))
+                | Exists(AuthorisationRequest.objects.filter(asked))
+            )
+            .exists()
+        )
+        user._requests_may_authorise = cached
     return cached
 
 
@@ -20,11 +39,14 @@ def mine(user: User) -> QuerySet[AuthorisationRequest]:
     return AuthorisationRequest.objects.filter(requester=user).order_by("-submitted_at", "-pk")
 
 
-def awaiting_budget_holder(user: User) -> QuerySet[AuthorisationRequest]:
+def awaiting_authority(user: User) -> QuerySet[AuthorisationRequest]:
+    """Costs waiting for ``user``'s authority; never their own request."""
+    asked = Q(budget_holder=user)
+    if roles.is_hr(user):
+        asked |= _hr_authority()
     return (
-        AuthorisationRequest.objects.filter(
-            budget_holder=user, state=AuthorisationRequest.State.AWAITING_BUDGET_HOLDER
-        )
+        AuthorisationRequest.objects.filter(asked, state=AWAITING_AUTHORITY)
+        .exclude(requester=user)
         .select_related("requester", "department")
         .order_by("submitted_at", "pk")
     )

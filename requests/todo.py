@@ -32,9 +32,9 @@ def more_information_asked(user: User) -> list[TodoItem]:
 
 
 def approvals_waiting(user: User) -> list[TodoItem]:
-    if not selectors.is_budget_holder(user):
+    if not selectors.may_authorise(user):
         return []
-    waiting = selectors.awaiting_budget_holder(user).count()
+    waiting = selectors.awaiting_authority(user).count()
     if not waiting:
         return []
     return [

@@ -4,6 +4,12 @@ submitted ─▶ awaiting budget holder (only with a cost) ─▶ awaiting IT �
                      │                                        │  ╰──▶ rejected
                      ╰──▶ rejected                            ╰──▶ more information ─▶ (resubmit)
 Any open request can be withdrawn by its requester before a decision.
+
+Segregation of duties: nobody authorises, approves or rejects their own request, and whoever
+authorised the cost does not also approve or reject it for IT. A budget holder's own request is
+their authority only up to ``REQUEST_SELF_AUTHORITY_LIMIT`` (its first-year cost); above it the
+cost waits for their line manager, or HR if they have none. Authority covers the request's
+``AUTHORITY_TERMS``: changing any of them voids it, and the request goes back to be authorised.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.urls import reverse
@@ -45,8 +52,16 @@ def _it(user: User, request: AuthorisationRequest) -> bool:
 
 
 def _it_not_own(user: User, request: AuthorisationRequest) -> bool:
-    # Separation of duties: another member of IT decides an IT colleague's own request.
-    return roles.is_it(user) and not rules.is_requester(user, request)
+    # Separation of duties: another member of IT decides an IT colleague's own request, and one
+    # who authorised the cost as its budget holder leaves the IT decision to a colleague.
+    return (
+        roles.is_it(user)
+        and not rules.is_requester(user, request)
+        and request.authorised_by_id != user.pk
+    )
+
+
+AUTHORISER = "the budget holder or second authoriser asked"
 
 
 TRANSITIONS: dict[str, Transition] = {
@@ -56,15 +71,15 @@ TRANSITIONS: dict[str, Transition] = {
             "budget_approve",
             "Authorise the cost",
             (State.AWAITING_BUDGET_HOLDER,),
-            rules.is_budget_holder_for,
-            "the department's budget holder",
+            rules.is_authoriser_for,
+            AUTHORISER,
         ),
         Transition(
             "budget_reject",
             "Refuse the cost",
             (State.AWAITING_BUDGET_HOLDER,),
-            rules.is_budget_holder_for,
-            "the department's budget holder",
+            rules.is_authoriser_for,
+            AUTHORISER,
             note_required="Give the reason for refusing, so the requester knows what to do.",
         ),
         Transition(
@@ -86,8 +101,8 @@ TRANSITIONS: dict[str, Transition] = {
             "budget_more_info",
             "Ask for more information",
             (State.AWAITING_BUDGET_HOLDER,),
-            rules.is_budget_holder_for,
-            "the department's budget holder",
+            rules.is_authoriser_for,
+            AUTHORISER,
             note_required="Say what information you need.",
         ),
         Transition(
@@ -134,6 +149,41 @@ def _link(request: AuthorisationRequest) -> str:
     return reverse("requests:detail", args=[request.pk])
 
 
+NO_BUDGET_HOLDER = (
+    "Your department has no budget holder to authorise this cost. Ask HR to record one, then "
+    "submit the request again."
+)
+
+
+def second_authoriser(requester: User) -> User | None:
+    """Who authorises a budget holder's own cost above the limit: their line manager, if active.
+
+    None means HR (there is no deputy in the directory to ask instead).
+    """
+    manager = requester.line_manager
+    if manager is not None and manager.is_active and manager.pk != requester.pk:
+        return manager
+    return None
+
+
+def authorisers(request: AuthorisationRequest) -> list[User]:
+    """Everyone who may authorise the cost now: the person asked, or HR when nobody could be."""
+    if request.budget_holder is not None:
+        return [request.budget_holder]
+    if not rules.is_hr_authority(request):
+        return []
+    hr = Group.objects.filter(name=roles.HR_GROUP).first()
+    if hr is None:
+        return []
+    return list(hr.user_set.filter(is_active=True).exclude(pk=request.requester_id))
+
+
+def _give_authority(request: AuthorisationRequest, actor: User) -> None:
+    request.budget_approved_at = timezone.now()
+    request.authorised_by = actor
+    request.authorised_terms = request.authority_terms()
+
+
 def _notify_it(request: AuthorisationRequest, event: RequestEvent) -> None:
     it_group = Group.objects.filter(name=roles.IT_GROUP).first()
     if it_group is None:
@@ -162,10 +212,25 @@ def _notify(request: AuthorisationRequest, recipient: User, kind: str, key: str,
 
 
 def _route(request: AuthorisationRequest) -> str:
-    """Where a submitted (or resubmitted) request goes next."""
-    if request.has_cost and request.budget_approved_at is None:
+    """Where a submitted (or resubmitted) request goes next, and who is asked for its cost."""
+    if not request.has_cost or request.authority_holds:
+        return State.AWAITING_IT
+    holder = request.department.budget_holder if request.department else None
+    if holder is None:
+        raise TransitionRefused(NO_BUDGET_HOLDER)
+    # An authority that no longer covers the request (changed by some other path) is no authority.
+    request.budget_approved_at, request.authorised_by = None, None
+    request.second_authority = holder.pk == request.requester_id
+    if not request.second_authority:
+        request.budget_holder = holder
         return State.AWAITING_BUDGET_HOLDER
-    return State.AWAITING_IT
+    if request.first_year_cost <= settings.REQUEST_SELF_AUTHORITY_LIMIT:
+        # The budget holder asking is the budget holder's prior authority (policy 4.11).
+        request.budget_holder, request.second_authority = holder, False
+        _give_authority(request, holder)
+        return State.AWAITING_IT
+    request.budget_holder = second_authoriser(request.requester)
+    return State.AWAITING_BUDGET_HOLDER
 
 
 def _record(
@@ -187,16 +252,28 @@ def _record(
 def _announce(request: AuthorisationRequest, event: RequestEvent) -> None:
     """Tell whoever must act next, and the requester of every decision."""
     key = str(event.pk)
-    if request.state == State.AWAITING_BUDGET_HOLDER and request.budget_holder:
-        _notify(request, request.budget_holder, "request-budget", key)
+    if request.state == State.AWAITING_BUDGET_HOLDER:
+        changes = [] if request.authority_holds else request.authority_changes()
+        for person in authorisers(request):
+            _notify(
+                request, person, "request-budget", _person_key(request, key, person),
+                changes=changes, limit=settings.REQUEST_SELF_AUTHORITY_LIMIT,
+            )  # fmt: skip
     elif request.state == State.AWAITING_IT:
         _notify_it(request, event)
     elif event.action == "withdraw" and event.from_state == State.AWAITING_BUDGET_HOLDER:
-        _notify(request, request.budget_holder, "request-update", key, event=event)
+        for person in authorisers(request):
+            key_for = _person_key(request, key, person)
+            _notify(request, person, "request-update", key_for, event=event)
     elif event.action == "withdraw" and request.assignee_id:
         _notify(request, request.assignee, "request-update", key, event=event)
     if event.action != "submitted" and request.requester_id != event.actor_id:
         _notify(request, request.requester, "request-update", key, event=event)
+
+
+def _person_key(request: AuthorisationRequest, key: str, person: User) -> str:
+    # HR members are told one by one, each under a key of their own.
+    return key if request.budget_holder_id else f"{key}:{person.pk}"
 
 
 @transaction.atomic
@@ -206,14 +283,6 @@ def submit(*, requester: User, request: AuthorisationRequest) -> AuthorisationRe
     request.requester = requester
     request.department = department
     request.budget_holder = department.budget_holder if department else None
-    if request.has_cost and request.budget_holder is None:
-        raise TransitionRefused(
-            "Your department has no budget holder to authorise this cost. Ask HR to record one, "
-            "then submit the request again."
-        )
-    if request.has_cost and request.budget_holder == requester:
-        # The budget holder asking is the budget holder's prior authority (policy 4.11).
-        request.budget_approved_at = timezone.now()
     match = catalogue.exact_match(item=request.item, kind=request.kind)
     request.catalogue_match = match
     request.fast_tracked = match is not None and not request.has_cost
@@ -253,10 +322,16 @@ def perform(
     note = note.strip()
     if transition.note_required and not note:
         raise TransitionRefused(transition.note_required)
+    if action == "approve" and request.has_cost and not request.authority_holds:
+        # However the details came to differ from what was authorised, IT cannot approve them.
+        raise TransitionRefused(
+            f"The cost of {request.reference} is not authorised for its details as they stand: "
+            "ask for more information, so that it goes back to be authorised."
+        )
 
     old, now = request.state, timezone.now()
     if action == "budget_approve":
-        request.budget_approved_at = now
+        _give_authority(request, actor)
         request.state = State.AWAITING_IT
     elif action in {"budget_reject", "reject"}:
         request.state = State.REJECTED
@@ -322,19 +397,33 @@ def update_details(
         "cost_recurring", "recurring_period", "licence_type", "justification", "device",
         "needed_by",
     )  # fmt: skip
-    costs_before = (request.cost_one_off, request.cost_recurring)
+    authorised = request.budget_approved_at is not None
     for name in editable:
         setattr(request, name, getattr(changes, name))
-    if request.cost_one_off > costs_before[0] or request.cost_recurring > costs_before[1]:
-        # A higher cost needs the budget holder again, unless they are the one asking.
-        request.budget_approved_at = (
-            timezone.now() if request.budget_holder_id == actor.pk else None
-        )
-    if request.has_cost and request.budget_holder is None:
+    if request.has_cost and not (request.department and request.department.budget_holder_id):
         raise TransitionRefused(
             "Your department has no budget holder to authorise this cost. Ask HR to record one."
         )
+    # Any change to what was authorised voids the authority, whoever asks and whatever the
+    # change (a cheaper price, another product, monthly instead of yearly): it goes back.
+    void = authorised and not request.authority_holds
+    changed = request.authority_changes()
+    if void:
+        request.budget_approved_at = None
+        request.authorised_by = None
     request.full_clean()
     request.save()
     audit.record(actor=actor, action="request.edited", obj=request)
+    if void:
+        RequestEvent.objects.create(
+            request=request, actor=actor, action="authority_voided", from_state=request.state,
+            to_state=request.state,
+            note="; ".join(f"{what}: {before} → {after}" for what, before, after in changed),
+        )  # fmt: skip
+        audit.record(
+            actor=actor,
+            action="request.authority_voided",
+            obj=request,
+            data={"changes": {what: [before, after] for what, before, after in changed}},
+        )
     return request

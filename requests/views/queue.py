@@ -17,9 +17,11 @@ from requests.forms_reviewing import QueueFilterForm
 
 @require_GET
 def approvals(request: HttpRequest) -> HttpResponse:
-    if not selectors.is_budget_holder(request.user):
-        raise PermissionDenied("Only a department's budget holder has approvals to give.")
-    page = Paginator(selectors.awaiting_budget_holder(request.user), 50).get_page(
+    if not selectors.may_authorise(request.user):
+        raise PermissionDenied(
+            "Only a budget holder, or someone asked to authorise a cost, has approvals to give."
+        )
+    page = Paginator(selectors.awaiting_authority(request.user), 50).get_page(
         request.GET.get("page")
     )
     return render(request, "requests/queue/approvals.html", {"page": page})

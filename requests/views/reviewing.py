@@ -1,11 +1,12 @@
 """One request's page: its details and history, the steps the viewer may take, comments and files.
 
-Only the requester, IT and the budget holder asked may see a request; for anyone else every
-address here is a 404, so a request's existence is not disclosed.
+Only the requester, IT and whoever is asked to authorise its cost may see a request; for anyone
+else every address here is a 404, so a request's existence is not disclosed.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -39,6 +40,7 @@ EVENT_LABELS = {
     "more_info": "More information asked",
     "budget_more_info": "More information asked by the budget holder",
     "edited": "Details changed",
+    "authority_voided": "Cost authority voided: what was authorised changed",
     "resubmit": "Sent back with information",
     "withdraw": "Withdrawn",
     "fulfil": "Installed or issued",
@@ -50,7 +52,12 @@ STATE_LABELS = dict(AuthorisationRequest.State.choices)
 def _visible_request(user: User, pk: int) -> AuthorisationRequest:
     found = (
         AuthorisationRequest.objects.select_related(
-            "requester", "department", "budget_holder", "assignee", "catalogue_match"
+            "requester",
+            "department",
+            "budget_holder",
+            "assignee",
+            "catalogue_match",
+            "authorised_by",
         )
         .filter(pk=pk)
         .first()
@@ -105,6 +112,9 @@ def _render(
         "can_edit": ar.state == AuthorisationRequest.State.MORE_INFO
         and permissions.is_requester(user, ar),
         "is_it": is_it,
+        # What changed since the cost was last authorised, for whoever authorises it again.
+        "authority_changes": [] if ar.authority_holds else ar.authority_changes(),
+        "self_authority_limit": settings.REQUEST_SELF_AUTHORITY_LIMIT,
         "comment_form": comment_form or CommentForm(may_be_internal=is_it),
         "upload_form": UploadForm() if attachments.can_upload(user, ar) else None,
     }

@@ -19,6 +19,7 @@ from portal import demo_data as company_demo
 from portal.models import Department, User
 from requests import catalogue, workflow
 from requests.models import AuthorisationRequest, CatalogueItem, Kind
+from tests.e2e.accessibility import violations
 from tests.e2e.conftest import DESKTOP, BrowserLog
 from tests.e2e.helpers import expect_home, listen, page_width, restore_role_groups, sign_in
 from tests.factories import PASSWORD, UserFactory
@@ -448,6 +449,71 @@ def test_it_asks_for_more_information_and_the_employee_answers_by_changing_the_r
     ar = AuthorisationRequest.objects.get(item="Inkscape")
     assert ar.state == AuthorisationRequest.State.AWAITING_IT
     assert ar.version_or_model == "1.3"
+    assert_clean_run(browser_log)
+
+
+def test_an_authorised_item_changed_into_another_product_goes_back_to_the_budget_holder(
+    page: Page, open_browser: OpenBrowser, browser_log: BrowserLog, demo: str
+) -> None:
+    """Authorised at £10 a year, then changed into another product at £10 a month."""
+    filed = file_directly(
+        EMPLOYEE, kind=Kind.SUBSCRIPTION, item="Rota Cloud Lite", vendor="Rota Cloud Ltd",
+        cost_recurring=Decimal("10.00"), recurring_period="yearly",
+    )  # fmt: skip
+    reference = filed.reference
+    manager_user, it_user = User.objects.get(email=MANAGER), User.objects.get(email=IT)
+    filed = workflow.perform(actor=manager_user, request=filed, action="budget_approve")
+    workflow.perform(actor=it_user, request=filed, action="more_info", note="Which plan exactly?")
+
+    sign_in(page, EMPLOYEE)
+    expect_home(page, demo)
+    row = open_from_list(page, "My requests", "request-row", reference)
+    row.get_by_role("link", name=f"Answer {reference}").click()
+    page.get_by_label("Service or website").fill("Completely Different Product")
+    page.get_by_label("How often the recurring cost is paid").select_option(label="Monthly")
+    page.get_by_role("button", name="Send back with these changes").click()
+    expect(message(page)).to_have_text(
+        f"Your changes to {reference} are saved and the request has been sent back. "
+        f"It has gone to {MANAGER_NAME}, your budget holder, to authorise the cost first."
+    )
+    expect(page.get_by_test_id("state")).to_have_text("Awaiting budget holder")
+
+    # IT has nothing to approve while the cost waits for authority again.
+    it = open_browser()
+    sign_in(it, IT)
+    expect_home(it, demo)
+    it.goto(f"/requests/{filed.pk}/")
+    expect(it.get_by_test_id("state")).to_have_text("Awaiting budget holder")
+    expect(it.get_by_test_id("action-approve")).to_have_count(0)
+
+    # The budget holder sees what changed since they authorised it, and authorises it again.
+    manager = open_browser()
+    sign_in(manager, MANAGER)
+    expect_home(manager, demo)
+    row = open_from_list(manager, "Approvals", "approval-row", reference)
+    expect(row).to_contain_text("Completely Different Product")
+    open_request(manager, row, reference)
+    changes = manager.get_by_test_id("authority-changes")
+    expect(changes).to_contain_text("Changed since the cost was authorised")
+    expect(changes.get_by_test_id("authority-change")).to_have_text(
+        [
+            "ItemRota Cloud LiteCompletely Different Product",
+            "How often the recurring cost is paidYearlyMonthly",
+        ]
+    )
+    voided = history_rows(manager).filter(has_text="Cost authority voided")
+    expect(voided).to_contain_text("Emma Jones")
+    assert violations(manager) == []
+    manager.get_by_test_id("action-budget_approve").get_by_role(
+        "button", name="Authorise the cost"
+    ).click()
+    expect(manager.get_by_test_id("state")).to_have_text("Awaiting IT")
+    expect(manager.get_by_test_id("authority-changes")).to_have_count(0)
+
+    it.reload()
+    expect(it.get_by_test_id("action-approve")).to_be_visible()
+    ar = AuthorisationRequest.objects.get(pk=filed.pk)
+    assert ar.authority_holds and ar.authorised_by == manager_user
     assert_clean_run(browser_log)
 
 

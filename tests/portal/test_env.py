@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.env import email_settings, env_bool, env_int, env_list, env_url
+from portal.env import email_settings, env_bool, env_int, env_list, env_pounds, env_url
 
 SMTP = "django.core.mail.backends.smtp.EmailBackend"
 
@@ -136,3 +138,27 @@ def test_email_smtps_is_implicit_tls_on_465() -> None:
 def test_email_refuses_bad_urls(url: str, message: str) -> None:
     with pytest.raises(ImproperlyConfigured, match=message):
         email_settings(url)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("100", "100.00"), (" 99.5 ", "99.50"), ("0", "0.00"), ("", "100.00")],
+)
+def test_env_pounds_reads_pounds_and_pence(monkeypatch, raw: str, expected: str) -> None:
+    monkeypatch.setenv("PORTAL_AMOUNT", raw)
+    assert env_pounds("PORTAL_AMOUNT", "100") == Decimal(expected)
+    monkeypatch.delenv("PORTAL_AMOUNT")
+    assert env_pounds("PORTAL_AMOUNT", "100") == Decimal("100.00")
+
+
+@pytest.mark.parametrize("raw", ["£100", "ten", "10.001", "NaN", "Infinity", "1e40"])
+def test_env_pounds_refuses_what_is_not_an_amount(monkeypatch, raw: str) -> None:
+    monkeypatch.setenv("PORTAL_AMOUNT", raw)
+    with pytest.raises(ImproperlyConfigured, match="PORTAL_AMOUNT must be an amount in pounds"):
+        env_pounds("PORTAL_AMOUNT", "100")
+
+
+def test_env_pounds_refuses_a_negative_amount(monkeypatch) -> None:
+    monkeypatch.setenv("PORTAL_AMOUNT", "-1")
+    with pytest.raises(ImproperlyConfigured, match="PORTAL_AMOUNT must be at least 0"):
+        env_pounds("PORTAL_AMOUNT", "100")

@@ -93,7 +93,8 @@ def test_budget_holder_with_nothing_waiting_is_told_so(client: Client, manager) 
 def test_people_who_hold_no_budget_are_refused_approvals(client: Client, actor, request) -> None:
     response = signed_in(client, request.getfixturevalue(actor)).get(APPROVALS_URL)
     assert response.status_code == 403
-    assert b"Only a department&#x27;s budget holder has approvals to give." in response.content
+    refusal = b"Only a budget holder, or someone asked to authorise a cost, has approvals to give."
+    assert refusal in response.content
 
 
 def test_approvals_are_read_only(client: Client, manager) -> None:

@@ -217,8 +217,13 @@ def test_what_was_typed_is_what_is_filed(client: Client, employee, manager) -> N
     assert ar.state == State.AWAITING_BUDGET_HOLDER
 
 
-def test_a_budget_holder_asking_goes_straight_to_it(client: Client, manager, it_user) -> None:
-    response = signed_in(client, manager).post(new_url(Kind.HARDWARE), form_data(Kind.HARDWARE))
+def test_a_budget_holder_asking_within_the_limit_goes_straight_to_it(
+    client: Client, manager, it_user, settings
+) -> None:
+    settings.REQUEST_SELF_AUTHORITY_LIMIT = Decimal("100.00")
+    response = signed_in(client, manager).post(
+        new_url(Kind.HARDWARE), form_data(Kind.HARDWARE, cost_one_off="99.99")
+    )
 
     ar = AuthorisationRequest.objects.get()
     assert response.status_code == 302
@@ -228,6 +233,54 @@ def test_a_budget_holder_asking_goes_straight_to_it(client: Client, manager, it_
     assert not Notification.objects.filter(kind="request-budget").exists()
     assert Notification.objects.filter(kind="request-for-it", recipient=it_user).exists()
     assert "As the budget holder" in messages_of(response)[0]
+
+
+def test_a_budget_holder_asking_above_the_limit_is_told_it_goes_to_their_line_manager(
+    client: Client, manager, it_user, settings
+) -> None:
+    settings.REQUEST_SELF_AUTHORITY_LIMIT = Decimal("100.00")
+    director = UserFactory(first_name="Dana", last_name="Cole")
+    manager.line_manager = director
+    manager.save()
+    response = signed_in(client, manager).post(
+        new_url(Kind.HARDWARE), form_data(Kind.HARDWARE, cost_one_off="149.99")
+    )
+
+    ar = AuthorisationRequest.objects.get()
+    assert response.status_code == 302
+    assert (ar.state, ar.budget_holder, ar.budget_approved_at) == (
+        State.AWAITING_BUDGET_HOLDER, director, None,
+    )  # fmt: skip
+    [message] = messages_of(response)
+    assert "your own authority covers costs up to £100.00 in their first year" in message
+    assert "it has gone to Dana Cole, your line manager." in message
+    assert Notification.objects.get(kind="request-budget").recipient == director
+    page = signed_in(client, director).get(detail_url(ar)).content.decode()
+    assert "Second authoriser" in page
+    assert "line manager of the budget holder" in page
+
+
+def test_a_budget_holder_with_no_line_manager_is_told_hr_will_authorise(
+    client: Client, manager, hr_user, settings
+) -> None:
+    settings.REQUEST_SELF_AUTHORITY_LIMIT = Decimal("100.00")
+    response = signed_in(client, manager).post(
+        new_url(Kind.HARDWARE), form_data(Kind.HARDWARE, cost_one_off="149.99")
+    )
+    ar = AuthorisationRequest.objects.get()
+    assert (ar.state, ar.budget_holder, ar.second_authority) == (
+        State.AWAITING_BUDGET_HOLDER, None, True,
+    )  # fmt: skip
+    assert "No line manager is recorded for you, so it has gone to HR" in messages_of(response)[0]
+    page = signed_in(client, hr_user).get(detail_url(ar))
+    assert page.status_code == 200
+    assert "HR: no line manager is recorded for the budget holder" in page.content.decode()
+    offered = [f.transition.action for f in page.context["action_forms"]]
+    assert offered == ["budget_approve", "budget_reject", "budget_more_info"]
+    approvals = client.get(reverse("requests:approvals"))
+    assert approvals.status_code == 200
+    assert list(approvals.context["page"].object_list) == [ar]
+    assert "Approvals" in [item.label for item in approvals.context["nav_items"]]
 
 
 def test_a_cost_with_nobody_to_authorise_it_is_refused_and_nothing_is_saved(
@@ -654,6 +707,55 @@ def test_raising_the_cost_asks_the_budget_holder_again(
     assert ar.budget_approved_at is None
     assert Notification.objects.filter(kind="request-budget", recipient=manager).count() == 2
     assert "Morgan Lee, your budget holder" in messages_of(response)[0]
+
+
+def test_another_product_at_another_price_goes_back_and_the_budget_holder_sees_what_changed(
+    client: Client, employee, manager, it_user
+) -> None:
+    """The attack, through the pages: the requester answers IT's question by changing the item."""
+    ar = asked_for_more(
+        employee, it_user, kind=Kind.SUBSCRIPTION, item="Rota Cloud Lite",
+        cost_recurring=Decimal("10.00"), recurring_period="yearly",
+    )  # fmt: skip
+    assert fresh(ar).authority_holds
+    data = {
+        **form_data(Kind.SUBSCRIPTION),
+        "item": "Completely Different Product",
+        "cost_one_off": "",
+        "cost_recurring": "10.00",
+        "recurring_period": "monthly",
+    }
+    response = signed_in(client, employee).post(edit_url(ar), data)
+
+    assert response.status_code == 302
+    ar = fresh(ar)
+    assert ar.state == State.AWAITING_BUDGET_HOLDER
+    assert (ar.budget_holder, ar.budget_approved_at) == (manager, None)
+    assert "Morgan Lee, your budget holder" in messages_of(response)[0]
+
+    page = signed_in(client, manager).get(detail_url(ar))
+    changes = page.context["authority_changes"]
+    assert ("Item", "Rota Cloud Lite", "Completely Different Product") in changes
+    assert ("How often the recurring cost is paid", "Yearly", "Monthly") in changes
+    html = page.content.decode()
+    assert "Changed since the cost was authorised" in html
+    assert "<del>Rota Cloud Lite</del>" in html
+    assert "<ins>Completely Different Product</ins>" in html
+    assert "Cost authority voided" in html  # the history says so
+    offered = [f.transition.action for f in page.context["action_forms"]]
+    assert offered == ["budget_approve", "budget_reject", "budget_more_info"]
+
+    # IT cannot approve it until it is authorised again.
+    response = signed_in(client, it_user).post(
+        reverse("requests:act", args=[ar.pk]), {"action": "approve"}
+    )
+    assert fresh(ar).state == State.AWAITING_BUDGET_HOLDER
+    signed_in(client, manager).post(
+        reverse("requests:act", args=[ar.pk]), {"action": "budget_approve"}
+    )
+    ar = fresh(ar)
+    assert (ar.state, ar.authority_holds) == (State.AWAITING_IT, True)
+    assert signed_in(client, manager).get(detail_url(ar)).context["authority_changes"] == []
 
 
 def test_a_refused_resubmission_changes_nothing_and_keeps_what_was_typed(

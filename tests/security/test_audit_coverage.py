@@ -209,6 +209,22 @@ def _edited_and_resubmitted(world: World) -> None:
     assert response.status_code == 302
 
 
+def _authority_voided(world: World) -> None:
+    ar = request_in(world, "awaiting_it")
+    ar = workflow.perform(actor=world.users["it"], request=ar, action="more_info", note="Which?")
+    response = signed_in(world, "employee").post(
+        reverse("requests:edit", args=[ar.pk]),
+        {
+            "item": "Completely Different Product",
+            "vendor": ar.vendor,
+            "quantity": "1",
+            "cost_one_off": "120.00",
+            "justification": ar.justification,
+        },
+    )
+    assert response.status_code == 302
+
+
 def _assigned(world: World) -> None:
     ar = request_in(world, "awaiting_it")
     assert signed_in(world, "it").post(reverse("requests:assign", args=[ar.pk])).status_code == 302
@@ -499,6 +515,7 @@ FLOWS: dict[str, Callable[[World], None]] = {
     "request.more_info": lambda w: act(w, w.users["it"], "awaiting_it", "more_info", "Why?"),
     "request.resubmit": lambda w: act(w, w.team.employee, "more_info", "resubmit"),
     "request.edited": _edited_and_resubmitted,
+    "request.authority_voided": _authority_voided,
     "request.withdraw": lambda w: act(w, w.team.employee, "awaiting_budget", "withdraw"),
     "request.fulfil": lambda w: act(w, w.users["it"], "approved", "fulfil", "Installed."),
     "request.assigned": _assigned,
