@@ -32,7 +32,7 @@ def record_what_was_authorised(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests', '0002_staff_changes'),
+        ('requests', '0003_notices_account_action'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
