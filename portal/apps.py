@@ -7,11 +7,15 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from portal import (
+            accounts,
             auth_events,  # noqa: F401  (connects the sign-in audit receivers)
             outbox,
             password_age,
             scheduling,
         )
+
+        outbox.SEND_TIME_SECRETS[accounts.PASSWORD_RESET_KIND] = accounts.password_reset_link
+        outbox.connect_broker_resets()
 
         scheduling.register(
             scheduling.Job(

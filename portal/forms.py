@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
+from portal import accounts
 from portal.models import User
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
@@ -17,7 +21,33 @@ class SignInForm(AuthenticationForm):
         # One message for an unknown address and a wrong password alike.
         "invalid_login": "That email address and password do not match our records.",
         "inactive": "That email address and password do not match our records.",
+        "address_throttled": (
+            "Signing in from your network is paused after many unsuccessful attempts. If you "
+            "have signed in from here before, your password still works; otherwise try again "
+            "in {minutes} minutes, or contact the IT Service Desk."
+        ),
     }
+
+    def clean(self) -> dict[str, Any]:
+        email = self.cleaned_data.get("username")
+        if not email or not self.cleaned_data.get("password"):
+            return super().clean()
+        if accounts.sign_in_refused(email=email, request=self.request):
+            raise self._address_throttled()
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            if accounts.sign_in_failed(email=email, request=self.request):
+                raise self._address_throttled() from None
+            raise
+
+    def _address_throttled(self) -> forms.ValidationError:
+        return forms.ValidationError(
+            self.error_messages["address_throttled"].format(
+                minutes=settings.SIGN_IN_CLIENT_WINDOW_MINUTES
+            ),
+            code="address_throttled",
+        )
 
 
 class StaffImportForm(forms.Form):
