@@ -34,10 +34,6 @@ class Limit:
     most: int  # events allowed in one window
     seconds: int  # the window's length
 
-    @property
-    def minutes(self) -> int:
-        return max(self.seconds // 60, 1)
-
 
 def password_resets_per_address() -> Limit:
     return Limit("reset-address", settings.PASSWORD_RESETS_PER_ADDRESS_PER_HOUR, 3600)
