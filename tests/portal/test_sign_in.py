@@ -232,6 +232,28 @@ def test_correct_sign_ins_from_one_address_do_not_count(db, password) -> None:
     assert not AuditEvent.objects.filter(action="auth.address_throttled").exists()
 
 
+def test_the_admins_sign_in_page_counts_towards_the_same_limit(db, superuser, password) -> None:
+    limit = settings.SIGN_IN_FAILURES_PER_CLIENT
+
+    def admin_sign_in(email: str, password: str):
+        return Client().post(
+            reverse("admin:login"),
+            {"username": email, "password": password},
+            REMOTE_ADDR="203.0.113.9",
+        )
+
+    for n in range(limit):
+        if n % 2:
+            admin_sign_in(f"guess{n}@example.com", "Summer2026!")
+        else:
+            sign_in_from("203.0.113.9", f"guess{n}@example.com", "Summer2026!")
+
+    assert THROTTLED in admin_sign_in("one.more@example.com", "Summer2026!").content.decode()
+    [message] = error_text(sign_in_from("203.0.113.9", superuser.email, password))
+    assert message.startswith(THROTTLED)
+    assert AuditEvent.objects.filter(action="auth.address_throttled").count() == 2
+
+
 # --- Sign-in is required everywhere but here --------------------------------------------------
 OPEN_PAGES = {
     "login",
