@@ -7,6 +7,7 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from portal import (
+            accounts,
             auth_events,  # noqa: F401  (connects the sign-in audit receivers)
             checks,  # noqa: F401  (registers the database role check)
             db_roles,
@@ -17,6 +18,9 @@ class PortalConfig(AppConfig):
         from portal.models import AuditEvent
 
         db_roles.APPEND_ONLY.append(AuditEvent)
+
+        outbox.SEND_TIME_SECRETS[accounts.PASSWORD_RESET_KIND] = accounts.password_reset_link
+        outbox.connect_broker_resets()
 
         scheduling.register(
             scheduling.Job(

@@ -1,14 +1,54 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
+from portal import accounts
 from portal.models import User
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 
 
-class SignInForm(AuthenticationForm):
+ADDRESS_THROTTLED = (
+    "Signing in from your network is paused after many unsuccessful attempts. If you have "
+    "signed in from here before, your password still works; otherwise try again in {minutes} "
+    "minutes, or contact the IT Service Desk."
+)
+
+
+class AddressThrottled:
+    """Counts failed sign-ins per client address, across accounts (``accounts.sign_in_refused``
+    and ``sign_in_failed``): for every form that checks a password to sign in, the admin's too,
+    so that trying many accounts is limited whichever page it comes through."""
+
+    cleaned_data: dict[str, Any]
+    request: Any
+
+    def clean(self) -> dict[str, Any]:
+        email = self.cleaned_data.get("username")
+        if not email or not self.cleaned_data.get("password"):
+            return super().clean()  # type: ignore[misc]
+        if accounts.sign_in_refused(email=email, request=self.request):
+            raise self._address_throttled()
+        try:
+            return super().clean()  # type: ignore[misc]
+        except forms.ValidationError:
+            if accounts.sign_in_failed(email=email, request=self.request):
+                raise self._address_throttled() from None
+            raise
+
+    def _address_throttled(self) -> forms.ValidationError:
+        return forms.ValidationError(
+            ADDRESS_THROTTLED.format(minutes=settings.SIGN_IN_CLIENT_WINDOW_MINUTES),
+            code="address_throttled",
+        )
+
+
+class SignInForm(AddressThrottled, AuthenticationForm):
     username = forms.EmailField(
         label="Email address",
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "username"}),
@@ -18,6 +58,10 @@ class SignInForm(AuthenticationForm):
         "invalid_login": "That email address and password do not match our records.",
         "inactive": "That email address and password do not match our records.",
     }
+
+
+class AdminSignInForm(AddressThrottled, AdminAuthenticationForm):
+    pass
 
 
 class StaffImportForm(forms.Form):

@@ -303,3 +303,19 @@ class JobRun(models.Model):
         if self.finished_at is None:
             return None
         return (self.finished_at - self.started_at).total_seconds()
+
+
+class ThrottleWindow(models.Model):
+    """How often one thing happened in one window of time: the counters of ``portal.throttle``.
+
+    In the database, so that every web process on every host counts against the same limit.
+    ``key`` names the limit, whom it counts (a keyed hash, never the address itself) and the
+    window; a row is deleted once its window has ended.
+    """
+
+    key = models.CharField(max_length=100, unique=True)
+    hits = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.hits}"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import smtplib
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -306,13 +307,47 @@ def _insert_new(rows: list[tuple], *, quick_commit: bool = False) -> int:
         return len(cursor.fetchall())
 
 
+# Whether the broker has failed during this thread's current request or task. A hung broker
+# costs each publish its socket timeout; a request that writes several notices would wait once
+# per notice. After one failure the rest are left to the sweep, without trying.
+_broker = threading.local()
+
+
+def broker_failed() -> bool:
+    return getattr(_broker, "failed", False)
+
+
+def forget_broker_failure(**kwargs: object) -> None:
+    """A new request or task tries the broker afresh (connected to their start signals)."""
+    _broker.failed = False
+
+
+def connect_broker_resets() -> None:
+    from celery.signals import task_prerun
+    from django.core.signals import request_started
+
+    request_started.connect(forget_broker_failure, dispatch_uid="outbox-broker-request")
+    task_prerun.connect(forget_broker_failure, dispatch_uid="outbox-broker-task", weak=False)
+
+
+def _publish(send: Callable[[], object]) -> bool:
+    """Run ``send`` (a publish to the broker) unless the broker already failed in this request
+    or task; False if it did not go. Never raises: the rows are safe in the database."""
+    if broker_failed():
+        return False
+    try:
+        send()
+    except Exception:  # broker down, hung or misconfigured
+        _broker.failed = True
+        return False
+    return True
+
+
 def enqueue_sweep() -> None:
     """Ask a worker to send what is due now; never raises (beat sweeps every minute anyway)."""
     from portal.tasks import sweep_outbox
 
-    try:
-        sweep_outbox.delay()
-    except Exception:
+    if not _publish(sweep_outbox.delay):
         log.warning("Broker unavailable; new notifications left for the next sweep")
 
 
@@ -320,9 +355,7 @@ def enqueue_delivery(notification_id: int) -> None:
     """Hand a notification to the worker; never raises, the sweep is the safety net."""
     from portal.tasks import deliver_notification
 
-    try:
-        deliver_notification.delay(notification_id)
-    except Exception:  # broker down, hung or misconfigured: the row is safe in the database
+    if not _publish(lambda: deliver_notification.delay(notification_id)):
         log.warning("Broker unavailable; notification %s left for the sweep", notification_id)
 
 

@@ -164,6 +164,17 @@ AXES_USERNAME_CALLABLE = "portal.auth_events.lockout_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# Limits counted in the database, so they hold across every web process and host
+# (portal/throttle.py). Failed sign-ins from one client address, across all accounts: above the
+# limit, only accounts that have signed in from that address before may try their password.
+SIGN_IN_FAILURES_PER_CLIENT = env_int("PORTAL_SIGN_IN_FAILURES_PER_CLIENT", 30, minimum=1)
+SIGN_IN_CLIENT_WINDOW_MINUTES = env_int("PORTAL_SIGN_IN_CLIENT_WINDOW_MINUTES", 10, minimum=1)
+# Password-reset e-mails an hour, per e-mail address and per client address; over either, the
+# same "check your email" page and no e-mail.
+PASSWORD_RESETS_PER_ADDRESS_PER_HOUR = env_int("PORTAL_RESETS_PER_ADDRESS_PER_HOUR", 3, minimum=1)
+PASSWORD_RESETS_PER_CLIENT_PER_HOUR = env_int("PORTAL_RESETS_PER_CLIENT_PER_HOUR", 20, minimum=1)
+# A signed-in person's "not found" answers recorded in the audit log, at most this many an hour.
+NOT_FOUND_AUDITS_PER_USER_PER_HOUR = env_int("PORTAL_NOT_FOUND_AUDITS_PER_HOUR", 10, minimum=1)
 
 SESSION_COOKIE_AGE = 8 * 60 * 60
 SESSION_SAVE_EVERY_REQUEST = True  # the 8 hours count from the last request: idle expiry

@@ -3,9 +3,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from portal import operations_views, views
-from portal.forms import FirstPasswordResetForm
 
 handler403 = "portal.views.permission_denied"
+handler404 = "portal.views.page_not_found"
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -38,7 +38,7 @@ urlpatterns = [
     ),
     path(
         "accounts/reset/",
-        auth_views.PasswordResetView.as_view(form_class=FirstPasswordResetForm),
+        views.PasswordResetView.as_view(),
         name="password_reset",
     ),
     path(

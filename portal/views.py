@@ -6,14 +6,14 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection, transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.views import defaults
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portal import accounts, audit, outbox, permissions, selectors
-from portal.forms import SignInForm, StaffImportForm
+from portal import accounts, audit, outbox, permissions, selectors, throttle
+from portal.forms import FirstPasswordResetForm, SignInForm, StaffImportForm
 from portal.models import Notification
 from portal.staff_import import ImportFileError, import_staff
 from portal.todo import todo_for
@@ -106,6 +106,20 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
+class PasswordResetView(auth_views.PasswordResetView):
+    """ "Forgotten your password?": the link goes through the outbox (``accounts``), and the
+    next page is the same whether the address has an account, or the limits were reached."""
+
+    form_class = FirstPasswordResetForm
+
+    def form_valid(self, form):  # type: ignore[no-untyped-def]
+        email = form.cleaned_data["email"]
+        accounts.password_reset_requested(
+            email=email, users=form.get_users(email), request=self.request
+        )
+        return HttpResponseRedirect(self.get_success_url())
+
+
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("password_reset_complete")
 
@@ -125,6 +139,23 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
         request=request,
     )
     return defaults.permission_denied(request, exception)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The 404 page (``handler404``). A signed-in person's 404s are recorded, as refusals are:
+    asking for someone else's request, notice or receipt answers 404 so as not to disclose it,
+    and probing for them leaves a trace. At most ``NOT_FOUND_AUDITS_PER_USER_PER_HOUR`` a
+    person an hour, so that a loop of guesses cannot flood the log."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        limit = throttle.not_found_audits_per_user()
+        hits = throttle.hit(limit, str(user.pk))
+        if hits <= limit.most:
+            data = {"method": request.method, "path": request.path[:500]}
+            if hits == limit.most:
+                data["note"] = "The last recorded this hour; later ones are not recorded."
+            audit.record(actor=user, action="auth.not_found", data=data, request=request)
+    return defaults.page_not_found(request, exception)
 
 
 @login_not_required

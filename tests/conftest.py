@@ -17,7 +17,7 @@ from django.db import connection
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 
-from portal import permissions
+from portal import outbox, permissions
 from tests.factories import PASSWORD, DepartmentFactory, UserFactory
 
 REQUIRE_SERVICES = os.environ.get("PORTAL_REQUIRE_SERVICES") == "1"
@@ -41,6 +41,13 @@ def _empty_cache() -> None:
     # The cache lives in the process and outlasts each test's rolled-back database, where the
     # next test may reuse the same primary keys.
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _broker_tried_afresh() -> None:
+    # A broker failure is remembered until the thread's next request or task; the tests share
+    # one thread, and a test is not a request.
+    outbox.forget_broker_failure()
 
 
 def missing_service(reason: str) -> None:

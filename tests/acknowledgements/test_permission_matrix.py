@@ -328,8 +328,8 @@ def _state() -> tuple[object, ...]:
         list(PolicyVersion.objects.values_list("pk", "status", "body_sha256", "change_summary")),
         list(ReviewOutcome.objects.values_list("pk", "outcome", "recorded_at")),
         AuditEvent.objects.exclude(
-            action="auth.permission_denied"
-        ).count(),  # refusals are recorded
+            action__in=["auth.permission_denied", "auth.not_found"]
+        ).count(),  # refusals (403 and 404) are recorded
     )
 
 

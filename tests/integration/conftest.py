@@ -112,11 +112,12 @@ def wait_until_handled() -> Callable[..., Notification]:
         give_up_at = time.monotonic() + deadline
         while True:
             notification = Notification.objects.get(pk=pk)
-            if notification.status != Notification.Status.PENDING:
+            # A message a sweep has leased (``sending``) is not handled yet.
+            if notification.status not in Notification.WAITING:
                 return notification
             if time.monotonic() > give_up_at:
                 pytest.fail(
-                    f"Notification {pk} is still pending after {deadline:.0f} s "
+                    f"Notification {pk} is still {notification.status} after {deadline:.0f} s "
                     f"(attempts={notification.attempts}, last_error={notification.last_error!r}):"
                     " the worker did not deliver it."
                 )

@@ -8,13 +8,17 @@ a worker can be reached again.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
-from portal import outbox
+from portal import outbox, permissions
 from portal.models import Notification
 from portal.tasks import sweep_outbox
+from tests.factories import UserFactory
 
 
 def assert_password_changed_and_notice_pending(response, user, caplog) -> Notification:
@@ -107,3 +111,60 @@ def test_password_change_while_redis_hangs(
     assert_sent_once_when_redis_is_back(
         notification, redis_url, use_broker, run_worker, wait_until_handled
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_waits_for_a_hung_broker_once_however_many_notices_it_writes(
+    client,
+    hr_user,
+    manager,
+    department,
+    redis_url,
+    silent_redis,
+    use_broker,
+    run_worker,
+    wait_until_handled,
+    caplog,
+):
+    it_staff = [
+        UserFactory(email=f"it{n}@example.com", groups=[permissions.IT_GROUP]) for n in range(5)
+    ]
+    use_broker(silent_redis.url)
+    client.force_login(hr_user)
+
+    # A starter's notice tells each of the five people in IT: five notices in one request.
+    response = client.post(
+        reverse("requests:staff_change_new", args=["starter"]),
+        {
+            "first_name": "Sam",
+            "last_name": "Taylor",
+            "email": "sam.taylor@example.com",
+            "department": department.pk,
+            "line_manager_email": manager.email,
+            "start_date": (timezone.localdate() + timedelta(days=14)).strftime("%d/%m/%Y"),
+            "systems": "Care records",
+        },
+    )
+
+    assert response.status_code == 302
+    notices = list(Notification.objects.filter(kind="staff-change-new"))
+    assert sorted(n.recipient_id for n in notices) == sorted(u.pk for u in it_staff)
+    assert all(n.status == Notification.Status.PENDING for n in notices)
+    assert silent_redis.wait_until_all_closed(timeout=silent_redis.patience + 5)
+    # One connection to the hung broker, not one per notice: after the first publish timed out,
+    # the others were left to the sweep without trying.
+    assert silent_redis.accepted == 1
+    assert caplog.text.count("left for the sweep") == len(notices)
+
+    # The next request tries the broker afresh.
+    client.get(reverse("home"))
+    outbox.enqueue_delivery(notices[0].pk)
+    assert silent_redis.wait_until_all_closed(timeout=silent_redis.patience + 5)
+    assert silent_redis.accepted == 2
+
+    use_broker(redis_url)
+    with run_worker():
+        sweep_outbox.delay()
+        handled = [wait_until_handled(n.pk) for n in notices]
+    assert {n.status for n in handled} == {Notification.Status.SENT}
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in it_staff)

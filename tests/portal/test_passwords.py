@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from portal import outbox
 from portal.models import AuditEvent, Notification, User
 from portal.validators import RecentPasswordValidator
 from tests.factories import UserFactory
@@ -134,6 +135,7 @@ def _reset_links(client, email: str) -> list[str]:
     mail.outbox.clear()
     response = client.post(reverse("password_reset"), {"email": email})
     assert response.status_code == 302
+    outbox.sweep()  # the link goes through the outbox
     return [line for m in mail.outbox for line in m.body.splitlines() if "/accounts/reset/" in line]
 
 

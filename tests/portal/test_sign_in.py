@@ -172,6 +172,88 @@ def test_inactive_account_gets_the_same_message(client, db, password) -> None:
     assert error_text(response) == [NO_MATCH]
 
 
+# --- Failed sign-ins from one client address, across accounts ---------------------------------
+THROTTLED = "Signing in from your network is paused after many unsuccessful attempts."
+
+
+def sign_in_from(address: str, email: str, password: str):
+    return Client().post(
+        reverse("login"), {"username": email, "password": password}, REMOTE_ADDR=address
+    )
+
+
+def test_many_accounts_tried_once_each_from_one_address_are_stopped(
+    db, employee, manager, password
+) -> None:
+    sign_in_from("203.0.113.9", employee.email, password)  # Emma signs in there every morning
+    limit = settings.SIGN_IN_FAILURES_PER_CLIENT
+    accounts = [UserFactory(email=f"carer{n}@example.com") for n in range(40)]
+
+    answers = [sign_in_from("203.0.113.9", a.email, "Summer2026!") for a in accounts]
+
+    assert all(r.status_code == 200 for r in answers)
+    assert [error_text(r) for r in answers[:limit]] == [[NO_MATCH]] * limit
+    for response in answers[limit:]:
+        [message] = error_text(response)
+        assert message.startswith(THROTTLED)
+    throttled = AuditEvent.objects.filter(action="auth.address_throttled")
+    assert throttled.count() == 40 - limit
+    assert {e.ip_address for e in throttled} == {"203.0.113.9"}
+    assert sorted(e.data["email"] for e in throttled) == sorted(a.email for a in accounts[limit:])
+    # Beyond the limit the passwords were not even checked: no account is nearer its lockout.
+    assert AuditEvent.objects.filter(action="auth.login_failed").count() == limit
+
+    # A colleague who signs in from there gets in with the right password...
+    assert sign_in_from("203.0.113.9", employee.email, password).status_code == 302
+    # ...a wrong one reads like the refusals...
+    [message] = error_text(sign_in_from("203.0.113.9", employee.email, "not-the-password"))
+    assert message.startswith(THROTTLED)
+    # ...and elsewhere nobody is held back.
+    assert sign_in_from("198.51.100.1", manager.email, password).status_code == 302
+
+
+def test_an_account_new_to_a_throttled_address_waits(db, manager, password) -> None:
+    for n in range(settings.SIGN_IN_FAILURES_PER_CLIENT):
+        sign_in_from("203.0.113.9", f"guess{n}@example.com", "Summer2026!")
+    refused = sign_in_from("203.0.113.9", manager.email, password)
+    [message] = error_text(refused)
+    assert message.startswith(THROTTLED)
+    assert f"try again in {settings.SIGN_IN_CLIENT_WINDOW_MINUTES} minutes" in message
+    assert "_auth_user_id" not in refused.wsgi_request.session
+
+
+def test_correct_sign_ins_from_one_address_do_not_count(db, password) -> None:
+    # A care home of fifty signs in each morning over one connection.
+    staff = [UserFactory(email=f"carer{n}@example.com") for n in range(50)]
+    for person in staff:
+        assert sign_in_from("203.0.113.9", person.email, password).status_code == 302
+    newcomer = UserFactory(email="newcomer@example.com")
+    assert sign_in_from("203.0.113.9", newcomer.email, password).status_code == 302
+    assert not AuditEvent.objects.filter(action="auth.address_throttled").exists()
+
+
+def test_the_admins_sign_in_page_counts_towards_the_same_limit(db, superuser, password) -> None:
+    limit = settings.SIGN_IN_FAILURES_PER_CLIENT
+
+    def admin_sign_in(email: str, password: str):
+        return Client().post(
+            reverse("admin:login"),
+            {"username": email, "password": password},
+            REMOTE_ADDR="203.0.113.9",
+        )
+
+    for n in range(limit):
+        if n % 2:
+            admin_sign_in(f"guess{n}@example.com", "Summer2026!")
+        else:
+            sign_in_from("203.0.113.9", f"guess{n}@example.com", "Summer2026!")
+
+    assert THROTTLED in admin_sign_in("one.more@example.com", "Summer2026!").content.decode()
+    [message] = error_text(sign_in_from("203.0.113.9", superuser.email, password))
+    assert message.startswith(THROTTLED)
+    assert AuditEvent.objects.filter(action="auth.address_throttled").count() == 2
+
+
 # --- Sign-in is required everywhere but here --------------------------------------------------
 OPEN_PAGES = {
     "login",

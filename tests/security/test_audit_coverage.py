@@ -29,6 +29,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from acknowledgements import publishing, reviews
 from acknowledgements.models import PolicyReview
+from portal import throttle
 from portal.models import AuditEvent, Notification, User
 from requests import staff_changes, staff_lifecycle, workflow
 from requests.models import AuthorisationRequest, StaffChange, StaffChangeTask
@@ -166,6 +167,30 @@ def _password_reset(world: World) -> None:
         form["Location"], {"new_password1": RESET_PASSWORD, "new_password2": RESET_PASSWORD}
     )
     assert response.status_code == 302
+
+
+def _password_reset_requested(world: World) -> None:
+    response = Client().post(reverse("password_reset"), {"email": world.team.employee.email})
+    assert response.status_code == 302
+
+
+def _password_reset_throttled(world: World) -> None:
+    for _ in range(settings.PASSWORD_RESETS_PER_ADDRESS_PER_HOUR):
+        _password_reset_requested(world)
+    _password_reset_requested(world)  # one more: no e-mail, the same page
+
+
+def _address_throttled(world: World) -> None:
+    limit = throttle.sign_in_failures_per_client()
+    for n in range(limit.most - throttle.count(limit, "127.0.0.1")):
+        assert sign_in(Client(), f"guess{n}@example.com", WRONG_PASSWORD).status_code == 200
+    assert sign_in(Client(), "one.more@example.com", WRONG_PASSWORD).status_code == 200
+
+
+def _not_found(world: World) -> None:
+    others = Notification.objects.exclude(recipient=world.team.employee).first()
+    pk = others.pk if others else 10**9
+    assert signed_in(world, "employee").get(reverse("inbox_message", args=[pk])).status_code == 404
 
 
 def _permission_denied(world: World) -> None:
@@ -502,6 +527,10 @@ FLOWS: dict[str, Callable[[World], None]] = {
     "auth.password_changed": _password_changed,
     "auth.password_reset": _password_reset,
     "auth.permission_denied": _permission_denied,
+    "auth.password_reset_requested": _password_reset_requested,
+    "auth.password_reset_throttled": _password_reset_throttled,
+    "auth.address_throttled": _address_throttled,
+    "auth.not_found": _not_found,
     "policy.signed": _signed,
     "request.submitted": _submitted,
     "request.budget_approve": lambda w: act(w, w.team.budget_holder, "awaiting_budget",

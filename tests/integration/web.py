@@ -1,0 +1,105 @@
+"""The portal served by real gunicorn processes, for the tests of limits that must hold across
+web processes and hosts.
+
+``application`` is the portal's WSGI application with one addition: each answer names the
+process that gave it (``X-Test-Worker``), so a test can show that several processes served it.
+``Gunicorn`` starts ``gunicorn --workers N`` on a local port with the test settings, pointed at
+the test database, and waits until it answers.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+
+import httpx
+
+from tests.integration.processes import READY_DEADLINE, ROOT, test_database_url
+
+WORKER_HEADER = "X-Test-Worker"
+
+
+def application(environ, start_response):  # type: ignore[no-untyped-def]
+    from portal.wsgi import application as portal
+
+    def start(status, headers, exc_info=None):  # type: ignore[no-untyped-def]
+        return start_response(status, [*headers, (WORKER_HEADER, str(os.getpid()))], exc_info)
+
+    return portal(environ, start)
+
+
+class Gunicorn:
+    """``gunicorn --workers N`` serving the portal on ``port``: one host of several."""
+
+    def __init__(self, port: int, *, workers: int = 2, **env: str) -> None:
+        self.url = f"http://127.0.0.1:{port}"
+        environment = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "tests.settings",
+            "DATABASE_URL": test_database_url(),
+            "REDIS_URL": "",  # notices are queued to an in-memory broker nobody reads
+            "PYTHONPATH": str(ROOT),
+            **env,
+        }
+        self.lines: list[str] = []
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                f"--workers={workers}",
+                f"--bind=127.0.0.1:{port}",
+                "tests.integration.web:application",
+            ],
+            cwd=ROOT,
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        threading.Thread(target=self._read, daemon=True).start()
+        self._wait_until_answering(workers)
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip())
+
+    def _wait_until_answering(self, workers: int) -> None:
+        give_up = time.monotonic() + READY_DEADLINE
+        while True:
+            booted = sum("Booting worker" in line for line in self.lines)
+            if booted >= workers:
+                try:
+                    if httpx.get(f"{self.url}/healthz", timeout=5).status_code == 200:
+                        return
+                except httpx.TransportError:
+                    pass
+            if self.process.poll() is not None or time.monotonic() > give_up:
+                self.stop()
+                raise RuntimeError("gunicorn did not start:\n" + "\n".join(self.lines[-40:]))
+            time.sleep(0.2)
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=30)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=30)
+
+
+def post_form(client: httpx.Client, path: str, data: dict[str, str]) -> httpx.Response:
+    """GET the form (for its CSRF cookie and token), then POST ``data`` to it."""
+    page = client.get(path)
+    page.raise_for_status()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+    assert token, f"no CSRF token on {path}"
+    return client.post(path, data={"csrfmiddlewaretoken": token.group(1), **data})
