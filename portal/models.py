@@ -274,3 +274,27 @@ class JobRun(models.Model):
         if self.finished_at is None:
             return None
         return (self.finished_at - self.started_at).total_seconds()
+
+
+class FormSubmission(models.Model):
+    """A creating form's one-time token, claimed by the first post that carries it.
+
+    The claim is inserted in the same transaction as what the form creates, so a double click,
+    a resubmit after going back, or ten posts at once make one thing: the others find the claim
+    and are sent where the first was (``portal.idempotency``).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=80)
+    path = models.CharField(max_length=300)
+    result_url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "token"], name="formsubmission_once"),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="formsubmission_age_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.path} by {self.user_id}"

@@ -88,6 +88,7 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "portal.context_processors.navigation",
             ],
+            "builtins": ["portal.templatetags.form_tokens"],
         },
     },
 ]
