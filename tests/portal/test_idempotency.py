@@ -21,6 +21,7 @@ from django.utils import timezone
 from portal import idempotency
 from portal.models import FormSubmission, User
 from requests.models import AuthorisationRequest, Kind
+from tests.portal.test_outbox import queued_tasks  # noqa: F401  (a fixture)
 from tests.requests.test_requesting import form_data
 
 TOKEN = re.compile(r'name="form_token" value="([A-Za-z0-9_-]+)"')
@@ -167,3 +168,151 @@ def test_old_claims_are_removed_when_a_form_is_sent(
         client.post(url, data)
     assert not FormSubmission.objects.filter(pk=old.pk).exists()
     assert FormSubmission.objects.filter(pk=recent.pk).exists()
+
+
+# --- A double click on every other creating form -----------------------------------------------
+def token_for(client: Client, page: str, action: str | None = None) -> str:
+    """The token of the form on ``page`` that posts to ``action`` (the page itself if None)."""
+    html = client.get(page).content.decode()
+    if action is not None:
+        html = html[html.index(f'action="{action}"') :]
+    found = TOKEN.findall(html)
+    assert found, f"no form token on {page} for {action}"
+    return found[0]
+
+
+def double_click(client: Client, url: str, data: dict, *, page: str | None = None) -> list:
+    """The same form sent twice, as a double click sends it; the two responses."""
+    token = token_for(client, page or url, url if page else None)
+    responses = []
+    for _ in range(2):
+        sent = {k: (v() if callable(v) else v) for k, v in data.items()}  # files are read once
+        responses.append(client.post(url, {**sent, "form_token": token}))
+    first, second = responses
+    assert first.status_code == second.status_code == 302, [r.status_code for r in responses]
+    assert second["Location"] == first["Location"]
+    return responses
+
+
+def test_a_comment_sent_twice_is_added_once(client: Client, employee) -> None:
+    from requests.models import Comment
+    from tests.requests.factories import AuthorisationRequestFactory
+
+    ar = AuthorisationRequestFactory(requester=employee)
+    client.force_login(employee)
+    page = reverse("requests:detail", args=[ar.pk])
+    double_click(
+        client, reverse("requests:comment", args=[ar.pk]), {"body": "Any news?"}, page=page
+    )
+    assert Comment.objects.filter(request=ar).count() == 1
+
+
+def test_a_file_sent_twice_is_attached_once(client: Client, employee) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from requests.models import Attachment
+    from tests.requests.factories import AuthorisationRequestFactory
+    from tests.security.world import PDF
+
+    ar = AuthorisationRequestFactory(requester=employee)
+    client.force_login(employee)
+    double_click(
+        client,
+        reverse("requests:upload", args=[ar.pk]),
+        {"file": lambda: SimpleUploadedFile("quote.pdf", PDF, "application/pdf")},
+        page=reverse("requests:detail", args=[ar.pk]),
+    )
+    assert Attachment.objects.filter(request=ar).count() == 1
+
+
+def test_a_register_entry_sent_twice_is_added_once(client: Client, it_user) -> None:
+    from requests.models import CatalogueItem
+    from tests.requests.test_register import item_form
+
+    client.force_login(it_user)
+    double_click(client, reverse("requests:register_add"), item_form())
+    assert CatalogueItem.objects.count() == 1
+
+
+def test_a_starter_notice_sent_twice_is_given_once(
+    client: Client, hr_user, manager, department, it_user
+) -> None:
+    from requests.models import StaffChange
+
+    client.force_login(hr_user)
+    start = timezone.localdate() + timedelta(days=14)
+    double_click(
+        client,
+        reverse("requests:staff_change_new", args=[StaffChange.Kind.STARTER]),
+        {
+            "first_name": "Sam",
+            "last_name": "Taylor",
+            "email": "sam.taylor@example.com",
+            "department": department.pk,
+            "line_manager_email": manager.email,
+            "start_date": start.strftime("%d/%m/%Y"),
+            "systems": "Care records",
+        },
+    )
+    assert StaffChange.objects.count() == 1
+
+
+def test_an_invitation_sent_again_twice_goes_once(
+    client: Client, hr_user, manager, department, it_user
+) -> None:
+    from portal.models import Notification
+    from requests.models import StaffChangeTask
+    from tests.requests.staff import give, starter_details, tick
+
+    start = timezone.localdate() + timedelta(days=14)
+    notice = give(hr_user, starter_details(department, manager, start_date=start))
+    tick(it_user, notice, StaffChangeTask.Kind.ACCOUNT_CREATED)
+    client.force_login(it_user)
+    double_click(
+        client,
+        reverse("requests:staff_change_invite", args=[notice.pk]),
+        {},
+        page=reverse("requests:staff_change", args=[notice.pk]),
+    )
+    # The first invitation, when the account was made, and one sent again.
+    assert Notification.objects.filter(kind="sign-in-invitation").count() == 2
+
+
+def test_a_question_sent_twice_is_asked_once(client: Client, employee, manager) -> None:
+    from acknowledgements import publishing
+    from acknowledgements.models import Question
+
+    version = publishing.load_seed_policy()
+    client.force_login(employee)
+    double_click(
+        client,
+        reverse("acknowledgements:ask", args=[version.policy.slug]),
+        {"section": "", "text": "May I use my own phone for the rota app?"},
+    )
+    assert Question.objects.count() == 1
+
+
+def test_personal_use_granted_twice_is_granted_once(client: Client, manager, employee) -> None:
+    from acknowledgements.models import PersonalUseGrant
+
+    client.force_login(manager)
+    double_click(
+        client,
+        reverse("acknowledgements:team_personal_use", args=[employee.pk]),
+        {"email": "on"},
+    )
+    assert PersonalUseGrant.objects.filter(employee=employee).count() == 1
+
+
+def test_run_now_clicked_twice_queues_the_job_once(client: Client, it_user, queued_tasks) -> None:
+    from portal.models import AuditEvent
+
+    client.force_login(it_user)
+    double_click(
+        client,
+        reverse("run_job", args=["password-age"]),
+        {},
+        page=reverse("operations"),
+    )
+    assert AuditEvent.objects.filter(action="job.run_requested").count() == 1
+    assert queued_tasks() == [("portal.tasks.run_scheduled_job", ["password-age", it_user.pk])]
