@@ -304,7 +304,11 @@ def test_personal_use_granted_twice_is_granted_once(client: Client, manager, emp
     assert PersonalUseGrant.objects.filter(employee=employee).count() == 1
 
 
-def test_run_now_clicked_twice_queues_the_job_once(client: Client, it_user, queued_tasks) -> None:
+def test_run_now_clicked_twice_queues_the_job_once(
+    client: Client,
+    it_user,
+    queued_tasks,  # noqa: F811
+) -> None:
     from portal.models import AuditEvent
 
     client.force_login(it_user)
