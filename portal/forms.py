@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
+from portal import typed
 from portal.models import User
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
@@ -48,6 +49,6 @@ class FirstPasswordResetForm(PasswordResetForm):
     def get_users(self, email: str):  # type: ignore[no-untyped-def]
         return (
             user
-            for user in User.objects.filter(email__iexact=email, is_active=True)
-            if user.email.casefold() == email.casefold()
+            for user in User.objects.filter(email__iexact=typed.email(email), is_active=True)
+            if user.email.casefold() == typed.email(email).casefold()
         )

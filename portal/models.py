@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from portal import typed
+
 
 class Department(models.Model):
     name = models.CharField(max_length=120, unique=True)
@@ -31,12 +33,12 @@ class UserManager(BaseUserManager["User"]):
 
     def get_by_natural_key(self, username: str | None) -> User:
         # Addresses are stored in lower case, so the unique index serves sign-in.
-        return self.get(email=(username or "").strip().lower())
+        return self.get(email=typed.email(username or ""))
 
     def _create_user(self, email: str, password: str | None, **fields: object) -> User:
         if not email:
             raise ValueError("Users need an email address.")
-        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user = self.model(email=typed.email(self.normalize_email(email)), **fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -123,7 +125,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def clean(self) -> None:
         super().clean()
-        self.email = self.__class__.objects.normalize_email(self.email).lower()
+        self.email = typed.email(self.__class__.objects.normalize_email(self.email))
+        self.first_name, self.last_name = (
+            typed.stored(self.first_name),
+            typed.stored(self.last_name),
+        )
         if self.line_manager_id is not None and self.line_manager_id == self.pk:
             raise ValidationError({"line_manager": "Nobody can be their own line manager."})
 
