@@ -30,6 +30,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib import messages
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -52,12 +53,21 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def _digest(upload: UploadedFile) -> str:
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
 def _content_key(request: HttpRequest) -> str:
     fields = sorted(
         (name, request.POST.getlist(name)) for name in request.POST if name not in _NOT_CONTENT
     )
     files = sorted(
-        (name, [(f.name, f.size) for f in request.FILES.getlist(name)]) for name in request.FILES
+        (name, [(f.name, _digest(f)) for f in request.FILES.getlist(name)])
+        for name in request.FILES
     )
     text = json.dumps([request.path, fields, files], sort_keys=True, default=str)
     return "content:" + hashlib.sha256(text.encode()).hexdigest()
