@@ -13,9 +13,9 @@ corrected form, with the same token, goes through. A post without a token (not o
 own pages) is keyed by its content instead: the same fields to the same address count as the
 same submission.
 
-Where the thing created has a natural rule of its own (one signature per person per version, one
-open notice per kind per address, one reminder per person per day), that rule is what holds, and
-the view is not wrapped.
+Where what a form makes has a natural rule of its own (one signature per person per version, one
+draft per policy, one reminder per person per day, one outcome per reviewer), that rule is what
+holds (a second post is told it was already done), and the view is not wrapped.
 """
 
 from __future__ import annotations
