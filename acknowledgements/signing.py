@@ -14,6 +14,7 @@ from django.utils.ipv6 import clean_ipv6_address
 from acknowledgements import chain, publishing
 from acknowledgements.models import Acknowledgement, Assignment, PolicyVersion
 from portal import audit, outbox
+from portal import typed as typed_text
 from portal.models import User
 
 AUTH_METHOD = "password re-entered at signing"
@@ -44,10 +45,11 @@ def statement_for(version: PolicyVersion) -> str:
 
 
 def _same_name(typed: str, user: User) -> bool:
-    def norm(value: str) -> str:
-        return " ".join(value.split()).casefold()
-
-    return bool(typed.strip()) and norm(typed) == norm(user.full_name)
+    # Compared in one normal form: a name typed in NFD ("e" + combining diaeresis) or with
+    # full-width letters is the same name as the one on file.
+    return bool(typed.strip()) and typed_text.comparable(typed) == typed_text.comparable(
+        user.full_name
+    )
 
 
 def client_address(request: HttpRequest) -> str | None:
@@ -154,7 +156,9 @@ def sign(
                 version=version,
                 signer_email=user.email,
                 signer_employee_number=user.employee_number or "",
-                printed_name=" ".join(printed_name.split()),
+                # Kept in NFC, so the record (and its hash) does not depend on how a keyboard
+                # composed the letters.
+                printed_name=typed_text.stored(printed_name),
                 statement=statement_for(version),
                 body_sha256=version.body_sha256,
                 signed_at=timezone.now(),

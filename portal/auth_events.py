@@ -13,13 +13,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from portal import audit
+from portal import audit, typed
 
 
 def lockout_username(request: Any, credentials: dict[str, Any] | None) -> str | None:
     """The address that django-axes counts failed sign-ins against (AXES_USERNAME_CALLABLE)."""
     source = credentials or getattr(request, "POST", {})
-    return str(source.get("username") or "").strip().lower() or None
+    return typed.email(str(source.get("username") or "")) or None
 
 
 @receiver(user_logged_in, dispatch_uid="portal-audit-login")
@@ -48,7 +48,7 @@ def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None,
 def _locked_out(
     sender: Any, request: Any, username: str | None, ip_address: str, **kw: Any
 ) -> None:
-    user = get_user_model().objects.filter(email=(username or "").lower()).first()
+    user = get_user_model().objects.filter(email=typed.email(username or "")).first()
     audit.record(
         actor=None,
         action="auth.locked_out",

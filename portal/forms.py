@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
-from portal import accounts
+from portal import accounts, typed
 from portal.models import User
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
@@ -92,6 +92,6 @@ class FirstPasswordResetForm(PasswordResetForm):
     def get_users(self, email: str):  # type: ignore[no-untyped-def]
         return (
             user
-            for user in User.objects.filter(email__iexact=email, is_active=True)
-            if user.email.casefold() == email.casefold()
+            for user in User.objects.filter(email__iexact=typed.email(email), is_active=True)
+            if user.email.casefold() == typed.email(email).casefold()
         )

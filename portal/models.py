@@ -9,6 +9,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from portal import typed
+
 
 class Department(models.Model):
     name = models.CharField(max_length=120, unique=True)
@@ -33,12 +35,12 @@ class UserManager(BaseUserManager["User"]):
 
     def get_by_natural_key(self, username: str | None) -> User:
         # Addresses are stored in lower case, so the unique index serves sign-in.
-        return self.get(email=(username or "").strip().lower())
+        return self.get(email=typed.email(username or ""))
 
     def _create_user(self, email: str, password: str | None, **fields: object) -> User:
         if not email:
             raise ValueError("Users need an email address.")
-        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user = self.model(email=typed.email(self.normalize_email(email)), **fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -131,7 +133,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def clean(self) -> None:
         super().clean()
-        self.email = self.__class__.objects.normalize_email(self.email).lower()
+        self.email = typed.email(self.__class__.objects.normalize_email(self.email))
+        self.first_name, self.last_name = (
+            typed.stored(self.first_name),
+            typed.stored(self.last_name),
+        )
         if self.line_manager_id is not None and self.line_manager_id == self.pk:
             raise ValidationError({"line_manager": "Nobody can be their own line manager."})
 
@@ -319,3 +325,27 @@ class ThrottleWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.hits}"
+
+
+class FormSubmission(models.Model):
+    """A creating form's one-time token, claimed by the first post that carries it.
+
+    The claim is inserted in the same transaction as what the form creates, so a double click,
+    a resubmit after going back, or ten posts at once make one thing: the others find the claim
+    and are sent where the first was (``portal.idempotency``).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=80)
+    path = models.CharField(max_length=300)
+    result_url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "token"], name="formsubmission_once"),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="formsubmission_age_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.path} by {self.user_id}"

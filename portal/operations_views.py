@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from portal import operations, permissions, scheduling
+from portal.idempotency import once
 from portal.models import Notification
 
 
@@ -34,6 +35,7 @@ def operations_page(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@once
 def run_job(request: HttpRequest, name: str) -> HttpResponse:
     _operators_only(request)
     if name not in scheduling.JOBS:

@@ -65,6 +65,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a body too large (or of no stated length) is refused before anything reads it.
+    "portal.body_limit.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -96,6 +98,7 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "portal.context_processors.navigation",
             ],
+            "builtins": ["portal.templatetags.form_tokens"],
         },
     },
 ]
@@ -235,7 +238,31 @@ STORAGES = {
 # Uploaded files (request attachments). Never served directly: downloads go through a view that
 # checks who may see them.
 MEDIA_ROOT = Path(env_str("PORTAL_MEDIA_ROOT", str(VAR_DIR / "media")))
-ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+MIB = 1024 * 1024
+# Each file, each request's files together, and what one person uploads in 24 hours: a bound on
+# how fast one account can fill the disk that never refuses ordinary use as the years pass.
+_attachment_mb = env_int("PORTAL_ATTACHMENT_MAX_MB", 10, minimum=1)
+ATTACHMENT_MAX_BYTES = _attachment_mb * MIB
+ATTACHMENTS_PER_REQUEST = env_int("PORTAL_ATTACHMENTS_PER_REQUEST", 10, minimum=1)
+ATTACHMENTS_REQUEST_MAX_BYTES = env_int("PORTAL_ATTACHMENTS_REQUEST_MAX_MB", 50, minimum=1) * MIB
+ATTACHMENTS_PERSON_DAY_MAX_BYTES = (
+    env_int("PORTAL_ATTACHMENTS_PERSON_DAY_MAX_MB", 100, minimum=1) * MIB
+)
+# The largest request body the portal reads: one file and the form around it. A larger one is
+# refused from its Content-Length before any of it is read (``portal.body_limit``); the proxy in
+# front (deploy/nginx) is given the same number.
+MAX_REQUEST_BODY_BYTES = env_int("PORTAL_MAX_BODY_MB", _attachment_mb + 1, minimum=1) * MIB
+if MAX_REQUEST_BODY_BYTES <= ATTACHMENT_MAX_BYTES:
+    raise ImproperlyConfigured(
+        "PORTAL_MAX_BODY_MB must be larger than PORTAL_ATTACHMENT_MAX_MB: a body holds the file "
+        "and the form around it."
+    )
+# Django's own bounds, kept in step: form fields without files (2.5 MiB, Django's default, far
+# above any form here), files held in memory before they go to a temporary file, and files in
+# one body.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FILES = ATTACHMENTS_PER_REQUEST
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -151,7 +152,16 @@ def _read(data: bytes) -> Iterable[tuple[int, dict[str, str]]]:
             start, end = end + 1, reader.line_num
             if not any(cell.strip() for cell in cells):
                 continue
-            rows.append((start, {k: v.strip() for k, v in zip(keys, cells, strict=False)}))
+            # NFC: a directory exported in NFD ("e" + combining accent) matches the people on file.
+            rows.append(
+                (
+                    start,
+                    {
+                        k: unicodedata.normalize("NFC", v).strip()
+                        for k, v in zip(keys, cells, strict=False)
+                    },
+                )
+            )
     except csv.Error as exc:
         raise ImportFileError(
             f"The file is not valid CSV (line {reader.line_num}): {exc}."

@@ -15,12 +15,16 @@ import zipfile
 from codecs import getincrementaldecoder
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import PurePosixPath, PureWindowsPath
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Count, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
 
 from portal import audit
 from portal.models import User
@@ -201,6 +205,45 @@ def can_upload(user: User, request: AuthorisationRequest) -> bool:
     )
 
 
+def _check_allowance(
+    *, uploader: User, request: AuthorisationRequest, name: str, size: int
+) -> None:
+    """Refuse a file past the request's or the person's allowance.
+
+    The request's row and the person's are locked first (always in that order), so two uploads
+    at once are counted one after the other and cannot both squeeze under a limit.
+    """
+    AuthorisationRequest.objects.select_for_update().filter(pk=request.pk).exists()
+    User.objects.select_for_update().filter(pk=uploader.pk).exists()
+    on_request = Attachment.objects.filter(request=request).aggregate(
+        count=Count("pk"), size=Coalesce(Sum("size"), 0)
+    )
+    if on_request["count"] >= settings.ATTACHMENTS_PER_REQUEST:
+        raise AttachmentRefused(
+            f"{request.reference} already has {on_request['count']} files, the most a request "
+            "can have. Put several pages in one PDF, or say in a comment what else IT should "
+            "see."
+        )
+    request_limit = settings.ATTACHMENTS_REQUEST_MAX_BYTES
+    if on_request["size"] + size > request_limit:
+        raise AttachmentRefused(
+            f"{name} ({human_size(size)}) would take the files on {request.reference} past "
+            f"{human_size(request_limit)}, the most one request can hold "
+            f"({human_size(on_request['size'])} already). Attach a smaller file."
+        )
+    since = timezone.now() - timedelta(hours=24)
+    today = Attachment.objects.filter(uploaded_by=uploader, created_at__gte=since).aggregate(
+        size=Coalesce(Sum("size"), 0)
+    )["size"]
+    day_limit = settings.ATTACHMENTS_PERSON_DAY_MAX_BYTES
+    if today + size > day_limit:
+        raise AttachmentRefused(
+            f"{name} ({human_size(size)}) would take what you have uploaded in the last 24 hours "
+            f"past {human_size(day_limit)} ({human_size(today)} so far). Try again tomorrow, or "
+            "ask the IT Service Desk."
+        )
+
+
 def add_attachment(
     *, uploader: User, request: AuthorisationRequest, upload: UploadedFile
 ) -> Attachment:
@@ -225,6 +268,7 @@ def add_attachment(
     attachment.file.save(attachment.token, upload, save=False)
     try:
         with transaction.atomic():
+            _check_allowance(uploader=uploader, request=request, name=name, size=upload.size)
             attachment.full_clean()
             attachment.save()
             audit.record(

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from portal import audit, outbox
+from portal import audit, outbox, typed
 from portal import permissions as roles
 from portal.models import Department, User
 from requests import permissions, staff_checklist, staff_lifecycle, staff_selectors
@@ -69,7 +69,7 @@ def _active_person(identifier: str) -> User | None:
         return None
     return (
         User.objects.filter(is_active=True)
-        .filter(Q(email=identifier.lower()) | Q(employee_number=identifier))
+        .filter(Q(email=typed.email(identifier)) | Q(employee_number=identifier))
         .select_related("department", "line_manager")
         .first()
     )
@@ -173,8 +173,11 @@ def _newcomer(
     actor: User, details: NoticeDetails, notice: StaffChange, errors: dict, today: date
 ) -> None:
     temporary = details.kind == Kind.TEMPORARY
-    notice.first_name, notice.last_name = details.first_name.strip(), details.last_name.strip()
-    notice.email = details.email.strip().lower()
+    notice.first_name, notice.last_name = (
+        typed.stored(details.first_name),
+        typed.stored(details.last_name),
+    )
+    notice.email = typed.email(details.email)
     notice.employee_number = details.employee_number.strip()
     notice.department, notice.job_title = details.department, details.job_title.strip()
     notice.start_date = details.start_date
@@ -194,7 +197,7 @@ def _newcomer(
         elif details.end_date < today:
             errors["end_date"] = f"The access end date ({_day(details.end_date)}) has passed."
     if roles.is_hr(actor):
-        manager_email = details.line_manager_email.strip().lower()
+        manager_email = typed.email(details.line_manager_email)
         manager = (
             User.objects.filter(email=manager_email, is_active=True).first()
             if manager_email

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from acknowledgements import grants, permissions
 from acknowledgements.forms_grants import GrantForm, RevokeForm
+from portal.idempotency import once
 from portal.models import Department, User
 
 READ_ONLY = (
@@ -36,6 +37,7 @@ def _team_member_or_404(viewer: User, user_id: int) -> tuple[User, bool]:
 
 
 @require_http_methods(["GET", "POST"])
+@once
 def team_member(request: HttpRequest, user_id: int) -> HttpResponse:
     employee, may_grant = _team_member_or_404(request.user, user_id)
     if request.method == "POST" and not may_grant:

@@ -13,9 +13,11 @@ from acknowledgements import documents, permissions, publishing, questions
 from acknowledgements.forms_questions import AnswerForm, QuestionForm
 from acknowledgements.models import Policy
 from portal import permissions as roles
+from portal.idempotency import once
 
 
 @require_http_methods(["GET", "POST"])
+@once
 def ask(request: HttpRequest, slug: str) -> HttpResponse:
     policy = get_object_or_404(Policy, slug=slug)
     version = publishing.current_version(policy)

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from portal.idempotency import once
 from requests import catalogue, permissions
 from requests.forms_register import CatalogueItemForm, SearchForm
 from requests.models import CatalogueItem
@@ -57,6 +58,7 @@ def _save(request: HttpRequest, form: CatalogueItemForm, *, added: bool) -> Http
 
 
 @require_http_methods(["GET", "POST"])
+@once
 def register_add(request: HttpRequest) -> HttpResponse:
     if not permissions.can_maintain_register(request.user):
         raise PermissionDenied(IT_ONLY)

@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from portal.idempotency import once
 from requests import catalogue, permissions, requesting, selectors, workflow
 from requests.forms import form_for
 from requests.models import AuthorisationRequest, CatalogueItem
@@ -31,6 +32,7 @@ def choose_kind(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@once
 def new_request(request: HttpRequest, kind: str) -> HttpResponse:
     form_class = form_for(kind)
     if form_class is None:

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from portal.idempotency import once
 from portal.models import User
 from requests import attachments, comments, permissions, workflow
 from requests.forms_reviewing import ActionForm, CommentForm, UploadForm
@@ -174,6 +175,7 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@once
 def comment(request: HttpRequest, pk: int) -> HttpResponse:
     ar = _visible_request(request.user, pk)
     form = CommentForm(request.POST, may_be_internal=permissions.can_see_internal(request.user))
@@ -195,6 +197,7 @@ def comment(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@once
 def upload(request: HttpRequest, pk: int) -> HttpResponse:
     ar = _visible_request(request.user, pk)
     form = UploadForm(request.POST, request.FILES)

@@ -16,6 +16,7 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal import permissions as roles
+from portal.idempotency import once
 from requests import permissions, staff_changes, staff_checklist, staff_lifecycle, staff_selectors
 from requests.forms_staff import (
     FORMS,
@@ -88,6 +89,7 @@ def choose_kind(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@once
 def new_notice(request: HttpRequest, kind: str) -> HttpResponse:
     user = request.user
     if not permissions.can_submit_notice(user):
@@ -347,6 +349,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@once
 def invite(request: HttpRequest, pk: int) -> HttpResponse:
     notice = staff_selectors.notice_for(request.user, pk)
     if not permissions.can_work_staff_board(request.user):

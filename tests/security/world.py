@@ -224,7 +224,9 @@ def build_world() -> World:
 # --- What "the state" is, for checks that a request changed nothing ------------------------------
 # Not state: the session (every request refreshes its expiry) and the audit trail, which records
 # some reads on purpose (an export, a refusal) and is checked on its own where that matters.
-NOT_STATE = {"sessions.session", "portal.auditevent"}
+# A creating form's one-time token (portal.idempotency) is bookkeeping of the post itself, like
+# the session: a refused post that redirects keeps its claim, and nothing else changes.
+NOT_STATE = {"sessions.session", "portal.auditevent", "portal.formsubmission"}
 # Opening an inbox message marks it read, as any mail client does; nothing else about it changes.
 IGNORED_FIELDS = {"portal.notification": {"read_at"}}
 
