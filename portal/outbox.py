@@ -90,6 +90,29 @@ def notify(
     return notification
 
 
+def notify_address(
+    *, address: str, kind: str, dedupe_key: str, context: dict[str, Any] | None = None
+) -> Notification:
+    """Queue a message for an outside ``address`` (no portal account, so no inbox item); a
+    second call with the same key is a no-op. Templates as for ``notify``, with no recipient.
+    """
+    ctx = {"recipient": None, "link": "", **(context or {})}
+    subject = " ".join(render_to_string(f"emails/{kind}-subject.txt", ctx).split())
+    notification, created = Notification.objects.get_or_create(
+        dedupe_key=dedupe_key,
+        defaults={
+            "address": address,
+            "kind": kind,
+            "subject": subject[:200],
+            "body_text": render_to_string(f"emails/{kind}-body.txt", ctx),
+            "body_html": render_to_string(f"emails/{kind}-body.html", ctx),
+        },
+    )
+    if created:
+        transaction.on_commit(lambda: enqueue_delivery(notification.pk))
+    return notification
+
+
 @dataclass(frozen=True, slots=True)
 class Recipient:
     """All a notice needs of its recipient (the templates greet by name), from a query's row."""
@@ -356,15 +379,16 @@ class _Outgoing:
     body_html: str
     attempts: int
     email: str
-    is_active: bool
+    is_active: bool  # an outside address counts as active
     kind: str
-    recipient_id: int
+    recipient_id: int | None
     leased_until: datetime | None = None  # a sweep's lease: the row's next attempt
 
 
 _OUTGOING = (
-    "n.id, n.subject, n.body_text, n.body_html, n.attempts, u.email, u.is_active, n.kind, "
-    f"n.recipient_id FROM {_NOTIFICATIONS} n INNER JOIN {_USERS} u ON u.id = n.recipient_id"
+    "n.id, n.subject, n.body_text, n.body_html, n.attempts, "
+    "COALESCE(NULLIF(n.address, ''), u.email), COALESCE(u.is_active, TRUE), n.kind, "
+    f"n.recipient_id FROM {_NOTIFICATIONS} n LEFT JOIN {_USERS} u ON u.id = n.recipient_id"
 )
 # PostgreSQL: the statement's transaction does not wait for its commit to reach the disk. The
 # worst a database crash can then do is forget that a message went, so it goes again: a message
