@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import re
 import secrets
 import shlex
@@ -51,7 +52,12 @@ def compose(*args: str) -> subprocess.CompletedProcess[str]:
     if not COMPOSE.exists():
         missing_service(f"needs docker-compose at {COMPOSE}: apt-get install docker-compose")
     assert COMPOSE_FILE.exists(), "docker-compose.yml is missing"
-    env = {"PATH": "/usr/bin:/bin", "DJANGO_SECRET_KEY": secrets.token_urlsafe(45)}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(45),
+        # The test run's own key file stands in for the one mounted in production.
+        "PORTAL_SEALING_KEY_PATH": os.environ["PORTAL_SEALING_KEY_FILE"],
+    }
     return subprocess.run(
         [str(COMPOSE), "-f", str(COMPOSE_FILE), *args],
         cwd=ROOT,
