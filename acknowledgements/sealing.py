@@ -26,6 +26,7 @@ import functools
 import hashlib
 import json
 import os
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,9 +111,18 @@ def write_private_key(path: Path) -> SealingKey:
         serialization.NoEncryption(),
     )
     path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as file:
-        file.write(pem)
+    if path.exists():
+        raise FileExistsError(path)
+    # Written whole under another name, then linked into place: a process that finds the file
+    # (the demo's web server, worker and beat all start at once) never reads half a key, and a
+    # key that appeared meanwhile is never replaced (the link fails).
+    descriptor, partial = tempfile.mkstemp(dir=path.parent, prefix=".sealing-key-")
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(pem)
+        os.link(partial, path)
+    finally:
+        os.unlink(partial)
     return SealingKey(key_id_of(private_key.public_key()), private_key)
 
 
