@@ -108,10 +108,6 @@ def problem(witness: Witness) -> str | None:
     return None
 
 
-def addresses() -> list[str]:
-    return list(settings.WITNESS_EMAILS)
-
-
 def daily_job(now: datetime) -> scheduling.JobResult:
     """Send today's witness of the chain's head to the witnesses and the log, once a day."""
     day = scheduling.local_date(now)
@@ -121,7 +117,10 @@ def daily_job(now: datetime) -> scheduling.JobResult:
         return scheduling.JobResult(summary="No signatures yet: nothing to witness.")
     text = witness.text()
     log.info("Signature chain witness\n%s", text)
-    keys = {f"witness:{day.isoformat()}:{address.lower()}": address for address in addresses()}
+    keys = {
+        f"witness:{day.isoformat()}:{address.lower()}": address
+        for address in settings.WITNESS_EMAILS
+    }
     # A repeated run finds the day's notices claimed, and sends nothing (not even a newer head).
     fresh = outbox.unclaimed(keys)
     for key in sorted(fresh):
