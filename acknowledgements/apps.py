@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class AcknowledgementsConfig(AppConfig):
@@ -6,7 +7,16 @@ class AcknowledgementsConfig(AppConfig):
     verbose_name = "Policy acknowledgements"
 
     def ready(self) -> None:
-        from acknowledgements import grants, navigation, publishing, reminders, reviews, todo
+        from acknowledgements import (
+            grants,
+            navigation,
+            publishing,
+            reminders,
+            reviews,
+            sealing,
+            todo,
+            witness,
+        )
         from acknowledgements.models import Acknowledgement
         from portal import context_processors, db_roles, scheduling, staff_import
         from portal import todo as portal_todo
@@ -55,5 +65,14 @@ class AcknowledgementsConfig(AppConfig):
                 "grant expires, and ends grants once their expiry date has passed.",
                 run=grants.expiry_job,
             ),
+            scheduling.Job(
+                name="signature-witness",
+                title="Signature chain witness",
+                description="Sends the newest signature record's sequence, hash and seal to the "
+                "witness addresses (PORTAL_WITNESS_EMAILS) and the log, so that a later rewrite "
+                "of the records is detectable.",
+                run=witness.daily_job,
+            ),
         ):
             scheduling.register(job)
+        checks.register(sealing.check_keys)

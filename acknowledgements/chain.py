@@ -1,21 +1,22 @@
 """The hash chain over all acknowledgements.
 
 Each record's hash covers its own evidence and the previous record's hash, so a record that is
-altered, removed or slipped in afterwards breaks the chain from that point on. Writers are
-serialised (a transaction-level advisory lock on PostgreSQL; SQLite's write lock elsewhere).
+altered, removed or slipped in afterwards breaks the chain from that point on. Each record is
+also sealed (``sealing``) with a key the database never holds, so a record appended with a
+chain hash that fits is still caught: it has no valid seal. Writers are serialised (a
+transaction-level advisory lock on PostgreSQL; SQLite's write lock elsewhere).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db import connection
 
-from acknowledgements import documents
+from acknowledgements import documents, sealing
 
 GENESIS = "0" * 64
 _LOCK_KEY = 0x41555031  # "AUP1": one advisory lock for the whole chain
@@ -32,7 +33,7 @@ def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def record_hash(
+def evidence(
     *,
     sequence: int,
     user_id: int,
@@ -47,8 +48,9 @@ def record_hash(
     user_agent: str,
     auth_method: str,
     prev_hash: str,
-) -> str:
-    evidence = {
+) -> dict[str, object]:
+    """The facts a record hash covers, as they are hashed (``sealing.HASHED_FIELDS``)."""
+    return {
         "sequence": sequence,
         "user_id": user_id,
         "version_id": version_id,
@@ -63,13 +65,15 @@ def record_hash(
         "auth_method": auth_method,
         "prev_hash": prev_hash,
     }
-    payload = json.dumps(evidence, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def hash_of(ack: object) -> str:
-    """Recompute a stored acknowledgement's hash from its fields."""
-    return record_hash(
+def record_hash(**fields: object) -> str:
+    return hashlib.sha256(sealing.canonical_json(evidence(**fields))).hexdigest()
+
+
+def evidence_of(ack: object) -> dict[str, object]:
+    """A stored acknowledgement's hashed facts, read from its fields."""
+    return evidence(
         sequence=ack.sequence,
         user_id=ack.user_id,
         version_id=ack.version_id,
@@ -84,6 +88,15 @@ def hash_of(ack: object) -> str:
         auth_method=ack.auth_method,
         prev_hash=ack.prev_hash,
     )
+
+
+def hash_of(ack: object) -> str:
+    """Recompute a stored acknowledgement's hash from its fields."""
+    return hashlib.sha256(sealing.canonical_json(evidence_of(ack))).hexdigest()
+
+
+def seal_problem(ack: object, keys: Mapping[str, object]) -> str | None:
+    return sealing.seal_problem(ack.record_hash, ack.seal, ack.seal_key_id, keys)
 
 
 @dataclass(frozen=True)
@@ -104,8 +117,19 @@ class Verification:
         return self.first_break is None
 
 
-def verify(records: Iterator[object], version_bodies: dict[int, str]) -> Verification:
-    """Walk ``records`` in sequence order; stop at the first record that does not hold."""
+def verify(
+    records: Iterator[object],
+    version_bodies: dict[int, str],
+    keys: Mapping[str, object] | None = None,
+) -> Verification:
+    """Walk ``records`` in sequence order; stop at the first record that does not hold.
+
+    Each record must follow the one before it, hash to its record hash, carry a valid seal by
+    one of ``keys`` (id -> Ed25519 public key; default the portal's), and name policy text that
+    still hashes to what was signed.
+    """
+    if keys is None:
+        keys = {key_id: public.key for key_id, public in sealing.public_keys().items()}
     result = Verification()
     expected_prev = GENESIS
     body_hashes: dict[int, str] = {}
@@ -115,6 +139,8 @@ def verify(records: Iterator[object], version_bodies: dict[int, str]) -> Verific
             reason = "its previous-record hash does not match the record before it"
         elif hash_of(ack) != ack.record_hash:
             reason = "its contents do not match its record hash"
+        elif problem := seal_problem(ack, keys):
+            reason = problem
         else:
             if ack.version_id not in body_hashes:
                 body_hashes[ack.version_id] = documents.body_sha256(version_bodies[ack.version_id])

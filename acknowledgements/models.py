@@ -151,6 +151,9 @@ class Acknowledgement(models.Model):
 
     ``record_hash`` covers every field below and the previous record's hash, so altering or
     removing any record breaks the chain from that point (``verify_acknowledgements``).
+    ``seal`` is an Ed25519 signature of the record hash by the key ``seal_key_id`` names
+    (``acknowledgements.sealing``), made before the row is written: only the holder of that key,
+    never the database, can make a record that verifies.
     """
 
     sequence = models.PositiveBigIntegerField(unique=True, editable=False)
@@ -171,6 +174,8 @@ class Acknowledgement(models.Model):
     auth_method = models.CharField(max_length=64)
     prev_hash = models.CharField(max_length=64)
     record_hash = models.CharField(max_length=64, unique=True)
+    seal = models.CharField(max_length=100, blank=True)  # base64; blank: signed before sealing
+    seal_key_id = models.CharField(max_length=16, blank=True)
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -179,8 +184,12 @@ class Acknowledgement(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "version"], name="acknowledgement_unique")
         ]
-        # Signatures per day since publication: read from the index alone.
-        indexes = [models.Index(fields=["version", "signed_at"], name="acknowledgement_day_idx")]
+        indexes = [
+            # Signatures per day since publication: read from the index alone.
+            models.Index(fields=["version", "signed_at"], name="acknowledgement_day_idx"),
+            # When each sealing key was first used, for the Verify page's list of keys.
+            models.Index(fields=["seal_key_id", "sequence"], name="acknowledgement_seal_key_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.printed_name} signed {self.version} on {self.signed_at:%d/%m/%Y}"

@@ -6,16 +6,17 @@ The PDF uses fpdf2's built-in core fonts, which cover Latin-1 only; text is made
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 
 from django.utils import dateformat, timezone
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from acknowledgements import chain, documents
+from acknowledgements import chain, documents, sealing
 from acknowledgements.models import Acknowledgement
 
 ORGANISATION = "CareTech Community Services"
@@ -32,6 +33,7 @@ class Fact:
     label: str
     value: str
     code: bool = False  # a fingerprint or code: shown in a fixed-width font
+    wide: bool = False  # too long to sit beside its label in the PDF: printed below it
 
 
 def signed_uk(ack: Acknowledgement) -> str:
@@ -63,7 +65,34 @@ def facts(ack: Acknowledgement) -> list[Fact]:
         Fact("IP address", ack.ip_address or "Not recorded"),
         Fact("Authentication", ack.auth_method),
     ]
+    if ack.seal:
+        found += [
+            Fact("Sealing key (Ed25519)", ack.seal_key_id, code=True),
+            Fact("Seal", ack.seal, code=True, wide=True),
+        ]
+    else:
+        found.append(Fact("Seal", "None: signed before records were sealed"))
     return found
+
+
+EVIDENCE_FILENAME = "signature-record.json"
+
+
+def evidence(ack: Acknowledgement) -> dict[str, object]:
+    """The sealed evidence a receipt carries: every field the record hash covers (under the
+    names ``sealing.HASHED_FIELDS``), the record hash, and the seal with its key id."""
+    return {
+        **chain.evidence_of(ack),
+        "record_hash": ack.record_hash,
+        "seal": ack.seal,
+        "seal_key_id": ack.seal_key_id,
+        "seal_algorithm": sealing.ALGORITHM,
+        "seal_message": "UTF-8 of: 'acceptable-use-portal seal v1' LF seal_key_id LF record_hash",
+    }
+
+
+def evidence_json(ack: Acknowledgement) -> bytes:
+    return json.dumps(evidence(ack), indent=2, ensure_ascii=False).encode("utf-8")
 
 
 def pdf_filename(ack: Acknowledgement) -> str:
@@ -183,7 +212,10 @@ def build_pdf(ack: Acknowledgement, *, verify_url: str = "", compress: bool = Tr
     pdf.cell(0, 7, "The record", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     for fact in facts(ack):
         pdf.set_font("Helvetica", style="B", size=9)
-        pdf.cell(_LABEL_WIDTH, _LINE, latin1_safe(fact.label), new_x=XPos.RIGHT, new_y=YPos.TOP)
+        if fact.wide:
+            pdf.cell(0, _LINE, latin1_safe(fact.label), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        else:
+            pdf.cell(_LABEL_WIDTH, _LINE, latin1_safe(fact.label), new_x=XPos.RIGHT, new_y=YPos.TOP)
         if fact.code:
             pdf.set_font("Courier", size=8)
         else:
@@ -208,6 +240,29 @@ def build_pdf(ack: Acknowledgement, *, verify_url: str = "", compress: bool = Tr
         new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,
     )
+    if ack.seal:
+        pdf.ln(2)
+        pdf.multi_cell(
+            0,
+            _LINE,
+            latin1_safe(
+                f"The record is sealed: the seal above is an Ed25519 signature of the record "
+                f"fingerprint by the portal's key {ack.seal_key_id}, whose public key is on the "
+                f"Verify page. This PDF carries the sealed record as an attached file "
+                f"({EVIDENCE_FILENAME}), so the receipt can be checked without the portal."
+            ),
+            align="L",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
+    pdf.embed_file(
+        bytes=evidence_json(ack),
+        basename=EVIDENCE_FILENAME,
+        desc="The signature record: the facts its fingerprint covers, and its seal",
+        mime_type="application/json",
+        modification_date=ack.signed_at,
+        compress=compress,
+    )
     return bytes(pdf.output())
 
 
@@ -229,10 +284,14 @@ def normalise_reference(text: str) -> str:
 
 @dataclass(frozen=True)
 class Verification:
+    """What the Verify page found, and each check ``verify_acknowledgements`` makes of it."""
+
     reference: str
     acknowledgement: Acknowledgement | None = None
     ambiguous: bool = False  # a receipt code shared by more than one record
+    chain_problem: str | None = None  # why the record is not in its place in the chain
     record_intact: bool = False  # the record still hashes to its record fingerprint
+    seal_problem: str | None = None  # why its seal does not vouch for it
     text_intact: bool = False  # the policy text still hashes to the fingerprint signed
 
     @property
@@ -240,8 +299,38 @@ class Verification:
         return self.acknowledgement is not None
 
     @property
+    def in_chain(self) -> bool:
+        return self.found and self.chain_problem is None
+
+    @property
+    def sealed(self) -> bool:
+        return self.found and self.seal_problem is None
+
+    @property
     def genuine(self) -> bool:
-        return self.found and self.record_intact and self.text_intact
+        return self.in_chain and self.record_intact and self.sealed and self.text_intact
+
+
+def chain_problem(ack: Acknowledgement) -> str | None:
+    """Whether ``ack`` holds its place: it follows the record before it (or starts the chain),
+    and the record after it, if any, follows it. One query."""
+    neighbours = {
+        sequence: (record_hash, prev_hash)
+        for sequence, record_hash, prev_hash in Acknowledgement.objects.filter(
+            sequence__in=[ack.sequence - 1, ack.sequence + 1]
+        ).values_list("sequence", "record_hash", "prev_hash")
+    }
+    if ack.sequence == 1:
+        if ack.prev_hash != chain.GENESIS:
+            return "it claims to be the first record but does not start the chain"
+    elif ack.sequence - 1 not in neighbours:
+        return f"the record before it (number {ack.sequence - 1}) is missing"
+    elif neighbours[ack.sequence - 1][0] != ack.prev_hash:
+        return "it does not follow the record before it in the chain"
+    following = neighbours.get(ack.sequence + 1)
+    if following is not None and following[1] != ack.record_hash:
+        return "the record after it in the chain does not follow it"
+    return None
 
 
 def verify_reference(reference: str) -> Verification:
@@ -256,9 +345,32 @@ def verify_reference(reference: str) -> Verification:
     if not candidates:
         return Verification(reference)
     ack = candidates[0]
+    keys = {key_id: public.key for key_id, public in sealing.public_keys().items()}
     return Verification(
         reference,
         acknowledgement=ack,
+        chain_problem=chain_problem(ack),
         record_intact=chain.hash_of(ack) == ack.record_hash,
+        seal_problem=chain.seal_problem(ack, keys),
         text_intact=documents.body_sha256(ack.version.body) == ack.body_sha256,
     )
+
+
+@dataclass(frozen=True)
+class PublishedKey:
+    key: sealing.PublicKey
+    first_used: datetime | None  # when the first record it seals was signed
+
+
+def published_keys() -> list[PublishedKey]:
+    """The portal's sealing keys, current first, as the Verify page publishes them."""
+    found = []
+    for key_id, public in sealing.public_keys().items():
+        first = (
+            Acknowledgement.objects.filter(seal_key_id=key_id)
+            .order_by("sequence")
+            .values_list("signed_at", flat=True)
+            .first()
+        )
+        found.append(PublishedKey(public, first))
+    return found

@@ -28,7 +28,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from acknowledgements import chain, publishing, signing
+from acknowledgements import chain, publishing, sealing, signing
 from acknowledgements.models import Acknowledgement, Assignment, PolicyVersion
 from portal import audit
 from portal import permissions as roles
@@ -491,6 +491,7 @@ class _Company:
                     prev_hash=prev_hash,
                 )
                 ack.record_hash = prev_hash = chain.hash_of(ack)
+                ack.seal, ack.seal_key_id = sealing.seal(ack.record_hash)
                 records.append(ack)
             Acknowledgement.objects.bulk_create(records)
             for ack, (_, _, assignment) in zip(

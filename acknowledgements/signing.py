@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
 
-from acknowledgements import chain, publishing
+from acknowledgements import chain, publishing, sealing
 from acknowledgements.models import Acknowledgement, Assignment, PolicyVersion
 from portal import audit, outbox
 from portal import typed as typed_text
@@ -168,6 +168,8 @@ def sign(
                 prev_hash=last.record_hash if last else chain.GENESIS,
             )
             ack.record_hash = chain.hash_of(ack)
+            # Sealed before the INSERT: the row can never be changed afterwards.
+            ack.seal, ack.seal_key_id = sealing.seal(ack.record_hash)
             ack.save()
             _attach_to_assignment(ack)
             audit.record(

@@ -97,7 +97,7 @@ def emails_changed(
                 "new_email": change.user.email,
                 "changed_at": now,
             },
-            to_address=change.old_email,
+            address=change.old_email,
         )
 
 

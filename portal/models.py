@@ -236,11 +236,15 @@ class Notification(models.Model):
     # Not yet sent: waiting for an attempt, or in a sweep's hands.
     WAITING = (Status.PENDING, Status.SENDING)
 
-    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
-    # Where the e-mail goes when it is not the recipient's current address: a notice of a
-    # changed address goes to the address the account had.
-    # (A database default too: the outbox's bulk claims insert rows in SQL, without it.)
-    to_address = models.EmailField(blank=True, default="", db_default="")
+    # A portal user, whose inbox shows it; or none, for a message to an outside ``address``
+    # (an auditor's mailbox) that is e-mailed only.
+    recipient = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="notifications", null=True, blank=True
+    )
+    # Where the e-mail goes when it is not the recipient's current address: an outside
+    # mailbox, or the address an account had (a notice of a changed address goes there).
+    # A database default: the outbox's own INSERT statements name only the columns they fill.
+    address = models.EmailField(blank=True, db_default="")
     kind = models.CharField(max_length=64)
     subject = models.CharField(max_length=200)
     body_text = models.TextField()
@@ -265,9 +269,19 @@ class Notification(models.Model):
             ),
             models.Index(fields=["recipient", "-created_at"], name="notification_inbox_idx"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(recipient__isnull=False) | ~models.Q(address=""),
+                name="notification_has_addressee",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.kind} to {self.recipient_id}: {self.subject}"
+        return f"{self.kind} to {self.recipient_id or self.address}: {self.subject}"
+
+    @property
+    def to_email(self) -> str:
+        return self.address or self.recipient.email
 
 
 class JobRun(models.Model):

@@ -73,7 +73,7 @@ def retry_notification(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            f"“{notification.subject}” to {notification.recipient.email} is being sent again.",
+            f"“{notification.subject}” to {notification.to_email} is being sent again.",
         )
     return redirect("operations")
 

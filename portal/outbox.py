@@ -68,12 +68,12 @@ def notify(
     dedupe_key: str,
     context: dict[str, Any] | None = None,
     link: str = "",
-    to_address: str = "",
+    address: str = "",
 ) -> Notification:
     """Queue a message for ``recipient``; a second call with the same key is a no-op.
 
     Renders ``templates/emails/<kind>-subject.txt``, ``-body.txt`` and ``-body.html``. The
-    e-mail goes to ``to_address`` if given, else to the recipient's address when it is sent.
+    e-mail goes to ``address`` if given, else to the recipient's address when it is sent.
     """
     ctx = {"recipient": recipient, "link": absolute_url(link) if link else "", **(context or {})}
     subject = " ".join(render_to_string(f"emails/{kind}-subject.txt", ctx).split())
@@ -86,7 +86,30 @@ def notify(
             "body_text": render_to_string(f"emails/{kind}-body.txt", ctx),
             "body_html": render_to_string(f"emails/{kind}-body.html", ctx),
             "link": link,
-            "to_address": to_address,
+            "address": address,
+        },
+    )
+    if created:
+        transaction.on_commit(lambda: enqueue_delivery(notification.pk))
+    return notification
+
+
+def notify_address(
+    *, address: str, kind: str, dedupe_key: str, context: dict[str, Any] | None = None
+) -> Notification:
+    """Queue a message for an outside ``address`` (no portal account, so no inbox item); a
+    second call with the same key is a no-op. Templates as for ``notify``, with no recipient.
+    """
+    ctx = {"recipient": None, "link": "", **(context or {})}
+    subject = " ".join(render_to_string(f"emails/{kind}-subject.txt", ctx).split())
+    notification, created = Notification.objects.get_or_create(
+        dedupe_key=dedupe_key,
+        defaults={
+            "address": address,
+            "kind": kind,
+            "subject": subject[:200],
+            "body_text": render_to_string(f"emails/{kind}-body.txt", ctx),
+            "body_html": render_to_string(f"emails/{kind}-body.html", ctx),
         },
     )
     if created:
@@ -392,16 +415,16 @@ class _Outgoing:
     body_html: str
     attempts: int
     email: str
-    is_active: bool
+    is_active: bool  # an outside address counts as active
     kind: str
-    recipient_id: int
+    recipient_id: int | None
     leased_until: datetime | None = None  # a sweep's lease: the row's next attempt
 
 
 _OUTGOING = (
     "n.id, n.subject, n.body_text, n.body_html, n.attempts, "
-    "CASE WHEN n.to_address = '' THEN u.email ELSE n.to_address END, u.is_active, n.kind, "
-    f"n.recipient_id FROM {_NOTIFICATIONS} n INNER JOIN {_USERS} u ON u.id = n.recipient_id"
+    "COALESCE(NULLIF(n.address, ''), u.email), COALESCE(u.is_active, TRUE), n.kind, "
+    f"n.recipient_id FROM {_NOTIFICATIONS} n LEFT JOIN {_USERS} u ON u.id = n.recipient_id"
 )
 # PostgreSQL: the statement's transaction does not wait for its commit to reach the disk. The
 # worst a database crash can then do is forget that a message went, so it goes again: a message

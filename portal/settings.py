@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from portal.env import (
     email_settings,
     env_bool,
+    env_emails,
     env_int,
     env_list,
     env_pounds,
@@ -38,6 +39,24 @@ if not DEBUG and SECRET_KEY == INSECURE_DEV_SECRET:
     )
 if not DEBUG and len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be at least 50 characters long.")
+
+# The Ed25519 key that seals signature records (acknowledgements.sealing): a file the database
+# never sees. Public keys of retired keys (*.pem) go in PORTAL_SEALING_PUBLIC_KEYS_DIR so that the
+# records they sealed still verify. The demo makes its own key in var/ on first use.
+SEALING_KEY_FILE = env_str("PORTAL_SEALING_KEY_FILE")
+SEALING_KEY_MAKE = False
+if not SEALING_KEY_FILE:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "PORTAL_SEALING_KEY_FILE must be set when DJANGO_DEBUG is off: the path of the key "
+            "file that seals signature records (python manage.py make_sealing_key PATH makes one)."
+        )
+    SEALING_KEY_FILE = str(VAR_DIR / "sealing-key.pem")
+    SEALING_KEY_MAKE = True
+SEALING_PUBLIC_KEYS_DIR = env_str("PORTAL_SEALING_PUBLIC_KEYS_DIR")
+# Who receives the daily witness of the signature chain's head (an auditor's mailbox, not a
+# portal user); the witness is written to the log as well.
+WITNESS_EMAILS = env_emails("PORTAL_WITNESS_EMAILS")
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 PORTAL_BASE_URL = env_url(
@@ -376,6 +395,9 @@ CELERY_BEAT_SCHEDULE = {
     "staff-starters": _job_at("staff-starters", 7, 15),
     "staff-overdue-tasks": _job_at("staff-overdue-tasks", 7, 15),
     "staff-temporary-ending": _job_at("staff-temporary-ending", 7, 15),
+    # 04:00 UK: the signature chain's head (sequence, hash, seal) to PORTAL_WITNESS_EMAILS and
+    # the log, covering every signature of the day before.
+    "signature-witness": _job_at("signature-witness", 4),
 }
 
 # --- Logging --------------------------------------------------------------------------------

@@ -7,6 +7,14 @@ from pathlib import Path
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-" + "x" * 40)
 os.environ.setdefault("DJANGO_HTTPS", "0")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
+# A sealing key of the test run's own, made in a throwaway folder; processes the tests start
+# (workers, commands) inherit the variable and so seal and verify with the same key.
+if not os.environ.get("PORTAL_SEALING_KEY_FILE"):
+    from acknowledgements.sealing import write_private_key
+
+    _key_file = Path(tempfile.mkdtemp(prefix="portal-test-key-")) / "sealing-key.pem"
+    write_private_key(_key_file)
+    os.environ["PORTAL_SEALING_KEY_FILE"] = str(_key_file)
 
 from portal.env import email_settings, env_int, env_str
 from portal.settings import *  # noqa: F403

@@ -73,5 +73,10 @@ def verify(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "acknowledgements/receipts/verify.html",
-        {"form": form, "result": result, "may_see_receipt": may_see_receipt},
+        {
+            "form": form,
+            "result": result,
+            "may_see_receipt": may_see_receipt,
+            "keys": receipts.published_keys(),
+        },
     )

@@ -12,11 +12,6 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddField(
-            model_name="notification",
-            name="to_address",
-            field=models.EmailField(blank=True, db_default="", default="", max_length=254),
-        ),
-        migrations.AddField(
             model_name="user",
             name="session_stamp",
             field=models.CharField(blank=True, editable=False, max_length=64),

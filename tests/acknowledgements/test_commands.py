@@ -128,10 +128,11 @@ def test_verify_names_a_record_whose_time_changed(db):
 
 
 def test_verify_names_a_record_whose_hash_was_recomputed(db):
-    # A careful forger recomputes the altered record's own hash: the next record gives it away.
+    # A careful forger recomputes the altered record's own hash: its seal, which the forger
+    # cannot make without the key, gives it away (before sealing, only the next record did).
     from acknowledgements import chain
 
-    _, second, third = three_signatures()
+    second = three_signatures()[1]
     forged = Acknowledgement.objects.get(pk=second.pk)
     forged.printed_name = "Somebody Else"
     with tampering():
@@ -144,8 +145,8 @@ def test_verify_names_a_record_whose_hash_was_recomputed(db):
     with pytest.raises(CommandError) as broken:
         verify()
 
-    assert f"record {third.pk} (sequence 3)" in str(broken.value)
-    assert "previous-record hash does not match" in str(broken.value)
+    assert f"record {second.pk} (sequence 2)" in str(broken.value)
+    assert "its seal is not a valid seal of its record hash" in str(broken.value)
 
 
 def test_verify_names_the_first_record_signed_on_altered_policy_text(db):

@@ -12,7 +12,7 @@ from django.contrib.auth.hashers import make_password
 from django.urls import reverse
 from django.utils import timezone
 
-from acknowledgements import chain, charts, compliance, publishing, signing
+from acknowledgements import chain, charts, compliance, publishing, sealing, signing
 from acknowledgements.models import Acknowledgement, Assignment, Policy, PolicyVersion
 from portal.models import Department, User
 from tests.acknowledgements.factories import (
@@ -580,6 +580,7 @@ def _bulk_sign(users: list[User], version: PolicyVersion, *, signed_at=None) -> 
             prev_hash=prev,
         )
         ack.record_hash = prev = chain.hash_of(ack)
+        ack.seal, ack.seal_key_id = sealing.seal(ack.record_hash)
         records.append(ack)
     Acknowledgement.objects.bulk_create(records, batch_size=500)
     by_user = dict(

@@ -17,7 +17,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings as django_settings
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -297,6 +297,34 @@ def test_inactive_recipient_is_failed_without_sending(employee):
     assert notification.status == Notification.Status.FAILED
     assert notification.attempts == 0
     assert notification.last_error == "Recipient's account is not active."
+
+
+def test_a_message_to_an_outside_address_is_emailed_and_in_no_inbox(employee):
+    witnessed = {"day": datetime(2026, 3, 2, tzinfo=UTC), "sequence": 7}
+    text = "date: 2026-03-02\nsequence: 7\n"
+    notification = outbox.notify_address(
+        address="auditor@audit.example",
+        kind="signature-witness",
+        dedupe_key="witness:test",
+        context={"witness": witnessed, "witness_text": text},
+    )
+    again = outbox.notify_address(
+        address="auditor@audit.example", kind="signature-witness", dedupe_key="witness:test"
+    )
+
+    assert again == notification
+    assert outbox.deliver(notification.pk) is True
+    assert [m.to for m in mail.outbox] == [["auditor@audit.example"]]
+    assert mail.outbox[0].body == text
+    notification.refresh_from_db()
+    assert notification.status == Notification.Status.SENT
+    assert notification.to_email == "auditor@audit.example"
+    assert not Notification.objects.filter(recipient__isnull=False).exists()
+
+
+def test_a_message_with_neither_recipient_nor_address_is_refused(db):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Notification.objects.create(kind="k", subject="s", body_text="b", dedupe_key="nobody")
 
 
 # --- retry_delay --------------------------------------------------------------------------------

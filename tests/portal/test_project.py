@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import re
 import secrets
 import shlex
@@ -53,6 +54,8 @@ SECRETS = {
     "POSTGRES_PASSWORD": secrets.token_urlsafe(24),
     "PORTAL_DB_OWNER_PASSWORD": secrets.token_urlsafe(24),
     "PORTAL_DB_APP_PASSWORD": secrets.token_urlsafe(24),
+    # The test run's own key file stands in for the one mounted in production.
+    "PORTAL_SEALING_KEY_PATH": os.environ["PORTAL_SEALING_KEY_FILE"],
 }
 
 

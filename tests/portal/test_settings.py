@@ -15,6 +15,7 @@ from pathlib import Path
 
 from django.contrib.auth.hashers import Argon2PasswordHasher
 
+from acknowledgements.sealing import write_private_key
 from portal import settings as production
 from tests.conftest import ROOT
 
@@ -40,13 +41,16 @@ def clean_env(tmp_path: Path, **values: str) -> dict[str, str]:
 
 
 def production_env(tmp_path: Path, **values: str) -> dict[str, str]:
+    key_file = tmp_path / "sealing-key.pem"
+    if not key_file.exists():
+        write_private_key(key_file)
     return clean_env(
         tmp_path,
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(45),  # 60 characters
         DJANGO_ALLOWED_HOSTS="portal.example",
         PORTAL_BASE_URL="https://portal.example",
-        **values,
+        **{"PORTAL_SEALING_KEY_FILE": str(key_file), **values},
     )
 
 
@@ -69,6 +73,44 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path) -> Non
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_sealing_key(tmp_path: Path) -> None:
+    env = production_env(tmp_path)
+    del env["PORTAL_SEALING_KEY_FILE"]
+    for args in (["manage.py", "check"], ["-c", "import portal.wsgi"]):
+        result = run(args, env)
+        assert result.returncode != 0, args
+        assert "PORTAL_SEALING_KEY_FILE must be set when DJANGO_DEBUG is off" in result.stderr
+
+
+def test_production_refuses_a_sealing_key_file_it_cannot_read(tmp_path: Path) -> None:
+    env = production_env(tmp_path, PORTAL_SEALING_KEY_FILE=str(tmp_path / "missing.pem"))
+    result = run(["manage.py", "check"], env)
+    assert result.returncode != 0
+    assert "PORTAL_SEALING_KEY_FILE names" in result.stderr
+    assert "make_sealing_key" in result.stderr
+
+
+def test_the_demo_makes_its_own_sealing_key(tmp_path: Path) -> None:
+    script = (
+        "import django\n"
+        "django.setup()\n"
+        "from acknowledgements import sealing\n"
+        "print(sealing.current_key().key_id)\n"
+    )
+    result = run(["-c", script], clean_env(tmp_path, DJANGO_DEBUG="1"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "var" / "sealing-key.pem").exists()
+    again = run(["-c", script], clean_env(tmp_path, DJANGO_DEBUG="1"))
+    assert again.stdout == result.stdout  # made once, then kept
+
+
+def test_witness_addresses_must_be_addresses(tmp_path: Path) -> None:
+    env = production_env(tmp_path, PORTAL_WITNESS_EMAILS="auditor@audit.example, not-an-address")
+    result = run(["manage.py", "check"], env)
+    assert result.returncode != 0
+    assert "PORTAL_WITNESS_EMAILS must be e-mail addresses" in result.stderr
 
 
 def test_the_command_line_works_in_a_fresh_checkout(tmp_path: Path) -> None:

@@ -44,7 +44,7 @@ def test_the_old_address_is_told(hr_user, employee) -> None:
     move(hr_user, employee)
 
     notice = Notification.objects.get(kind="email-changed")
-    assert (notice.recipient, notice.to_address) == (employee, "employee@example.com")
+    assert (notice.recipient, notice.address) == (employee, "employee@example.com")
     assert outbox.deliver(notice.pk)
     [message] = mail.outbox
     assert message.to == ["employee@example.com"]
@@ -168,7 +168,7 @@ def test_an_address_changed_in_the_admin_has_the_same_effects(superuser, employe
     employee.refresh_from_db()
     assert employee.email == NEW
     notice = Notification.objects.get(kind="email-changed")
-    assert notice.to_address == "employee@example.com"
+    assert notice.address == "employee@example.com"
     event = AuditEvent.objects.get(action="user.email_changed")
     assert (event.actor, event.data["source"]) == (superuser, "admin")
     assert theirs.get("/").status_code == 302

@@ -203,7 +203,7 @@ def test_a_superusers_import_applies_changes_to_role_holders(superuser, it_user)
     assert (it_user.email, it_user.first_name) == ("new.it@example.com", "Ivy")
     # The change of address had its side effects: the old address is told.
     notice = Notification.objects.get(kind="email-changed", recipient=it_user)
-    assert notice.to_address == "it@example.com"
+    assert notice.address == "it@example.com"
 
 
 def test_the_command_is_an_administrators_import(tmp_path, superuser) -> None:

@@ -114,13 +114,13 @@ class Calendar:
                         outbox.sweep()
 
 
-Sent = tuple[date, str, str]  # (UK date it was claimed, dedupe key, recipient's email)
+Sent = tuple[date, str, str]  # (UK date it was claimed, dedupe key, the address it went to)
 
 
 def sent(kinds: Iterable[str]) -> set[Sent]:
     """Every notice of ``kinds`` in the outbox, with the UK date it was claimed."""
     return {
-        (timezone.localdate(n.created_at), n.dedupe_key, n.recipient.email)
+        (timezone.localdate(n.created_at), n.dedupe_key, n.to_email)
         for n in Notification.objects.filter(kind__in=list(kinds)).select_related("recipient")
     }
 

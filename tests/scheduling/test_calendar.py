@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core import mail
-from django.test import RequestFactory
+from django.test import RequestFactory, override_settings
 from django.utils import timezone
 
 from acknowledgements import grants, publishing, reviews, signing
@@ -64,7 +64,10 @@ SCHEDULED_KINDS = {
     "policy-review-reminder",
     "password-expiring",
     "personal-use-expiring",
+    "signature-witness",
 }
+# The auditor's mailbox, outside the company, that gets the signature chain's head every day.
+AUDITOR = "auditor@audit.example"
 
 # When each person signs each version (UK time); absent: never.
 SIGNS_V1 = {
@@ -369,6 +372,20 @@ def summary_series(end: date) -> list[Series]:
     ]
 
 
+def witness_series(end: date) -> list[Series]:
+    # The head is witnessed every morning once there is one: from the day after the first
+    # signatures. A day beat missed has no witness of its own (the next one covers it).
+    first = min(moment.astimezone(LONDON).date() for moment in SIGNS_V1.values())
+    return [
+        Series(
+            "signature-witness",
+            AUDITOR,
+            lambda label: f"witness:{label}:{AUDITOR}",
+            [(day, day.isoformat()) for day in every(first + timedelta(days=1), 1, end)],
+        )
+    ]
+
+
 def grant_pk(name: str, expires: date) -> int:
     return PersonalUseGrant.objects.get(employee__email=email(name), expires_on=expires).pk
 
@@ -428,6 +445,7 @@ def scheduled_series(calendar: Calendar) -> list[Series]:
     )
     series += summary_series(end)
     series += grant_series(end)
+    series += witness_series(end)
     return series
 
 
@@ -440,6 +458,8 @@ def run(django_db_setup, django_db_blocker):
 
         atomic = transaction.atomic()
         atomic.__enter__()
+        witnesses = override_settings(WITNESS_EMAILS=[AUDITOR])
+        witnesses.enable()
         try:
             mail.outbox = []
             company = Company()
@@ -448,6 +468,7 @@ def run(django_db_setup, django_db_blocker):
             calendar.emails = len(mail.outbox)
             yield calendar, sent(SCHEDULED_KINDS), expected(calendar, scheduled_series(calendar))
         finally:
+            witnesses.disable()
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
 
