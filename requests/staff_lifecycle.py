@@ -23,6 +23,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from acknowledgements import grants
 from portal import audit, outbox, staff_import
+from portal import permissions as roles
 from portal.models import User
 from requests import permissions
 from requests.models import StaffChange
@@ -338,6 +339,9 @@ def access_ending(now: datetime | None = None) -> QuerySet[StaffChange]:
         )
         .exclude(state=StaffChange.State.CANCELLED)
         .exclude(Exists(taken_on_again))
+        # A notice is HR's or a manager's word; an account that holds a role in the portal
+        # ends only at an administrator's hand (its notice's access task stays open for IT).
+        .exclude(Exists(User.objects.filter(roles.role_holders(), pk=OuterRef("person"))))
     )
 
 

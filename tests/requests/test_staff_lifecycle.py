@@ -164,6 +164,30 @@ def test_personal_use_is_revoked_when_access_ends(manager, employee) -> None:
     assert event.data == {"employee": employee.pk, "replaced": False, "access_ended": True}
 
 
+def test_hrs_leaver_notice_never_ends_a_role_holders_account(hr_user, employee) -> None:
+    """HR names the IT administrator as a leaver, last day yesterday: the hourly job leaves that
+    account to an administrator (the notice's access task stays open for IT), and still ends a
+    plain employee's."""
+    admin = UserFactory(
+        email="it.admin@example.com",
+        is_staff=True,
+        is_superuser=True,
+        department=employee.department,
+    )
+    last_day = date(2026, 3, 20)
+    give(hr_user, leaver_details(admin, end_date=last_day), today=last_day - timedelta(7))
+    give(hr_user, leaver_details(employee, end_date=last_day), today=last_day - timedelta(7))
+
+    assert staff_lifecycle.end_expired_access(now=at(2026, 3, 23, 9, 0)) == 1
+    admin.refresh_from_db()
+    employee.refresh_from_db()
+    assert (admin.is_active, admin.has_usable_password()) == (True, True)
+    assert employee.is_active is False
+    # The next run still leaves it alone.
+    assert staff_lifecycle.end_expired_access(now=at(2026, 3, 23, 10, 0)) == 0
+    assert User.objects.get(pk=admin.pk).is_active
+
+
 def test_a_cancelled_leaver_notice_ends_nothing(manager, employee) -> None:
     notice = give(manager, leaver_details(employee, end_date=date(2026, 3, 27)))
     staff_changes.cancel_notice(actor=manager, notice=notice, reason="Staying on.")
