@@ -10,7 +10,9 @@ must be committed for a second connection to see them, hence transactional tests
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import secrets
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,9 +23,10 @@ import pytest
 from django.core import checks
 from django.core.management import CommandError, call_command
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
+from django.urls import reverse
 
-from acknowledgements import chain, publishing, signing
+from acknowledgements import chain, publishing, sealing, signing
 from acknowledgements.models import Acknowledgement, PolicyVersion
 from portal import audit, db_roles
 from portal.models import AuditEvent, Notification, User
@@ -214,7 +217,9 @@ def test_a_published_text_cannot_be_changed_by_the_running_role(roles, signed):
 
 
 def test_a_forged_record_added_by_the_running_role_is_caught(roles, signed, outsider):
-    """The running role may INSERT, so it can add a record; the chain shows it up."""
+    """The running role may INSERT, so it can append a record at the end of the chain with a
+    hash that holds; it cannot seal it, so the verify command and the Verify page both refuse
+    it. (A record without a seal at all is refused by the table itself.)"""
     forged = {
         "user_id": outsider.pk,
         "version_id": signed.version_id,
@@ -227,32 +232,37 @@ def test_a_forged_record_added_by_the_running_role_is_caught(roles, signed, outs
         "ip_address": None,
         "user_agent": "",
         "auth_method": signed.auth_method,
+        "sequence": signed.sequence + 1,
+        "prev_hash": signed.record_hash,
     }
-    # Slipped in before the first record with a hash of its own that holds.
-    forged.update(sequence=0, prev_hash=chain.GENESIS)
     forged["record_hash"] = chain.record_hash(**forged)
+    # Sixty-four bytes that look like an Ed25519 signature, under the portal's own key id.
+    forged["seal"] = base64.b64encode(secrets.token_bytes(64)).decode()
+    forged["seal_key_id"] = sealing.current_key().key_id
+    columns = ", ".join(forged)
+    values = ", ".join(f"%({name})s" for name in forged)
 
     with connected_as(roles.runtime), connection.cursor() as cursor:
         cursor.execute(
-            """
-                INSERT INTO acknowledgements_acknowledgement (
-                    sequence, user_id, version_id, signer_email, signer_employee_number,
-                    printed_name, statement, body_sha256, signed_at, ip_address, user_agent,
-                    auth_method, prev_hash, record_hash
-                ) VALUES (
-                    %(sequence)s, %(user_id)s, %(version_id)s, %(signer_email)s,
-                    %(signer_employee_number)s, %(printed_name)s, %(statement)s, %(body_sha256)s,
-                    %(signed_at)s, %(ip_address)s, %(user_agent)s, %(auth_method)s,
-                    %(prev_hash)s, %(record_hash)s
-                )
-                """,
+            f"INSERT INTO {SIGNATURES} ({columns}) VALUES ({values})",  # noqa: S608
             forged,
         )
+        unsealed = {**forged, "sequence": signed.sequence + 2, "seal": None, "seal_key_id": None}
+        with pytest.raises(DatabaseError), transaction.atomic():
+            cursor.execute(f"INSERT INTO {SIGNATURES} ({columns}) VALUES ({values})", unsealed)  # noqa: S608
 
     with pytest.raises(CommandError) as broken:
         call_command("verify_acknowledgements", stdout=StringIO())
-    assert f"record {signed.pk} (sequence 1)" in str(broken.value)
-    assert "previous-record hash does not match" in str(broken.value)
+    assert f"(sequence {signed.sequence + 1})" in str(broken.value)
+    assert "its seal is not a valid seal" in str(broken.value)
+
+    page = Client()
+    page.force_login(outsider)
+    response = page.get(reverse("acknowledgements:verify"), {"reference": forged["record_hash"]})
+    assert response.status_code == 200
+    assert response.context["result"].found
+    assert not response.context["result"].genuine
+    assert "Genuine record" not in response.content.decode()
 
 
 # --- The owner, and the test-only switch --------------------------------------------------------
