@@ -201,7 +201,7 @@ def settings_in_production(tmp_path: Path, **values: str):
 
 
 def test_the_https_header_is_read_only_when_a_proxy_is_named(tmp_path: Path) -> None:
-    nobody = settings_in_production(tmp_path)
+    nobody = settings_in_production(tmp_path, PORTAL_TRUSTED_PROXIES="")
     assert nobody.returncode == 0, nobody.stderr
     assert nobody.stdout.split() == ["None", "[]"]
 
@@ -218,3 +218,10 @@ def test_a_bad_trusted_proxy_refuses_to_start(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "ImproperlyConfigured: PORTAL_TRUSTED_PROXIES must list" in result.stderr
+
+
+def test_the_deploy_check_warns_when_https_is_on_and_no_proxy_is_trusted(tmp_path: Path) -> None:
+    env = production_env(tmp_path, PORTAL_TRUSTED_PROXIES="")
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
+    assert result.returncode != 0
+    assert "portal.W004" in result.stderr + result.stdout

@@ -46,7 +46,7 @@ def production_env(tmp_path: Path, **values: str) -> dict[str, str]:
         DJANGO_SECRET_KEY=secrets.token_urlsafe(45),  # 60 characters
         DJANGO_ALLOWED_HOSTS="portal.example",
         PORTAL_BASE_URL="https://portal.example",
-        **values,
+        **{"PORTAL_TRUSTED_PROXIES": "10.0.0.2", **values},
     )
 
 
