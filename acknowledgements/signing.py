@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import ipaddress
-
 from django.contrib.auth import authenticate
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.ipv6 import clean_ipv6_address
 
 from acknowledgements import chain, publishing, sealing
 from acknowledgements.models import Acknowledgement, Assignment, PolicyVersion
 from portal import audit, outbox
 from portal import typed as typed_text
+from portal.client import client_address
 from portal.models import User
 
 AUTH_METHOD = "password re-entered at signing"
@@ -50,25 +48,6 @@ def _same_name(typed: str, user: User) -> bool:
     return bool(typed.strip()) and typed_text.comparable(typed) == typed_text.comparable(
         user.full_name
     )
-
-
-def client_address(request: HttpRequest) -> str | None:
-    """The signer's address exactly as the database will store and return it.
-
-    The record hash is computed before the row is written, so it must cover the stored form:
-    the database keeps IPv6 addresses compressed and in lower case whatever the server passed.
-    Anything that is not an address is recorded as unknown.
-    """
-    raw = audit.client_ip(request)
-    if not raw:
-        return None
-    try:
-        address = ipaddress.ip_address(raw.strip().split("%")[0])
-    except ValueError:
-        return None
-    if address.version == 6:
-        return clean_ipv6_address(str(address))
-    return str(address)
 
 
 def _attach_to_assignment(ack: Acknowledgement) -> None:

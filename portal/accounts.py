@@ -18,6 +18,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from portal import audit, outbox, throttle
+from portal.client import client_address
 from portal.models import AuditEvent, Notification, User
 
 EMAIL_CHANGED_KIND = "email-changed"
@@ -127,7 +128,7 @@ def password_reset_requested(
     outbox, so a mail server that is down delays it instead of losing it, and its link is made
     when it is sent.
     """
-    client = audit.client_ip(request) or ""
+    client = client_address(request) or ""
     for limit, who, counted in (
         (throttle.password_resets_per_client(), client, "client address"),
         (throttle.password_resets_per_address(), email.strip().casefold(), "e-mail address"),
@@ -187,7 +188,7 @@ def sign_in_refused(*, email: str, request: HttpRequest | None) -> bool:
     learning anything about the passwords. A refusal counts as a failure: the address stays
     limited while the attempts go on.
     """
-    client = audit.client_ip(request) or ""
+    client = client_address(request) or ""
     limit = throttle.sign_in_failures_per_client()
     if throttle.count(limit, client) < limit.most or _signed_in_from(email, client):
         return False
@@ -201,7 +202,7 @@ def sign_in_failed(*, email: str, request: HttpRequest | None) -> bool:
     limit, when the answer is the same as a refusal's (so a wrong password there reads like
     one nobody checked)."""
     limit = throttle.sign_in_failures_per_client()
-    if throttle.hit(limit, audit.client_ip(request) or "") <= limit.most:
+    if throttle.hit(limit, client_address(request) or "") <= limit.most:
         return False
     _address_throttled(email, request)
     return True

@@ -9,7 +9,7 @@ class PortalConfig(AppConfig):
         from portal import (
             accounts,
             auth_events,  # noqa: F401  (connects the sign-in audit receivers)
-            checks,  # noqa: F401  (registers the database role check)
+            checks,  # noqa: F401  (registers the deployment checks)
             db_roles,
             outbox,
             password_age,

@@ -7,16 +7,11 @@ from typing import Any
 from django.db import models
 from django.http import HttpRequest
 
+from portal.client import client_address
 from portal.models import AuditEvent, User
 
 # Never stored, whatever a caller passes in ``data``.
 _SECRET_WORDS = ("password", "token", "secret", "session", "csrf")
-
-
-def client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _scrub(value: Any) -> Any:
@@ -50,7 +45,7 @@ def event(
         object_id=str(obj.pk) if obj is not None else "",
         object_repr=str(obj)[:200] if obj is not None else "",
         data=_scrub(data or {}),
-        ip_address=client_ip(request),
+        ip_address=client_address(request),
     )
 
 

@@ -1,7 +1,9 @@
-"""Deployment checks that need the database: which role the portal really runs as."""
+"""Deployment checks: which database role the portal really runs as, and whether HTTPS can be
+seen behind the proxy."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.checks import CheckMessage, Tags, Warning, register
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
@@ -60,3 +62,25 @@ def database_role(
             )
         )
     return messages
+
+
+@register(Tags.security, deploy=True)
+def https_behind_a_proxy(app_configs: object = None, **kwargs: object) -> list[CheckMessage]:
+    """Warn when HTTPS is required but no proxy is trusted to say a request came over it.
+
+    Behind a TLS-terminating proxy every request would then look like plain HTTP and be
+    redirected to HTTPS again, and every client would be recorded as the proxy's address.
+    """
+    if not settings.SECURE_SSL_REDIRECT or settings.PORTAL_TRUSTED_PROXIES:
+        return []
+    return [
+        Warning(
+            "DJANGO_HTTPS is on but PORTAL_TRUSTED_PROXIES is empty, so X-Forwarded-Proto and "
+            "X-Forwarded-For are ignored from every peer.",
+            hint=(
+                "Set PORTAL_TRUSTED_PROXIES to the address or network of the TLS-terminating "
+                "proxy in front of the portal (README, Configuration)."
+            ),
+            id="portal.W004",
+        )
+    ]

@@ -6,6 +6,7 @@ understood, so a typo in a deployment fails at start-up instead of silently usin
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from decimal import Decimal, InvalidOperation
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -86,6 +87,28 @@ def env_emails(name: str) -> list[str]:
                 f"{name} must be e-mail addresses separated by commas; got {address!r}"
             ) from None
     return addresses
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def env_networks(name: str) -> tuple[IPNetwork, ...]:
+    """Comma-separated addresses or networks in CIDR form, such as ``10.0.0.5, 172.18.0.0/16``.
+
+    A network with host bits set (``172.18.0.5/16``) is refused rather than widened: the person
+    who wrote it meant either the one address or the network, and guessing wrong would trust
+    too many peers or too few.
+    """
+    networks = []
+    for item in env_list(name, []):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=True))
+        except ValueError as exc:
+            raise ImproperlyConfigured(
+                f"{name} must list IP addresses or networks such as 10.0.0.5 or 172.18.0.0/16, "
+                f"separated by commas; {item!r} is not one ({exc})"
+            ) from None
+    return tuple(networks)
 
 
 def env_url(name: str, default: str, *, schemes: tuple[str, ...]) -> str:

@@ -19,6 +19,7 @@ from portal.env import (
     env_emails,
     env_int,
     env_list,
+    env_networks,
     env_pounds,
     env_str,
     env_url,
@@ -86,6 +87,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: a body too large (or of no stated length) is refused before anything reads it.
     "portal.body_limit.RequestBodyLimitMiddleware",
+    # Before anything reads X-Forwarded-*: drops them unless a trusted proxy sent the request.
+    "portal.client.ForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -183,6 +186,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # "Emma@..." and "emma@..." one account, as sign-in itself does.
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "portal.auth_events.lockout_username"
+# The same client address as the audit log and the other limits, proxies taken into account.
+AXES_CLIENT_IP_CALLABLE = "portal.client.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
@@ -206,7 +211,13 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # --- HTTPS and browser hardening -------------------------------------------------------------
 # Behind a TLS-terminating proxy; DJANGO_HTTPS=0 only for a plain-HTTP trial of the stack.
 HTTPS = env_bool("DJANGO_HTTPS", not DEBUG)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The reverse proxies in front of the portal (addresses or CIDR networks). Only a request whose
+# direct peer is one of them may name the client's address (X-Forwarded-For) or say that it came
+# over HTTPS (X-Forwarded-Proto); from anyone else those headers are dropped
+# (portal.client.ForwardedHeadersMiddleware). Empty: no proxy, REMOTE_ADDR is the client.
+PORTAL_TRUSTED_PROXIES = env_networks("PORTAL_TRUSTED_PROXIES")
+if PORTAL_TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = HTTPS
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
 
 import pytest
@@ -342,6 +343,42 @@ def test_the_hash_covers_the_address_as_stored(employee, version, remote_addr, s
     stored = Acknowledgement.objects.get(pk=ack.pk)
     assert stored.ip_address == stored_as
     assert stored.record_hash == chain.hash_of(stored)
+
+
+PROXY = "10.0.0.2"
+
+
+@pytest.mark.parametrize(
+    ("remote_addr", "forwarded", "stored_as"),
+    [
+        (PROXY, f"203.0.113.66, {HOME_IP}", HOME_IP),
+        (PROXY, "2001:DB8:0:0:0:0:0:7", "2001:db8::7"),
+        (PROXY, "not-an-address", PROXY),
+        # Straight to the web server, the header is the signer's own claim.
+        (OFFICE_IP, HOME_IP, OFFICE_IP),
+    ],
+)
+def test_behind_the_proxy_the_signature_records_the_signer(
+    settings, employee, version, remote_addr, forwarded, stored_as
+):
+    settings.PORTAL_TRUSTED_PROXIES = (ipaddress.ip_network(PROXY),)
+    request = RequestFactory().post(
+        "/", REMOTE_ADDR=remote_addr, HTTP_X_FORWARDED_FOR=forwarded, HTTP_USER_AGENT=BROWSER
+    )
+
+    ack = signing.sign(
+        user=employee,
+        version=version,
+        printed_name=employee.full_name,
+        password=PASSWORD,
+        request=request,
+    )
+
+    stored = Acknowledgement.objects.get(pk=ack.pk)
+    assert stored.ip_address == stored_as
+    assert stored.record_hash == chain.hash_of(stored)
+    event = AuditEvent.objects.get(action="policy.signed", actor=employee)
+    assert event.ip_address == stored_as
 
 
 def test_the_hash_covers_a_long_user_agent_as_stored(employee, version):

@@ -4,17 +4,20 @@ web processes and hosts.
 ``application`` is the portal's WSGI application with one addition: each answer names the
 process that gave it (``X-Test-Worker``), so a test can show that several processes served it.
 ``Gunicorn`` starts ``gunicorn --workers N`` on a local port with the test settings, pointed at
-the test database, and waits until it answers.
+the test database, and waits until it answers. ``Nginx`` puts a real nginx in front of it, as the
+compose stack's reverse proxy does.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import httpx
 
@@ -85,6 +88,69 @@ class Gunicorn:
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=30)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=30)
+
+
+NGINX_CONFIG = """
+daemon off;
+master_process off;
+pid {home}/nginx.pid;
+error_log {home}/error.log;
+events {{ worker_connections 64; }}
+http {{
+    access_log off;
+    client_body_temp_path {home}/body;
+    proxy_temp_path {home}/proxy;
+    fastcgi_temp_path {home}/fastcgi;
+    uwsgi_temp_path {home}/uwsgi;
+    scgi_temp_path {home}/scgi;
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass {upstream};
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+        }}
+    }}
+}}
+"""
+
+
+class Nginx:
+    """nginx on ``port`` passing every request to ``upstream``, one process, config in ``home``."""
+
+    def __init__(self, port: int, upstream: str, home: Path) -> None:
+        self.url = f"http://127.0.0.1:{port}"
+        config = home / "nginx.conf"
+        config.write_text(NGINX_CONFIG.format(home=home, port=port, upstream=upstream))
+        self.error_log = home / "error.log"
+        binary = shutil.which("nginx") or "/usr/sbin/nginx"
+        self.process = subprocess.Popen(
+            [binary, "-p", str(home), "-c", str(config), "-e", str(self.error_log)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
+        give_up = time.monotonic() + READY_DEADLINE
+        while True:
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=5).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > give_up:
+                self.stop()
+                log = self.error_log.read_text() if self.error_log.exists() else ""
+                raise RuntimeError("nginx did not start:\n" + log)
+            time.sleep(0.2)
 
     def stop(self) -> None:
         if self.process.poll() is None:

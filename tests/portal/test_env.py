@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.env import email_settings, env_bool, env_int, env_list, env_pounds, env_url
+from portal.env import (
+    email_settings,
+    env_bool,
+    env_int,
+    env_list,
+    env_networks,
+    env_pounds,
+    env_url,
+)
 
 SMTP = "django.core.mail.backends.smtp.EmailBackend"
 
@@ -162,3 +172,23 @@ def test_env_pounds_refuses_a_negative_amount(monkeypatch) -> None:
     monkeypatch.setenv("PORTAL_AMOUNT", "-1")
     with pytest.raises(ImproperlyConfigured, match="PORTAL_AMOUNT must be at least 0"):
         env_pounds("PORTAL_AMOUNT", "100")
+
+
+def test_env_networks_reads_addresses_and_networks(monkeypatch) -> None:
+    monkeypatch.setenv("PORTAL_PROXIES", " 10.0.0.2, 172.18.0.0/16,,fd00::/64 ")
+    assert env_networks("PORTAL_PROXIES") == (
+        ipaddress.ip_network("10.0.0.2/32"),
+        ipaddress.ip_network("172.18.0.0/16"),
+        ipaddress.ip_network("fd00::/64"),
+    )
+    monkeypatch.delenv("PORTAL_PROXIES")
+    assert env_networks("PORTAL_PROXIES") == ()
+
+
+@pytest.mark.parametrize("raw", ["10.0.0.300", "proxy", "172.18.0.5/16", "10.0.0.0/33", "*"])
+def test_env_networks_refuses_what_is_not_an_address(monkeypatch, raw: str) -> None:
+    monkeypatch.setenv("PORTAL_PROXIES", f"10.0.0.2,{raw}")
+    with pytest.raises(
+        ImproperlyConfigured, match=r"^PORTAL_PROXIES must list .*" + re.escape(repr(raw))
+    ):
+        env_networks("PORTAL_PROXIES")

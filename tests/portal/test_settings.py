@@ -50,7 +50,11 @@ def production_env(tmp_path: Path, **values: str) -> dict[str, str]:
         DJANGO_SECRET_KEY=secrets.token_urlsafe(45),  # 60 characters
         DJANGO_ALLOWED_HOSTS="portal.example",
         PORTAL_BASE_URL="https://portal.example",
-        **{"PORTAL_SEALING_KEY_FILE": str(key_file), **values},
+        **{
+            "PORTAL_SEALING_KEY_FILE": str(key_file),
+            "PORTAL_TRUSTED_PROXIES": "10.0.0.2",
+            **values,
+        },
     )
 
 

@@ -8,6 +8,7 @@ TLS-terminating proxy forwards it.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -27,6 +28,7 @@ HOST = "portal.example"
 SECURITY_SETTINGS = (
     "MIDDLEWARE",
     "SECURE_PROXY_SSL_HEADER",
+    "PORTAL_TRUSTED_PROXIES",
     "SECURE_SSL_REDIRECT",
     "SECURE_REDIRECT_EXEMPT",
     "SECURE_HSTS_SECONDS",
@@ -47,6 +49,8 @@ SECURITY_SETTINGS = (
     "DEBUG",
 )
 HTTPS = {"HTTP_X_FORWARDED_PROTO": "https", "HTTP_HOST": HOST}
+# The test client connects from 127.0.0.1: production here sits behind a proxy there.
+PROXY = "127.0.0.1"
 
 
 @pytest.fixture(scope="module")
@@ -57,12 +61,16 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         "import json, django\n"
         "django.setup()\n"
         "from django.conf import settings as s\n"
-        f"print(json.dumps({{name: getattr(s, name) for name in {SECURITY_SETTINGS!r}}}))\n"
+        f"print(json.dumps({{name: getattr(s, name) for name in {SECURITY_SETTINGS!r}}}, "
+        "default=str))\n"
     )
-    result = run(["-c", script], production_env(tmp_path))
+    result = run(["-c", script], production_env(tmp_path, PORTAL_TRUSTED_PROXIES=PROXY))
     assert result.returncode == 0, result.stderr
     values = json.loads(result.stdout)
     values["SECURE_PROXY_SSL_HEADER"] = tuple(values["SECURE_PROXY_SSL_HEADER"])
+    values["PORTAL_TRUSTED_PROXIES"] = tuple(
+        map(ipaddress.ip_network, values["PORTAL_TRUSTED_PROXIES"])
+    )
     return values
 
 
