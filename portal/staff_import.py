@@ -23,7 +23,7 @@ from datetime import date, datetime
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.db.models.functions import Lower
 
 from portal import accounts, audit, permissions
@@ -245,7 +245,8 @@ def _match_existing(rows: list[_Row]) -> tuple[dict[str, User], list[RowError], 
     """Find each row's user by employee number, else by email; refuse conflicting matches.
 
     Addresses are compared without regard to case, so an address stored in another case is
-    still the same person. Each user comes with whether it holds a role (``is_protected``).
+    still the same person. Each user comes with whether it holds a role (``is_protected``) and
+    whether it holds a department's budget (``holds_budget``).
     """
     numbers = [r.employee_number for r in rows]
     emails = [r.email for r in rows]
@@ -253,6 +254,7 @@ def _match_existing(rows: list[_Row]) -> tuple[dict[str, User], list[RowError], 
         User.objects.annotate(
             email_key=Lower("email"),
             is_protected=ExpressionWrapper(permissions.role_holders(), BooleanField()),
+            holds_budget=Exists(Department.objects.filter(budget_holder=OuterRef("pk"))),
         )
         .filter(Q(employee_number__in=numbers) | Q(email_key__in=emails))
         .select_related("department", "line_manager")
@@ -316,31 +318,40 @@ def _hold_protected(
         user = matched.get(row.employee_number)
         if user is not None and (user.is_protected or user.pk == actor.pk):
             changed = _changes(row, user)
-            if changed:
+        elif user is not None and user.holds_budget:
+            # A budget holder authorises spending (policy 4.11): their address, the way into
+            # the account, is an administrator's to change; the rest is ordinary HR work.
+            changed = [name for name in _changes(row, user) if name == "email"]
+        else:
+            changed = []
+        if user is not None and changed:
+            if user.pk == actor.pk:
+                whose = "your own account"
+            elif user.is_protected:
                 whose = (
-                    "your own account"
-                    if user.pk == actor.pk
-                    else f"the account of {user.email}, who holds a portal role "
+                    f"the account of {user.email}, who holds a portal role "
                     f"({', '.join(permissions.role_names(user))})"
                 )
-                held.append(
-                    RowError(
-                        row.line,
-                        f"would change {', '.join(c.replace('_', ' ') for c in changed)} of "
-                        f"{whose}: left unchanged for an administrator to apply",
-                    )
+            else:
+                whose = f"the account of {user.email}, a department's budget holder"
+            held.append(
+                RowError(
+                    row.line,
+                    f"would change {', '.join(c.replace('_', ' ') for c in changed)} of "
+                    f"{whose}: left unchanged for an administrator to apply",
                 )
-                # An attempt on an account that runs the portal leaves a trace, as a refused
-                # page does.
-                events.append(
-                    audit.event(
-                        actor=actor,
-                        action="user.import_held",
-                        obj=user,
-                        data={"line": row.line, "changed": changed},
-                    )
+            )
+            # An attempt on an account that runs the portal leaves a trace, as a refused
+            # page does.
+            events.append(
+                audit.event(
+                    actor=actor,
+                    action="user.import_held",
+                    obj=user,
+                    data={"line": row.line, "changed": changed},
                 )
-                continue
+            )
+            continue
         kept.append(row)
     return kept, held, events
 

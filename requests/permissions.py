@@ -89,16 +89,17 @@ def can_change_notice(user: User, notice: StaffChange) -> bool:
     return notice.person_id is None or notice.person.line_manager_id == user.pk
 
 
-def role_names(person: User) -> list[str]:
-    """Administrator rights and role groups, whether or not the account is active now: a
-    returner's roles come back with their account."""
-    names = ["administrator"] if person.is_superuser or person.is_staff else []
-    groups = person.groups.filter(name__in=roles.ROLE_GROUPS).values_list("name", flat=True)
-    return names + sorted(groups)
+def can_cancel_notice(user: User, notice: StaffChange) -> bool:
+    """Withdraw a notice: HR, or the manager who gave it (while ``can_change_notice`` holds).
+    A manager never withdraws HR's notice: a leaver HR has named keeps their end of access."""
+    if roles.is_hr(user):
+        return True
+    return notice.submitted_by_id == user.pk and can_change_notice(user, notice)
 
 
-def holds_role(person: User) -> bool:
-    return bool(role_names(person))
+# A role holder's account is an administrator's to change: one rule, in portal.permissions.
+role_names = roles.role_names
+holds_role = roles.holds_role
 
 
 def can_give_notice_about(user: User, person: User) -> bool:

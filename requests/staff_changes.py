@@ -481,8 +481,8 @@ def extend_access(
 
 def cancel_notice(*, actor: User, notice: StaffChange, reason: str) -> StaffChange:
     """Withdraw a notice given by mistake; the record stays and IT is told."""
-    if not permissions.can_change_notice(actor, notice):
-        raise TaskRefused("Only the manager on the notice or HR can cancel it.")
+    if not permissions.can_cancel_notice(actor, notice):
+        raise TaskRefused("Only HR or the manager who gave the notice can cancel it.")
     reason = reason.strip()
     if not reason:
         raise TaskRefused("Say why the notice is cancelled, so IT knows what to undo.")

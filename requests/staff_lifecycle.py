@@ -215,6 +215,18 @@ def create_or_link_account(
         reactivate = not user.is_active
         if reactivate and permissions.holds_role(user):
             raise AccountConflict(REACTIVATING_A_ROLE_HOLDER.format(name=user.full_name))
+        if (
+            reactivate
+            and notice.submitted_by is not None
+            and not permissions.can_give_notice_about(notice.submitted_by, user)
+        ):
+            # The directory moved on since the notice was given (the person now reports to
+            # someone else, say): the notice no longer speaks for them, and reactivating would
+            # apply its details.
+            raise AccountConflict(
+                f"{user.full_name} is no longer someone {notice.submitted_by.full_name} may give "
+                "notice about. Ask HR or their current line manager to give a new notice."
+            )
         if confirmation != LinkConfirmation(account=user.pk, reactivate=reactivate):
             raise LinkNeedsConfirmation(
                 f"{notice.full_name}'s email address or employee number is already in the "

@@ -165,7 +165,9 @@ def _render(
         and notice.kind == StaffChange.Kind.TEMPORARY
         and notice.account_ended_at is None
         else None,
-        "cancel_form": (cancel_form or CancelForm()) if can_change else None,
+        "cancel_form": (cancel_form or CancelForm())
+        if permissions.can_cancel_notice(user, notice) and notice.is_open
+        else None,
         "can_invite": it and person is not None and staff_lifecycle.needs_invitation(person),
         "events": events,
     }
@@ -332,8 +334,8 @@ def extend(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     notice = staff_selectors.notice_for(request.user, pk)
-    if not permissions.can_change_notice(request.user, notice):
-        raise PermissionDenied("Only the manager on the notice or HR can cancel it.")
+    if not permissions.can_cancel_notice(request.user, notice):
+        raise PermissionDenied("Only HR or the manager who gave the notice can cancel it.")
     form = CancelForm(request.POST)
     if form.is_valid():
         try:

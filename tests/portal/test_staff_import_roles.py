@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
-from portal import permissions
+from portal import outbox, permissions
 from portal.models import AuditEvent, Notification, User
 from portal.staff_import import RowError, import_staff
 from tests.factories import PASSWORD, UserFactory
@@ -43,6 +43,7 @@ def reset_links(client, email: str) -> list[str]:
     mail.outbox.clear()
     response = client.post(reverse("password_reset"), {"email": email})
     assert response.status_code == 302
+    outbox.sweep()  # reset mail goes through the outbox
     return [line for m in mail.outbox for line in m.body.splitlines() if "/accounts/reset/" in line]
 
 
@@ -218,3 +219,34 @@ def test_the_command_is_an_administrators_import(tmp_path, superuser) -> None:
     superuser.refresh_from_db()
     assert (superuser.first_name, superuser.end_date) == ("Ada", date(2099, 12, 31))
     assert superuser.check_password(PASSWORD)
+
+
+def test_hr_cannot_point_a_budget_holders_address_at_a_mailbox_hr_reads(
+    client, hr_user, manager, employee
+):
+    """A budget holder authorises spending: HR taking their address would authorise HR's own
+    costs. Their other details stay HR's to keep up to date."""
+    data = staff_csv(row_for(manager, email=HR_MAILBOX))
+
+    result = import_staff(actor=hr_user, data=data)
+
+    assert result.held == [
+        RowError(
+            2,
+            "would change email of the account of manager@example.com, a department's budget "
+            "holder: left unchanged for an administrator to apply",
+        )
+    ]
+    manager.refresh_from_db()
+    assert manager.email == "manager@example.com"
+    assert reset_links(client, HR_MAILBOX) == []
+    # An ordinary change, a new job title, goes through.
+    result = import_staff(actor=hr_user, data=staff_csv(row_for(manager, job_title="Head of Care")))
+    assert (result.updated, result.held) == (1, [])
+    manager.refresh_from_db()
+    assert manager.job_title == "Head of Care"
+
+
+def test_a_reset_to_an_ordinary_address_is_sent(client, employee):
+    """The reset helper above does see a link when one is sent."""
+    assert len(reset_links(client, employee.email)) == 1

@@ -771,3 +771,51 @@ def test_a_manager_whose_worker_moved_team_cannot_extend_or_cancel(temporary, ma
     with pytest.raises(staff_changes.TaskRefused):
         staff_changes.cancel_notice(actor=manager, notice=temporary, reason="Not needed.")
     assert temporary.person.end_date == date(2026, 4, 17)
+
+
+def test_a_manager_cannot_withdraw_hrs_leaver_notice_for_their_report(
+    hr_user, manager, employee
+) -> None:
+    """HR names a leaver (a dismissal, say); their manager must not keep the account open by
+    cancelling it. The manager can still cancel a notice they gave themselves."""
+    notice = give(hr_user, leaver_details(employee, end_date=date(2026, 3, 20)))
+    with pytest.raises(staff_changes.TaskRefused, match="Only HR or the manager who gave"):
+        staff_changes.cancel_notice(actor=manager, notice=notice, reason="Changed my mind.")
+    notice.refresh_from_db()
+    assert notice.state != StaffChange.State.CANCELLED
+    page = Client()
+    page.force_login(manager)
+    assert page.get(f"/staff-changes/{notice.pk}/").context["cancel_form"] is None
+    assert page.post(f"/staff-changes/{notice.pk}/cancel/", {"reason": "No."}).status_code == 403
+
+    other = UserFactory(line_manager=manager, department=employee.department)
+    own = give(manager, leaver_details(other, end_date=date(2026, 3, 27)))
+    staff_changes.cancel_notice(actor=manager, notice=own, reason="Given twice by mistake.")
+    own.refresh_from_db()
+    assert own.state == StaffChange.State.CANCELLED
+    staff_changes.cancel_notice(actor=hr_user, notice=notice, reason="Withdrawn by HR.")
+
+
+def test_a_returners_notice_no_longer_speaks_for_them_once_they_move_team(
+    manager, employee, department, it_user, outsider
+) -> None:
+    """A manager's starter notice for their former report is allowed when given; by the time IT
+    confirms, HR has moved the person to another team: the link reactivates nothing."""
+    former = UserFactory(
+        email="sam.taylor@example.com",
+        employee_number="N0001",
+        first_name="Former",
+        line_manager=manager,
+        department=department,
+        is_active=False,
+    )
+    notice = give(manager, starter_details(department, manager))
+    User.objects.filter(pk=former.pk).update(line_manager=outsider.line_manager)
+    with pytest.raises(staff_changes.TaskRefused, match="no longer someone"):
+        confirm_link(it_user, notice, former)
+    former.refresh_from_db()
+    assert (former.is_active, former.first_name, former.line_manager) == (
+        False,
+        "Former",
+        outsider.line_manager,
+    )

@@ -482,8 +482,9 @@ def _account_made(world: World) -> None:
 
 
 def _account_linked(world: World) -> None:
-    returner = UserFactory(email=_notice(world).email, is_active=False)  # someone returning
     notice = _notice(world)
+    # Someone returning, who last reported to the manager giving the notice.
+    returner = UserFactory(email=notice.email, is_active=False, line_manager=notice.submitted_by)
     staff_changes.complete_task(
         actor=world.users["it"],
         task=notice.tasks.get(kind=StaffChangeTask.Kind.TEMPORARY_ACCOUNT),

@@ -698,7 +698,13 @@ RETURNER = "the returner's account"
 def test_confirm_a_link_to_an_existing_account(world: World, data: dict) -> bool | None:
     notice = world.team.notice
     with example(world.users["it"]) as client:
-        returner = UserFactory(email=notice.email, employee_number=None, is_active=False)
+        # Someone returning, who last reported to the manager who gave the notice.
+        returner = UserFactory(
+            email=notice.email,
+            employee_number=None,
+            is_active=False,
+            line_manager=notice.submitted_by,
+        )
         if data.get("account") == RETURNER:
             data = {**data, "account": str(returner.pk)}
         before, since = state(), last_event()
