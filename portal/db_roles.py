@@ -81,8 +81,17 @@ def record_rights(*, role: str, using: str = DEFAULT_DB_ALIAS) -> list[str]:
             """,
             {"role": role, "tables": append_only_tables()},
         )
-        problems = []
-        for table, owns, *rights in cursor.fetchall():
+        rows = cursor.fetchall()
+        cursor.execute(
+            "SELECT pg_catalog.has_schema_privilege(%s, current_schema(), 'CREATE'),"
+            " current_schema()",
+            [role],
+        )
+        may_create, schema = cursor.fetchone()
+        # The guard triggers run with a fixed search_path, so an object the role makes cannot
+        # stand in for one they use; creating objects is still more than the portal needs.
+        problems = [f"{role!r} may CREATE in schema {schema}"] if may_create else []
+        for table, owns, *rights in rows:
             if owns:
                 problems.append(
                     f"{role!r} owns {table} (or holds its owner's rights), so it can ALTER or "

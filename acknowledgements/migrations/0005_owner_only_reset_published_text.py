@@ -30,7 +30,7 @@ BEGIN
         MESSAGE = 'acknowledgements are permanent records: ' || TG_OP || ' refused',
         ERRCODE = 'insufficient_privilege';
 END;
-$$ LANGUAGE plpgsql;
+$$ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp;
 """
 
 ANY_SESSION_RESET = """
@@ -69,7 +69,7 @@ BEGIN
                   || OLD.id || ' refused',
         ERRCODE = 'insufficient_privilege';
 END;
-$$ LANGUAGE plpgsql;
+$$ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp;
 
 CREATE TRIGGER policy_version_published_frozen
     BEFORE UPDATE OR DELETE ON {VERSIONS}

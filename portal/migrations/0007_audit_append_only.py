@@ -25,7 +25,7 @@ BEGIN
         MESSAGE = 'audit events are append-only: ' || TG_OP || ' refused',
         ERRCODE = 'insufficient_privilege';
 END;
-$$ LANGUAGE plpgsql;
+$$ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp;
 
 CREATE TRIGGER audit_event_no_update_delete
     BEFORE UPDATE OR DELETE ON portal_auditevent

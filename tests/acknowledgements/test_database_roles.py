@@ -365,6 +365,35 @@ def test_the_deployment_check_is_quiet_for_the_running_role(roles):
         assert database_warnings() == []
 
 
+def test_the_deployment_check_warns_when_the_running_role_may_create_objects(roles):
+    execute(f"GRANT CREATE ON SCHEMA public TO {roles.runtime}")
+    with connected_as(roles.runtime):
+        [warning] = database_warnings()
+    assert warning.id == "portal.W001"
+    assert f"'{roles.runtime}' may CREATE in schema public" in warning.msg
+
+
+def test_the_guard_triggers_ignore_a_search_path_the_session_chooses(roles, signed):
+    """Objects made in a schema the session puts first cannot stand in for the guards' own."""
+    with connected_as(roles.owner):
+        execute("SET search_path = pg_temp, public")
+        refused(f"UPDATE {SIGNATURES} SET printed_name = 'Changed' WHERE id = %s", [signed.pk])  # noqa: S608
+    assert Acknowledgement.objects.get(pk=signed.pk).printed_name == signed.printed_name
+    rows = execute(
+        "SELECT proname, proconfig FROM pg_catalog.pg_proc WHERE proname IN "
+        "('acknowledgement_refuse_change', 'audit_event_refuse_change', "
+        "'policy_version_refuse_change') ORDER BY proname"
+    )
+    assert rows == [
+        (name, ["search_path=pg_catalog, pg_temp"])
+        for name in (
+            "acknowledgement_refuse_change",
+            "audit_event_refuse_change",
+            "policy_version_refuse_change",
+        )
+    ]
+
+
 def test_the_deployment_check_names_tables_made_since_the_last_grant(roles):
     with connected_as(roles.owner):
         execute("CREATE TABLE portal_later (id bigint PRIMARY KEY)")
