@@ -350,6 +350,12 @@ def test_a_key_used_again_after_its_successor_breaks_the_chain(client, db, tmp_p
     first = sign(UserFactory(), version)
     rotate(tmp_path, settings)
     second = sign(UserFactory(), version)
+    # Both keys known: the old one sealing again, the newer one among the retired.
+    keys = sealing.public_keys()
+    (tmp_path / "both").mkdir()
+    for key in keys.values():
+        (tmp_path / "both" / f"{key.key_id}.pem").write_text(key.pem)
+    settings.SEALING_PUBLIC_KEYS_DIR = str(tmp_path / "both")
     settings.SEALING_KEY_FILE = old_file
     third = sign(UserFactory(), version)
     assert third.seal_key_id == first.seal_key_id != second.seal_key_id
