@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db.models import Subquery
-
 from django.utils import dateformat, timezone
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
