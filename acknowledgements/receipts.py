@@ -337,8 +337,9 @@ def chain_problem(ack: Acknowledgement) -> str | None:
 
 def key_order_problem(ack: Acknowledgement, key_ids: Iterable[str]) -> str | None:
     """Whether ``ack``'s key had been retired before it: another of the portal's keys (``key_ids``)
-    sealed a record between the first record ``ack``'s key sealed and ``ack``. One query, two
-    probes of ``acknowledgement_seal_key_idx`` whatever the chain's length."""
+    sealed a record between the first record ``ack``'s key sealed and ``ack``. At most one query
+    (none while the portal has a single key), served by ``acknowledgement_seal_key_idx`` whatever
+    the chain's length."""
     others = [key_id for key_id in key_ids if key_id != ack.seal_key_id]
     first_sealed = (
         Acknowledgement.objects.filter(seal_key_id=ack.seal_key_id)
