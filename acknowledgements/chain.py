@@ -3,8 +3,11 @@
 Each record's hash covers its own evidence and the previous record's hash, so a record that is
 altered, removed or slipped in afterwards breaks the chain from that point on. Each record is
 also sealed (``sealing``) with a key the database never holds, so a record appended with a
-chain hash that fits is still caught: it has no valid seal. Writers are serialised (a
-transaction-level advisory lock on PostgreSQL; SQLite's write lock elsewhere).
+chain hash that fits is still caught: it has no valid seal. Keys are used in turn: once a record
+sealed by another key follows a key's records, that key is retired and seals nothing later, so
+an old private key (kept from a backup, or by someone who has left) cannot append records after a
+rotation. Writers are serialised (a transaction-level advisory lock on PostgreSQL; SQLite's write
+lock elsewhere).
 """
 
 from __future__ import annotations
@@ -99,6 +102,14 @@ def seal_problem(ack: object, keys: Mapping[str, object]) -> str | None:
     return sealing.seal_problem(ack.record_hash, ack.seal, ack.seal_key_id, keys)
 
 
+def retired_key_problem(key_id: str, retired_at: int, successor: str) -> str:
+    """Why a record sealed by ``key_id`` after ``successor`` took over at ``retired_at`` fails."""
+    return (
+        f"it is sealed with key {key_id}, retired when key {successor} sealed record sequence "
+        f"{retired_at}; a retired key seals no later record"
+    )
+
+
 @dataclass(frozen=True)
 class Break:
     sequence: int
@@ -125,14 +136,18 @@ def verify(
     """Walk ``records`` in sequence order; stop at the first record that does not hold.
 
     Each record must follow the one before it, hash to its record hash, carry a valid seal by
-    one of ``keys`` (id -> Ed25519 public key; default the portal's), and name policy text that
-    still hashes to what was signed.
+    one of ``keys`` (id -> Ed25519 public key; default the portal's) that no other key has
+    taken over from earlier in the chain, and name policy text that still hashes to what was
+    signed.
     """
     if keys is None:
         keys = {key_id: public.key for key_id, public in sealing.public_keys().items()}
     result = Verification()
     expected_prev = GENESIS
     body_hashes: dict[int, str] = {}
+    # Each key retired so far: the sequence and key of the record that took over from it.
+    retired: dict[str, tuple[int, str]] = {}
+    previous_key = None
     for ack in records:
         reason = None
         if ack.prev_hash != expected_prev:
@@ -141,6 +156,8 @@ def verify(
             reason = "its contents do not match its record hash"
         elif problem := seal_problem(ack, keys):
             reason = problem
+        elif ack.seal_key_id in retired:
+            reason = retired_key_problem(ack.seal_key_id, *retired[ack.seal_key_id])
         else:
             if ack.version_id not in body_hashes:
                 body_hashes[ack.version_id] = documents.body_sha256(version_bodies[ack.version_id])
@@ -149,6 +166,9 @@ def verify(
         if reason:
             result.first_break = Break(ack.sequence, ack.pk, reason)
             return result
+        if previous_key is not None and previous_key != ack.seal_key_id:
+            retired[previous_key] = (ack.sequence, ack.seal_key_id)
+        previous_key = ack.seal_key_id
         result.checked += 1
         expected_prev = result.head = ack.record_hash
     return result

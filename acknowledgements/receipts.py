@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.db.models import Subquery
 from django.utils import dateformat, timezone
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
@@ -333,6 +335,32 @@ def chain_problem(ack: Acknowledgement) -> str | None:
     return None
 
 
+def key_order_problem(ack: Acknowledgement, key_ids: Iterable[str]) -> str | None:
+    """Whether ``ack``'s key had been retired before it: another of the portal's keys (``key_ids``)
+    sealed a record between the first record ``ack``'s key sealed and ``ack``. At most one query
+    (none while the portal has a single key), served by ``acknowledgement_seal_key_idx`` whatever
+    the chain's length."""
+    others = [key_id for key_id in key_ids if key_id != ack.seal_key_id]
+    first_sealed = (
+        Acknowledgement.objects.filter(seal_key_id=ack.seal_key_id)
+        .order_by("sequence")
+        .values("sequence")[:1]
+    )
+    successor = (
+        Acknowledgement.objects.filter(
+            seal_key_id__in=others,
+            sequence__gt=Subquery(first_sealed),
+            sequence__lt=ack.sequence,
+        )
+        .order_by("sequence")
+        .values_list("sequence", "seal_key_id")
+        .first()
+    )
+    if successor is None:
+        return None
+    return chain.retired_key_problem(ack.seal_key_id, *successor)
+
+
 def verify_reference(reference: str) -> Verification:
     """Look a normalised reference up and re-check the record it names."""
     records = Acknowledgement.objects.select_related("user", "version__policy")
@@ -351,7 +379,7 @@ def verify_reference(reference: str) -> Verification:
         acknowledgement=ack,
         chain_problem=chain_problem(ack),
         record_intact=chain.hash_of(ack) == ack.record_hash,
-        seal_problem=chain.seal_problem(ack, keys),
+        seal_problem=chain.seal_problem(ack, keys) or key_order_problem(ack, keys),
         text_intact=documents.body_sha256(ack.version.body) == ack.body_sha256,
     )
 

@@ -13,9 +13,11 @@ record's hash, together with the key's id, in this exact message (UTF-8, no trai
     <record hash>
 
 A key's id is the first 16 hex digits of the SHA-256 of its 32-byte raw public key. Keys
-retired after a rotation keep verifying old records: their public keys (PEM files) go in the
-folder named by ``PORTAL_SEALING_PUBLIC_KEYS_DIR``. Everything below the "offline" line works
-from a receipt's evidence and public keys alone, with no database.
+retired after a rotation keep verifying the records they sealed before it: their public keys (PEM
+files) go in the folder named by ``PORTAL_SEALING_PUBLIC_KEYS_DIR``. A retired key vouches for
+nothing sealed after a newer key's first record (``chain.verify``, ``receipts.key_order_problem``),
+so an old private key that was kept cannot append records. Everything below the "offline" line
+works from a receipt's evidence and public keys alone, with no database.
 """
 
 from __future__ import annotations

@@ -276,6 +276,120 @@ def test_records_sealed_by_a_retired_key_still_verify(signed, tmp_path, settings
     assert "All 4 acknowledgements verified" in verify()
 
 
+# --- Keys are used in turn: a retired key seals nothing after its successor's first record ------
+def rotate(tmp_path: Path, settings, name: str = "new") -> sealing.SealingKey:
+    """Retire the current key as the README says (its public key into the retired folder, a new
+    key file), returning the retired key, private part included, as a leaked copy would be."""
+    old = sealing.current_key()
+    retired = tmp_path / "retired"
+    retired.mkdir(exist_ok=True)
+    (retired / f"{old.key_id}.pem").write_text(
+        sealing.PublicKey(old.key_id, old.private_key.public_key()).pem
+    )
+    sealing.write_private_key(tmp_path / f"{name}.pem")
+    settings.SEALING_KEY_FILE = str(tmp_path / f"{name}.pem")
+    settings.SEALING_PUBLIC_KEYS_DIR = str(retired)
+    return old
+
+
+def sealed_by(key: sealing.SealingKey):
+    def make(record_hash: str) -> str:
+        signature = key.private_key.sign(sealing.message(key.key_id, record_hash))
+        return base64.b64encode(signature).decode()
+
+    return make
+
+
+def test_a_record_appended_with_a_retired_key_is_caught(client, signed, tmp_path, settings):
+    old = rotate(tmp_path, settings)
+    newer = sign(UserFactory(), signed[0].version)
+    # Whoever kept the old private key appends a record with a chain hash that fits.
+    forged = forge(seal=sealed_by(old), seal_key_id=old.key_id)
+    reason = (
+        f"it is sealed with key {old.key_id}, retired when key {newer.seal_key_id} sealed "
+        "record sequence 4; a retired key seals no later record"
+    )
+
+    with pytest.raises(CommandError) as broken:
+        verify()
+
+    message = str(broken.value)
+    assert f"record {forged.pk} (sequence 5)" in message
+    assert reason in message
+    assert "4 of 5 records verified before it" in message
+    response = check_page(client, forged.record_hash)
+    result = response.context["result"]
+    assert result.in_chain and result.record_intact and result.text_intact
+    assert result.seal_problem == reason
+    assert not result.genuine
+    text = response.content.decode()
+    assert "Genuine record" not in text
+    assert f"Failed:</span> the record's seal does not vouch for it: {escape(reason)}" in text
+    # What the old key sealed before the rotation, and what the new one sealed, still hold.
+    for ack in (*signed, newer):
+        assert check_page(client, ack.receipt_code).context["result"].genuine
+
+
+def test_records_sealed_in_turn_by_two_keys_verify(client, db, tmp_path, settings):
+    version = publishing.load_seed_policy()
+    first = [sign(UserFactory(), version) for _ in range(2)]
+    rotate(tmp_path, settings)
+    second = [sign(UserFactory(), version) for _ in range(2)]
+
+    assert first[0].seal_key_id == first[1].seal_key_id != second[0].seal_key_id
+    assert second[0].seal_key_id == second[1].seal_key_id
+    assert "All 4 acknowledgements verified" in verify()
+    for ack in (*first, *second):
+        assert check_page(client, ack.record_hash).context["result"].genuine
+
+
+def test_a_key_used_again_after_its_successor_breaks_the_chain(client, db, tmp_path, settings):
+    # A, B, A: the old key file put back in place after the rotation.
+    version = publishing.load_seed_policy()
+    old_file = settings.SEALING_KEY_FILE
+    first = sign(UserFactory(), version)
+    rotate(tmp_path, settings)
+    second = sign(UserFactory(), version)
+    # Both keys known: the old one sealing again, the newer one among the retired.
+    keys = sealing.public_keys()
+    (tmp_path / "both").mkdir()
+    for key in keys.values():
+        (tmp_path / "both" / f"{key.key_id}.pem").write_text(key.pem)
+    settings.SEALING_PUBLIC_KEYS_DIR = str(tmp_path / "both")
+    settings.SEALING_KEY_FILE = old_file
+    third = sign(UserFactory(), version)
+    assert third.seal_key_id == first.seal_key_id != second.seal_key_id
+    reason = (
+        f"it is sealed with key {first.seal_key_id}, retired when key {second.seal_key_id} "
+        "sealed record sequence 2; a retired key seals no later record"
+    )
+
+    with pytest.raises(CommandError) as broken:
+        verify()
+
+    assert f"record {third.pk} (sequence 3): {reason}" in str(broken.value)
+    assert "2 of 3 records verified before it" in str(broken.value)
+    assert check_page(client, third.record_hash).context["result"].seal_problem == reason
+    assert check_page(client, first.record_hash).context["result"].genuine
+    assert check_page(client, second.record_hash).context["result"].genuine
+
+
+@pytest.mark.parametrize("after_rotation", [1, 6])
+def test_the_key_order_check_costs_one_query_whatever_the_chain(
+    signed, tmp_path, settings, django_assert_num_queries, after_rotation
+):
+    old = rotate(tmp_path, settings)
+    for _ in range(after_rotation):
+        sign(UserFactory(), signed[0].version)
+    forged = forge(seal=sealed_by(old), seal_key_id=old.key_id)
+
+    # The record, its neighbours, the key order.
+    with django_assert_num_queries(3):
+        result = receipts.verify_reference(forged.record_hash)
+
+    assert result.seal_problem and "retired when key" in result.seal_problem
+
+
 # --- The receipt carries its seal, and checks out offline ---------------------------------------
 @pytest.fixture(scope="module")
 def receipt_pdf(django_db_setup, django_db_blocker) -> tuple[bytes, dict[str, str], str]:
