@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import functools
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
@@ -8,7 +10,7 @@ from django.core.paginator import Paginator
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.urls import URLResolver, get_resolver, reverse_lazy
 from django.views import defaults
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -141,15 +143,35 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
     return defaults.permission_denied(request, exception)
 
 
+@functools.cache
+def _areas() -> frozenset[str]:
+    """The first part of every path the portal serves ("requests", "staff-changes", ...)."""
+    found: set[str] = set()
+    waiting = list(get_resolver().url_patterns)
+    while waiting:
+        pattern = waiting.pop()
+        first = str(pattern.pattern).lstrip("^").split("/", 1)[0]
+        if isinstance(pattern, URLResolver) and not first:
+            waiting.extend(pattern.url_patterns)  # an app's paths included at the root
+        elif first and "<" not in first:
+            found.add(first)
+    return frozenset(found)
+
+
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     """The 404 page (``handler404``). A signed-in person's 404s are recorded, as refusals are:
     asking for someone else's request, notice or receipt answers 404 so as not to disclose it,
     and probing for them leaves a trace. At most ``NOT_FOUND_AUDITS_PER_USER_PER_HOUR`` a
-    person an hour, so that a loop of guesses cannot flood the log."""
+    person an hour in each area of the portal (the path's first part: requests, notices,
+    receipts ...), so that a loop of guesses cannot flood the log, and misses elsewhere cannot
+    use up the allowance of the area being probed."""
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         limit = throttle.not_found_audits_per_user()
-        hits = throttle.hit(limit, str(user.pk))
+        first = request.path.strip("/").split("/", 1)[0]
+        # Paths outside every area share one allowance: made-up paths cannot open new ones.
+        area = first if first in _areas() else "elsewhere"
+        hits = throttle.hit(limit, f"{user.pk}:{area}")
         if hits <= limit.most:
             data = {"method": request.method, "path": request.path[:500]}
             if hits == limit.most:

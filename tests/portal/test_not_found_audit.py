@@ -54,3 +54,23 @@ def test_probing_fifty_ids_leaves_a_trace_but_no_flood(client, employee, manager
 def test_anonymous_not_found_is_not_recorded(client, db) -> None:
     assert client.get("/no-such-page/").status_code == 404
     assert not not_found_events().exists()
+
+
+def test_misses_elsewhere_do_not_use_up_the_allowance_of_the_area_probed(
+    client, employee, manager
+) -> None:
+    """Made-up addresses at the start of the hour, then guesses at other people's messages: the
+    made-up ones share one allowance (they cannot flood the log either), and the guesses are
+    still recorded."""
+    first = NotificationFactory(recipient=manager).pk
+    client.force_login(employee)
+    limit = settings.NOT_FOUND_AUDITS_PER_USER_PER_HOUR
+    for n in range(limit * 3):
+        assert client.get(f"/junk-{n}/").status_code == 404
+    assert not_found_events(employee).count() == limit
+
+    assert client.get(reverse("inbox_message", args=[first])).status_code == 404
+
+    events = list(not_found_events(employee).order_by("pk"))
+    assert len(events) == limit + 1
+    assert events[-1].data["path"] == reverse("inbox_message", args=[first])
