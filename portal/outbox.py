@@ -63,7 +63,7 @@ def links_to(viewname: str) -> Callable[[int], str]:
 
 def notify(
     *,
-    recipient: User,
+    recipient: User | None,
     kind: str,
     dedupe_key: str,
     context: dict[str, Any] | None = None,
@@ -73,7 +73,8 @@ def notify(
     """Queue a message for ``recipient``; a second call with the same key is a no-op.
 
     Renders ``templates/emails/<kind>-subject.txt``, ``-body.txt`` and ``-body.html``. The
-    e-mail goes to ``address`` if given, else to the recipient's address when it is sent.
+    e-mail goes to ``address`` if given, else to the recipient's address when it is sent. With
+    no recipient (an outside mailbox: ``notify_address``) there is no inbox item.
     """
     ctx = {"recipient": recipient, "link": absolute_url(link) if link else "", **(context or {})}
     subject = " ".join(render_to_string(f"emails/{kind}-subject.txt", ctx).split())
@@ -100,21 +101,9 @@ def notify_address(
     """Queue a message for an outside ``address`` (no portal account, so no inbox item); a
     second call with the same key is a no-op. Templates as for ``notify``, with no recipient.
     """
-    ctx = {"recipient": None, "link": "", **(context or {})}
-    subject = " ".join(render_to_string(f"emails/{kind}-subject.txt", ctx).split())
-    notification, created = Notification.objects.get_or_create(
-        dedupe_key=dedupe_key,
-        defaults={
-            "address": address,
-            "kind": kind,
-            "subject": subject[:200],
-            "body_text": render_to_string(f"emails/{kind}-body.txt", ctx),
-            "body_html": render_to_string(f"emails/{kind}-body.html", ctx),
-        },
+    return notify(
+        recipient=None, kind=kind, dedupe_key=dedupe_key, context=context, address=address
     )
-    if created:
-        transaction.on_commit(lambda: enqueue_delivery(notification.pk))
-    return notification
 
 
 @dataclass(frozen=True, slots=True)
