@@ -115,6 +115,9 @@ def fill_item(page: Page, label: str, value: str) -> Locator:
 
     Returns the section with the register's matches.
     """
+    # The script hides the page's own "Check the register" button once it listens to the
+    # field: typing before then would fire no lookup.
+    expect(page.locator("[data-register-check]")).to_be_hidden()
     page.get_by_label(label).fill(value)
     matches = page.get_by_test_id("register-matches")
     expect(matches).to_contain_text(f"“{value}”")
