@@ -395,7 +395,7 @@ def record_export(
 
 # --- One person -------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class Standing:
+class PersonStanding:
     """Where the person stands with one policy's current version."""
 
     policy: Policy
@@ -429,7 +429,7 @@ class AssignmentRow:
 @dataclass(frozen=True)
 class PersonRecord:
     person: User
-    standings: list[Standing]
+    standings: list[PersonStanding]
     assignments: list[AssignmentRow]
     acknowledgements: list[Acknowledgement]
     questions: list[Question]
@@ -453,7 +453,7 @@ def person_record(person: User, today: date | None = None) -> PersonRecord:
         .select_related("version__policy", "acknowledgement")
         .order_by("version__policy__title", "-version__number")
     )
-    standings: list[Standing] = []
+    standings: list[PersonStanding] = []
     baselines: dict[int, int] = {}
     requirement_ids: set[int] = set()
     policies = Policy.objects.filter(versions__status=PolicyVersion.Status.PUBLISHED).distinct()
@@ -464,7 +464,7 @@ def person_record(person: User, today: date | None = None) -> PersonRecord:
         if requirement is not None:
             requirement_ids.add(requirement.pk)
         standings.append(
-            Standing(policy, current, requirement, compliance.status_of(requirement, today))
+            PersonStanding(policy, current, requirement, compliance.status_of(requirement, today))
         )
     rows = []
     for assignment in assignments:

@@ -18,7 +18,7 @@ SUMMARY_SECTION = "5"  # "Summary of Acceptable Use of ICT": highlighted for eve
 
 
 @dataclass(frozen=True)
-class Standing:
+class ReadingLine:
     """Where the signed-in person stands with a policy, as one line on the page."""
 
     state: str  # "signed", "due", "overdue" or "unsigned"
@@ -26,19 +26,19 @@ class Standing:
     version_label: str = ""
 
 
-def standing_of(status: selectors.PolicyStatus, today: date) -> Standing:
+def reading_line_of(status: selectors.PolicyStatus, today: date) -> ReadingLine:
     assignment = status.assignment
     signed = status.last_signed
     if status.current is not None and signed is not None and signed.version_id == status.current.pk:
-        return Standing("signed", timezone.localdate(signed.signed_at), signed.version.label)
+        return ReadingLine("signed", timezone.localdate(signed.signed_at), signed.version.label)
     if status.needs_signature:
         if today > assignment.due_date:
-            return Standing("overdue", assignment.due_date + timedelta(days=1))
-        return Standing("due", assignment.due_date)
+            return ReadingLine("overdue", assignment.due_date + timedelta(days=1))
+        return ReadingLine("due", assignment.due_date)
     if signed is not None:
         # An earlier version, and nothing new to sign (the newer version was a minor change).
-        return Standing("signed", timezone.localdate(signed.signed_at), signed.version.label)
-    return Standing("unsigned")
+        return ReadingLine("signed", timezone.localdate(signed.signed_at), signed.version.label)
+    return ReadingLine("unsigned")
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def policy_list(request: HttpRequest) -> HttpResponse:
     rows = []
     for policy in selectors.published_policies():
         status = selectors.status_for(request.user, policy)
-        rows.append((status, standing_of(status, today)))
+        rows.append((status, reading_line_of(status, today)))
     return render(request, "acknowledgements/reading/policy_list.html", {"rows": rows})
 
 
@@ -110,7 +110,7 @@ def policy_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "policy": policy,
             "version": current,
             "status": status,
-            "standing": standing_of(status, timezone.localdate()),
+            "standing": reading_line_of(status, timezone.localdate()),
             "must_sign": status.needs_signature and not signed_current,
             "signed_current": signed_current,
             "what_changed": what_changed,
