@@ -35,6 +35,17 @@ def application(environ, start_response):  # type: ignore[no-untyped-def]
     return portal(environ, start)
 
 
+def _stop(process: subprocess.Popen) -> None:
+    """End ``process``: politely, then for certain."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=30)
+
+
 class Gunicorn:
     """``gunicorn --workers N`` serving the portal on ``port``: one host of several."""
 
@@ -90,13 +101,7 @@ class Gunicorn:
         return httpx.Client(base_url=self.url, timeout=30)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=30)
+        _stop(self.process)
 
 
 NGINX_CONFIG = """
@@ -153,13 +158,7 @@ class Nginx:
             time.sleep(0.2)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=30)
+        _stop(self.process)
 
 
 def post_form(client: httpx.Client, path: str, data: dict[str, str]) -> httpx.Response:
