@@ -17,8 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from portal import permissions as roles
 from portal.idempotency import once
-from requests import permissions, staff_changes, staff_checklist, staff_lifecycle, staff_selectors
-from requests.forms_staff import (
+from requests import permissions
+from requests.staff import changes, checklist, lifecycle, selectors
+from requests.staff.forms import (
     FORMS,
     CancelForm,
     ExtendForm,
@@ -26,7 +27,7 @@ from requests.forms_staff import (
     ListFilterForm,
     TaskForm,
 )
-from requests.models import StaffChange, StaffChangeTask
+from requests.staff.models import StaffChange, StaffChangeTask
 
 PAGE_SIZE = 50
 KIND_INTROS = {
@@ -73,7 +74,7 @@ def notices(request: HttpRequest) -> HttpResponse:
         "requests/staff/notices.html",
         {
             "form": form,
-            "page": _page(request, staff_selectors.listed(user, **filters)),
+            "page": _page(request, selectors.listed(user, **filters)),
             "can_submit": permissions.can_submit_notice(user),
             "sees_all": permissions.sees_every_notice(user),
         },
@@ -103,7 +104,7 @@ def new_notice(request: HttpRequest, kind: str) -> HttpResponse:
     form = form_class(request.POST if request.method == "POST" else None, hr=hr)
     if request.method == "POST" and form.is_valid():
         try:
-            notice = staff_changes.submit_notice(actor=user, details=form.details())
+            notice = changes.submit_notice(actor=user, details=form.details())
         except ValidationError as exc:
             for field, problems in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, problems)
@@ -139,15 +140,15 @@ def _render(
     it = permissions.can_work_staff_board(user)
     can_change = permissions.can_change_notice(user, notice) and notice.is_open
     today = timezone.localdate()
-    tasks = staff_selectors.tasks_of(notice)
+    tasks = selectors.tasks_of(notice)
     for task in tasks:
-        task.hint = staff_checklist.hint(notice.kind, task.kind)
+        task.hint = checklist.hint(notice.kind, task.kind)
         task.overdue = not task.is_done and task.due_date < today
         task.form = None
         if it and notice.is_open and not task.is_done:
             same = bound_task is not None and bound_task.task.pk == task.pk
             task.form = bound_task if same else TaskForm(task=task)
-    events = staff_selectors.history(notice)
+    events = selectors.history(notice)
     for event in events:
         event.label = _describe(event)
     person = notice.person
@@ -156,10 +157,10 @@ def _render(
         "notice": notice,
         "tasks": tasks,
         "is_it": it,
-        "policy": staff_selectors.policy_state(person)
+        "policy": selectors.policy_state(person)
         if person and notice.kind == StaffChange.Kind.STARTER
         else None,
-        "holdings": staff_selectors.holdings(person) if person and leaving else None,
+        "holdings": selectors.holdings(person) if person and leaving else None,
         "extend_form": (extend_form or ExtendForm())
         if can_change
         and notice.kind == StaffChange.Kind.TEMPORARY
@@ -168,7 +169,7 @@ def _render(
         "cancel_form": (cancel_form or CancelForm())
         if permissions.can_cancel_notice(user, notice) and notice.is_open
         else None,
-        "can_invite": it and person is not None and staff_lifecycle.needs_invitation(person),
+        "can_invite": it and person is not None and lifecycle.needs_invitation(person),
         "events": events,
     }
     return render(request, "requests/staff/detail.html", context, status=status)
@@ -176,35 +177,35 @@ def _render(
 
 @require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render(request, staff_selectors.notice_for(request.user, pk))
+    return _render(request, selectors.notice_for(request.user, pk))
 
 
 @require_POST
 def complete_task(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
-    notice = staff_selectors.notice_for(request.user, pk)
+    notice = selectors.notice_for(request.user, pk)
     if not permissions.can_work_staff_board(request.user):
         raise PermissionDenied("Only the IT Department ticks off checklist tasks.")
-    task = staff_selectors.task_for(notice, task_pk)
+    task = selectors.task_for(notice, task_pk)
     form = TaskForm(request.POST, task=task)
     if not form.is_valid():
         return _render(request, notice, bound_task=form)
     try:
-        staff_changes.complete_task(
+        changes.complete_task(
             actor=request.user,
             task=task,
             note=form.cleaned_data["note"],
             override_reason=form.cleaned_data.get("override_reason", ""),
         )
-    except staff_changes.LinkNeedsConfirmation:
+    except changes.LinkNeedsConfirmation:
         # Someone already in the directory: nothing is linked until IT has seen the differences.
         return _render_link(request, notice, task, note=form.cleaned_data["note"])
-    except staff_changes.TaskRefused as exc:
+    except changes.TaskRefused as exc:
         form.add_error(None, str(exc))
         notice.refresh_from_db()
         return _render(request, notice, bound_task=form)
     notice.refresh_from_db()
     done = f"“{task.get_kind_display()}” is ticked off."
-    if task.kind in staff_checklist.ACCOUNT_TASKS and notice.person_id:
+    if task.kind in checklist.ACCOUNT_TASKS and notice.person_id:
         done += f" {notice.full_name}'s portal account is ready and they have been invited."
     if notice.state == StaffChange.State.CLOSED:
         done += f" Every task is done: {notice.reference} is closed and the manager told."
@@ -213,7 +214,7 @@ def complete_task(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
 
 
 def _account_task(notice: StaffChange) -> StaffChangeTask | None:
-    return notice.tasks.filter(kind__in=staff_checklist.ACCOUNT_TASKS).first()
+    return notice.tasks.filter(kind__in=checklist.ACCOUNT_TASKS).first()
 
 
 def _render_link(
@@ -227,8 +228,8 @@ def _render_link(
 ) -> HttpResponse:
     """The page that shows the notice beside the existing account, before IT confirms."""
     try:
-        preview = staff_lifecycle.link_preview(notice)
-    except staff_lifecycle.AccountConflict as exc:
+        preview = lifecycle.link_preview(notice)
+    except lifecycle.AccountConflict as exc:
         messages.error(request, str(exc))
         return redirect("requests:staff_change", notice.pk)
     if preview is None:
@@ -257,7 +258,7 @@ def _render_link(
 @require_http_methods(["GET", "POST"])
 def link_account(request: HttpRequest, pk: int) -> HttpResponse:
     """IT confirms that the notice is about an account already in the directory."""
-    notice = staff_selectors.notice_for(request.user, pk)
+    notice = selectors.notice_for(request.user, pk)
     if not permissions.can_work_staff_board(request.user):
         raise PermissionDenied("Only the IT Department links a notice to a portal account.")
     task = _account_task(notice)
@@ -267,8 +268,8 @@ def link_account(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         return _render_link(request, notice, task)
     try:
-        preview = staff_lifecycle.link_preview(notice)
-    except staff_lifecycle.AccountConflict:
+        preview = lifecycle.link_preview(notice)
+    except lifecycle.AccountConflict:
         preview = None
     if preview is None:
         return _render_link(request, notice, task)  # says why and goes back to the notice
@@ -276,13 +277,13 @@ def link_account(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _render_link(request, notice, task, form=form)
     try:
-        staff_changes.complete_task(
+        changes.complete_task(
             actor=request.user,
             task=task,
             note=form.cleaned_data["note"],
             confirmation=form.confirmation(),
         )
-    except staff_changes.LinkNeedsConfirmation:
+    except changes.LinkNeedsConfirmation:
         return _render_link(
             request,
             notice,
@@ -291,7 +292,7 @@ def link_account(request: HttpRequest, pk: int) -> HttpResponse:
             problem="The staff directory has changed since this page was shown. Check the "
             "differences again before you confirm.",
         )
-    except staff_changes.TaskRefused as exc:
+    except changes.TaskRefused as exc:
         return _render_link(request, notice, task, form=form, problem=str(exc))
     notice.refresh_from_db()
     person = notice.person
@@ -302,7 +303,7 @@ def link_account(request: HttpRequest, pk: int) -> HttpResponse:
             f"{notice.reference} is linked to {person.full_name}'s account; none of its "
             "details changed"
         )
-    if staff_lifecycle.needs_invitation(person):
+    if lifecycle.needs_invitation(person):
         done += ", and they have been invited to choose a password"
     messages.success(request, done + ".")
     return redirect("requests:staff_change", notice.pk)
@@ -310,16 +311,16 @@ def link_account(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def extend(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = staff_selectors.notice_for(request.user, pk)
+    notice = selectors.notice_for(request.user, pk)
     if not permissions.can_change_notice(request.user, notice):
         raise PermissionDenied("Only the worker's line manager or HR can extend their access.")
     form = ExtendForm(request.POST)
     if form.is_valid():
         try:
-            notice = staff_changes.extend_access(
+            notice = changes.extend_access(
                 actor=request.user, notice=notice, end_date=form.cleaned_data["end_date"]
             )
-        except staff_changes.TaskRefused as exc:
+        except changes.TaskRefused as exc:
             form.add_error("end_date", str(exc))
         else:
             messages.success(
@@ -333,16 +334,16 @@ def extend(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = staff_selectors.notice_for(request.user, pk)
+    notice = selectors.notice_for(request.user, pk)
     if not permissions.can_cancel_notice(request.user, notice):
         raise PermissionDenied("Only HR or the manager who gave the notice can cancel it.")
     form = CancelForm(request.POST)
     if form.is_valid():
         try:
-            notice = staff_changes.cancel_notice(
+            notice = changes.cancel_notice(
                 actor=request.user, notice=notice, reason=form.cleaned_data["reason"]
             )
-        except staff_changes.TaskRefused as exc:
+        except changes.TaskRefused as exc:
             form.add_error("reason", str(exc))
         else:
             messages.success(request, f"{notice.reference} is cancelled. IT has been told.")
@@ -353,12 +354,12 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @once
 def invite(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = staff_selectors.notice_for(request.user, pk)
+    notice = selectors.notice_for(request.user, pk)
     if not permissions.can_work_staff_board(request.user):
         raise PermissionDenied("Only the IT Department sends sign-in invitations.")
     try:
-        notice = staff_changes.resend_invitation(actor=request.user, notice=notice)
-    except staff_changes.TaskRefused as exc:
+        notice = changes.resend_invitation(actor=request.user, notice=notice)
+    except changes.TaskRefused as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"A new invitation has gone to {notice.person.email}.")
@@ -379,7 +380,7 @@ def board(request: HttpRequest) -> HttpResponse:
             "form": form,
             "filters": filters,
             "today": today,
-            "page": _page(request, staff_selectors.board(today=today, **filters)),
+            "page": _page(request, selectors.board(today=today, **filters)),
             "task_kinds": StaffChangeTask.Kind,
         },
     )

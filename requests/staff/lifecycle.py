@@ -1,6 +1,6 @@
 """The portal account of a starter, leaver or temporary worker: made, invited and ended.
 
-Creating the account is part of IT ticking off "account created" (``staff_changes``); ending it
+Creating the account is part of IT ticking off "account created" (``changes``); ending it
 is the scheduled ``end_expired_access``, which runs every hour and is safe to run twice.
 """
 
@@ -26,7 +26,7 @@ from portal import audit, outbox, staff_import
 from portal import permissions as roles
 from portal.models import User
 from requests import permissions
-from requests.models import StaffChange
+from requests.staff.models import StaffChange
 
 Kind = StaffChange.Kind
 INVITATION_KIND = "sign-in-invitation"
