@@ -354,28 +354,8 @@ def complete_task(
         notice = _locked(task.notice)
         _check_open(notice)
         task = StaffChangeTask.objects.select_related("completed_by").get(pk=task.pk)
-        if task.is_done:
-            raise TaskRefused(
-                f"“{task.get_kind_display()}” was already ticked off by "
-                f"{task.completed_by.full_name if task.completed_by else 'someone'} on "
-                f"{_day(timezone.localdate(task.completed_at))}."
-            )
-        if task.kind in checklist.ACCOUNT_TASKS:
-            _make_account(actor, notice, confirmation)
-        elif confirmation is not None:
-            raise TaskRefused("Only the account task links a notice to an existing account.")
-        elif task.kind == Task.POLICY_SIGNED:
-            if notice.person is None:
-                raise TaskRefused(
-                    "Create the portal account first: the policy is signed in the portal."
-                )
-            if selectors.has_signed_policy(notice.person):
-                override_reason = ""  # nothing to override
-            elif not override_reason:
-                raise TaskRefused(
-                    f"{notice.full_name} has not signed the policy yet, so access to systems "
-                    "waits (policy 4.6). To go ahead anyway, record the reason as an override."
-                )
+        _check_not_done(task)
+        override_reason = _ready_to_tick(actor, notice, task, confirmation, override_reason)
         task.completed_at, task.completed_by = now, actor
         task.note, task.override_reason = note, override_reason
         task.save(update_fields=["completed_at", "completed_by", "note", "override_reason"])
@@ -385,12 +365,57 @@ def complete_task(
             obj=notice,
             data={"task": task.kind, "override": bool(override_reason)},
         )
-        if not notice.tasks.filter(completed_at__isnull=True).exists():
-            notice.state, notice.closed_at = State.CLOSED, now
-            notice.save(update_fields=["state", "closed_at"])
-            audit.record(actor=actor, action="staff_change.closed", obj=notice)
-            _tell_manager_done(notice)
+        _close_when_done(actor, notice, now)
     return task
+
+
+def _check_not_done(task: StaffChangeTask) -> None:
+    if task.is_done:
+        raise TaskRefused(
+            f"“{task.get_kind_display()}” was already ticked off by "
+            f"{task.completed_by.full_name if task.completed_by else 'someone'} on "
+            f"{_day(timezone.localdate(task.completed_at))}."
+        )
+
+
+def _ready_to_tick(
+    actor: User,
+    notice: StaffChange,
+    task: StaffChangeTask,
+    confirmation: lifecycle.LinkConfirmation | None,
+    override_reason: str,
+) -> str:
+    """What a task needs before it is ticked off: the account task makes or links the account,
+    the policy task needs the policy signed or IT's reason. Returns the override that stands."""
+    if task.kind in checklist.ACCOUNT_TASKS:
+        _make_account(actor, notice, confirmation)
+    elif confirmation is not None:
+        raise TaskRefused("Only the account task links a notice to an existing account.")
+    elif task.kind == Task.POLICY_SIGNED:
+        return _policy_override(notice, override_reason)
+    return override_reason
+
+
+def _policy_override(notice: StaffChange, override_reason: str) -> str:
+    if notice.person is None:
+        raise TaskRefused("Create the portal account first: the policy is signed in the portal.")
+    if selectors.has_signed_policy(notice.person):
+        return ""  # nothing to override
+    if not override_reason:
+        raise TaskRefused(
+            f"{notice.full_name} has not signed the policy yet, so access to systems "
+            "waits (policy 4.6). To go ahead anyway, record the reason as an override."
+        )
+    return override_reason
+
+
+def _close_when_done(actor: User, notice: StaffChange, now: datetime) -> None:
+    """The last task ticked off closes the notice, and the manager is told."""
+    if not notice.tasks.filter(completed_at__isnull=True).exists():
+        notice.state, notice.closed_at = State.CLOSED, now
+        notice.save(update_fields=["state", "closed_at"])
+        audit.record(actor=actor, action="staff_change.closed", obj=notice)
+        _tell_manager_done(notice)
 
 
 def _make_account(
