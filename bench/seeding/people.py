@@ -270,30 +270,15 @@ class Company:
         return departments, leavers
 
     def _chief(self, department: Department, published_at: datetime) -> User:
-        chief = self._user(
-            department=department,
-            job_title="Chief Executive",
-            manager_id=None,
-            published_at=published_at,
-            senior=True,
-        )
-        return self._save([chief])[0]
+        return self._managers([(department, "Chief Executive", None)], published_at)[0]
 
     def _heads(
         self, departments: list[Department], chief: User, published_at: datetime
     ) -> list[User]:
-        return self._save(
-            [
-                self._user(
-                    department=d,
-                    job_title=f"Head of {d.name.removesuffix(' Department')}",
-                    manager_id=chief.pk,
-                    published_at=published_at,
-                    senior=True,
-                )
-                for d in departments
-            ]
-        )
+        placed = [
+            (d, f"Head of {d.name.removesuffix(' Department')}", chief.pk) for d in departments
+        ]
+        return self._managers(placed, published_at)
 
     def _senior_managers(
         self, departments: list[Department], heads: list[User], published_at: datetime
@@ -302,41 +287,44 @@ class Company:
         head_of = {h.department_id: h for h in heads}
         # Care services employ most people: three times the senior managers of a central team.
         weights = [1 if d.name in CENTRAL else 3 for d in departments]
-        placed = list(departments) + self.rng.choices(
+        spread = list(departments) + self.rng.choices(
             departments, weights=weights, k=self.plan.senior_managers - len(departments)
         )
-        return self._save(
-            [
-                self._user(
-                    department=d,
-                    job_title="Service Lead" if d.name in CENTRAL else "Senior Manager",
-                    manager_id=head_of[d.pk].pk,
-                    published_at=published_at,
-                    senior=True,
-                )
-                for d in placed
-            ]
-        )
+        placed = [
+            (d, "Service Lead" if d.name in CENTRAL else "Senior Manager", head_of[d.pk].pk)
+            for d in spread
+        ]
+        return self._managers(placed, published_at)
 
     def _line_managers(
         self, departments: list[Department], seniors: list[User], published_at: datetime
     ) -> list[User]:
         """Dealt round the senior managers, each in the senior manager's department."""
         by_id = {d.pk: d for d in departments}
-        managers = []
+        placed = []
         for i in range(self.plan.line_managers):
             senior = seniors[i % len(seniors)]
             department = by_id[senior.department_id]
-            managers.append(
+            title = "Team Leader" if department.name in CENTRAL else "Registered Manager"
+            placed.append((department, title, senior.pk))
+        return self._managers(placed, published_at)
+
+    def _managers(
+        self, placed: list[tuple[Department, str, int | None]], published_at: datetime
+    ) -> list[User]:
+        """People with reports, each placed in a department, with a title and a manager."""
+        return self._save(
+            [
                 self._user(
                     department=department,
-                    job_title="Team Leader" if department.name in CENTRAL else "Registered Manager",
-                    manager_id=senior.pk,
+                    job_title=title,
+                    manager_id=manager_id,
                     published_at=published_at,
                     senior=True,
                 )
-            )
-        return self._save(managers)
+                for department, title, manager_id in placed
+            ]
+        )
 
     def _staff(
         self, departments: list[Department], managers: list[User], published_at: datetime
