@@ -171,8 +171,6 @@ class Company:
         )
         self.next_number = int(top[len(NUMBER_PREFIX) :]) + 1 if top else 1
 
-    # --- people -------------------------------------------------------------------------------
-
     def _user(
         self,
         *,
