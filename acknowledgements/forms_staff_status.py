@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.http import QueryDict
 
-from acknowledgements import compliance, staff_status
+from acknowledgements import signature_status, staff_status
 from acknowledgements.models import PolicyVersion
 from portal.models import User
 
@@ -44,7 +44,7 @@ class StaffFilterForm(forms.Form):
     status = forms.ChoiceField(
         label="Status",
         required=False,
-        choices=[("", "Any status"), *compliance.STATUS_LABELS.items()],
+        choices=[("", "Any status"), *signature_status.LABELS.items()],
     )
     version = forms.TypedChoiceField(
         label="Assigned version", required=False, coerce=int, empty_value=None
