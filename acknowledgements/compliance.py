@@ -236,14 +236,8 @@ class _Tally:
 
     def totals(self) -> Totals:
         whole = self.row(None, "")
-        return Totals(
-            signed=whole.signed,
-            due=whole.due,
-            overdue=whole.overdue,
-            unassigned=whole.unassigned,
-            total=whole.total,
-            percent_signed=_percent(whole.signed, whole.total),
-        )
+        counts = (whole.signed, whole.due, whole.overdue, whole.unassigned, whole.total)
+        return Totals(*counts, percent_signed=whole.percent_signed)
 
 
 @dataclass(frozen=True)
