@@ -47,7 +47,6 @@ from portal.models import Notification, User
 
 PAGE_SIZE = 50
 CSV_CHUNK_SIZE = 2000
-NONE = "none"  # the department or line-manager filter's value for "nobody"
 MAX_SEARCH_TERMS = 5
 MAX_CURSOR_LENGTH = 1000
 UNSIGNED = (signature_status.DUE, signature_status.OVERDUE)
@@ -70,8 +69,8 @@ class Filters:
     q: str = ""
     version: int | None = None  # a version number of the policy: people assigned to it
     status: str = ""  # one of signature_status.STATUSES
-    department: int | str | None = None  # a department's id, or NONE
-    manager: int | str | None = None  # a line manager's id, or NONE
+    department: int | str | None = None  # a department's id, or compliance.NONE
+    manager: int | str | None = None  # a line manager's id, or compliance.NONE
     employment_type: str = ""
     started_from: date | None = None
     started_to: date | None = None
@@ -98,7 +97,7 @@ def _search(people: QuerySet[User], q: str) -> QuerySet[User]:
 
 
 def _by_id_or_none(people: QuerySet[User], field_name: str, value: int | str | None) -> QuerySet:
-    if value == NONE:
+    if value == compliance.NONE:
         return people.filter(**{f"{field_name}__isnull": True})
     if value is not None:
         return people.filter(**{f"{field_name}_id": value})

@@ -24,7 +24,7 @@ class SignatureStatus:
     due_date: date | None = None
 
 
-def _signature_status(person: User, version: PolicyVersion, today: date) -> SignatureStatus:
+def _status_for_version(person: User, version: PolicyVersion, today: date) -> SignatureStatus:
     # Signing the baseline (the newest material version) or anything later is what counts: a
     # minor version published since does not need signing again. The assignments come newest
     # first, so the first at or above the baseline is the current requirement.
@@ -74,7 +74,7 @@ def team_of(manager: User) -> list[User]:
     )
     today = timezone.localdate()
     for person in reports:
-        person.signatures = [_signature_status(person, v, today) for v in versions]
+        person.signatures = [_status_for_version(person, v, today) for v in versions]
         open_grants = person.open_personal_use_grants
         person.personal_use = open_grants[0] if open_grants else None
     return reports

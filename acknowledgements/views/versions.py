@@ -44,7 +44,7 @@ def _version(slug: str, number: int) -> PolicyVersion:
     )
 
 
-def _baseline(version: PolicyVersion) -> PolicyVersion | None:
+def _compared_with(version: PolicyVersion) -> PolicyVersion | None:
     """What ``version`` is compared with: the current text for a draft, else its predecessor."""
     if version.is_draft:
         return publishing.current_version(version.policy)
@@ -57,7 +57,7 @@ def _baseline(version: PolicyVersion) -> PolicyVersion | None:
 
 
 def _comparison(version: PolicyVersion) -> dict[str, Any]:
-    baseline = _baseline(version)
+    baseline = _compared_with(version)
     found = changes.section_changes(baseline.body if baseline else "", version.body)
     counts = Counter(change.kind for change in found)
     return {
