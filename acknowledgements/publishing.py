@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Exists, Max, OuterRef, QuerySet
 from django.utils import timezone
 
-from acknowledgements import documents
+from acknowledgements import documents, signature_status
 from acknowledgements.models import Acknowledgement, Assignment, Policy, PolicyVersion
 from portal import audit
 from portal.models import User
@@ -179,7 +179,7 @@ def publish(
     else:
         assigned = 0
         if previous is not None:
-            Assignment.objects.filter(version=previous, acknowledgement__isnull=True).update(
+            Assignment.objects.filter(signature_status.unsigned_q(), version=previous).update(
                 version=version
             )
     audit.record(
