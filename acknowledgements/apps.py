@@ -38,6 +38,7 @@ def _add_home_page_items_and_menu() -> None:
     from portal import todo as portal_todo
 
     context_processors.NAV_PROVIDERS.append(navigation.items)
+    context_processors.PEOPLE_NAV_PROVIDERS.append(navigation.people_items)
     portal_todo.PROVIDERS[:0] = [todo.sign_policy, todo.questions_to_answer, todo.reviews]
 
 
