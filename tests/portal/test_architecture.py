@@ -8,6 +8,7 @@ installed (tests/portal/test_project.py).
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -71,3 +72,43 @@ def test_a_circle_is_named_by_its_chain() -> None:
     graph.add_import(importer="portal.c", imported="portal.d", line_number=1, line_contents="")
 
     assert circles(graph) == ["portal.a -> portal.b -> portal.c -> portal.a"]
+
+
+# No production function is longer than this: past it, a function holds steps that want names.
+LONGEST_FUNCTION = 80
+
+
+def long_functions(source: str, filename: str) -> list[str]:
+    """Each function or method of ``source`` over ``LONGEST_FUNCTION`` lines, as file:line name."""
+    return [
+        f"{filename}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for node in ast.walk(ast.parse(source, filename))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.end_lineno - node.lineno + 1 > LONGEST_FUNCTION
+    ]
+
+
+def production_modules() -> list[Path]:
+    return sorted(
+        path
+        for package in PACKAGES
+        for path in (ROOT / package).rglob("*.py")
+        if "migrations" not in path.relative_to(ROOT).parts
+    )
+
+
+def test_no_production_function_is_over_80_lines() -> None:
+    found = [
+        finding
+        for path in production_modules()
+        for finding in long_functions(path.read_text(), str(path.relative_to(ROOT)))
+    ]
+
+    assert found == [], "Functions to split into named steps:\n" + "\n".join(found)
+
+
+def test_a_long_function_is_named_with_its_length() -> None:
+    body = "\n".join(f"    x = {n}" for n in range(LONGEST_FUNCTION))
+    source = f"def short():\n    return 1\n\n\ndef long():\n{body}\n"
+
+    assert long_functions(source, "m.py") == [f"m.py:5 long ({LONGEST_FUNCTION + 1} lines)"]
