@@ -46,13 +46,6 @@ def inbox_mark_all_read(request: HttpRequest) -> HttpResponse:
     return redirect("inbox")
 
 
-@require_GET
-def team(request: HttpRequest) -> HttpResponse:
-    if not permissions.is_line_manager(request.user):
-        raise PermissionDenied("Only line managers have a team page.")
-    return render(request, "portal/team.html", {"reports": selectors.team_of(request.user)})
-
-
 @require_http_methods(["GET", "POST"])
 def staff_import(request: HttpRequest) -> HttpResponse:
     if not permissions.can_import_staff(request.user):

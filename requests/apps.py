@@ -48,3 +48,19 @@ class RequestsConfig(AppConfig):
             ),
         ):
             scheduling.register(job)
+        _add_demo_notices()
+
+
+def _add_demo_notices() -> None:
+    from portal import demo
+    from requests import demo_data
+
+    # After the policy (order 10): the leavers are colleagues it has already asked to sign.
+    demo.register(
+        demo.Part(
+            name="notices",
+            order=20,
+            seed=demo_data.seed_demo,
+            summary="{notices} starter and leaver notices for IT",
+        )
+    )

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from acknowledgements import changes, permissions, publishing
+from acknowledgements import changes, permissions, publishing, signature_status
 from acknowledgements.forms.versions import DraftForm, PublishForm
 from acknowledgements.models import Assignment, Policy, PolicyVersion
 
@@ -44,7 +44,7 @@ def _version(slug: str, number: int) -> PolicyVersion:
     )
 
 
-def _baseline(version: PolicyVersion) -> PolicyVersion | None:
+def _compared_with(version: PolicyVersion) -> PolicyVersion | None:
     """What ``version`` is compared with: the current text for a draft, else its predecessor."""
     if version.is_draft:
         return publishing.current_version(version.policy)
@@ -57,7 +57,7 @@ def _baseline(version: PolicyVersion) -> PolicyVersion | None:
 
 
 def _comparison(version: PolicyVersion) -> dict[str, Any]:
-    baseline = _baseline(version)
+    baseline = _compared_with(version)
     found = changes.section_changes(baseline.body if baseline else "", version.body)
     counts = Counter(change.kind for change in found)
     return {
@@ -184,7 +184,7 @@ def publish(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         else:
             # For a minor version these are the people who had not signed its predecessor yet.
             to_sign = Assignment.objects.filter(
-                version=published, acknowledgement__isnull=True
+                signature_status.unsigned_q(), version=published
             ).count()
             people, were = _people(to_sign)
             if published.material_change:

@@ -29,6 +29,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from acknowledgements import publishing, reviews
 from acknowledgements.models import PolicyReview
+from bench.seeding.command import Command
 from portal import throttle
 from portal.models import AuditEvent, Notification, User
 from requests import workflow
@@ -45,7 +46,8 @@ from tests.security.world import PDF, World
 NEW_PASSWORD = "a-new-long-passphrase-for-spring"
 RESET_PASSWORD = "a-reset-passphrase-for-autumn"
 WRONG_PASSWORD = "not-the-password-at-all"
-APPS = ("portal", "acknowledgements", "requests")
+# The apps, and the benchmarks' seeding of a company at scale, which is audited like them.
+APPS = ("portal", "acknowledgements", "requests", "bench")
 
 # Audit actions built at run time, and every value they take.
 DYNAMIC_ACTIONS = {
@@ -424,7 +426,7 @@ def _staff_imported(world: World) -> None:
 
 
 def _scale_seeded(world: World) -> None:
-    call_command("seed_scale", employees=20, force_add=True, stdout=io.StringIO())
+    call_command(Command(), employees=20, force_add=True, stdout=io.StringIO())
 
 
 # --- Operations, the annual review, starters and leavers ---------------------------------------
