@@ -9,7 +9,9 @@ class RequestsConfig(AppConfig):
     def ready(self) -> None:
         from portal import context_processors, outbox, scheduling
         from portal import todo as portal_todo
-        from requests import navigation, staff_jobs, staff_lifecycle, todo
+        from requests import navigation, todo
+        from requests.staff import jobs as staff_jobs
+        from requests.staff import lifecycle as staff_lifecycle
 
         context_processors.NAV_PROVIDERS.append(navigation.items)
         portal_todo.PROVIDERS.extend(

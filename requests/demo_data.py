@@ -8,8 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.models import Department, User
-from requests import staff_changes
-from requests.models import StaffChange
+from requests.staff import changes as staff_changes
+from requests.staff.models import StaffChange
 
 Kind = StaffChange.Kind
 Notice = tuple[User, staff_changes.NoticeDetails]  # who gives it, and what it says

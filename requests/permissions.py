@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from portal import permissions as roles
 from portal.models import User
-from requests.models import AuthorisationRequest, Comment, StaffChange
+from requests.models import AuthorisationRequest, Comment
+from requests.staff.models import StaffChange
 
 
 def can_view(user: User, request: AuthorisationRequest) -> bool:

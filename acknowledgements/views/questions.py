@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from acknowledgements import documents, permissions, publishing, questions
-from acknowledgements.forms_questions import AnswerForm, QuestionForm
+from acknowledgements.forms.questions import AnswerForm, QuestionForm
 from acknowledgements.models import Policy
 from portal import permissions as roles
 from portal.idempotency import once

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from acknowledgements import changes, permissions, publishing, signature_status
-from acknowledgements.forms_versions import DraftForm, PublishForm
+from acknowledgements.forms.versions import DraftForm, PublishForm
 from acknowledgements.models import Assignment, Policy, PolicyVersion
 
 NOT_A_REVIEWER = "Only Policy reviewers can draft and publish new versions of a policy."

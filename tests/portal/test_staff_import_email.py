@@ -18,7 +18,7 @@ from portal import outbox
 from portal.models import AuditEvent, Notification, User
 from portal.outbox import delivery, sweeping
 from portal.staff_import import import_staff
-from requests.staff_lifecycle import INVITATION_KIND
+from requests.staff.lifecycle import INVITATION_KIND
 from tests.factories import PASSWORD, NotificationFactory, UserFactory
 from tests.portal.test_staff_import import staff_csv
 from tests.portal.test_staff_import_roles import row_for

@@ -32,8 +32,11 @@ from acknowledgements.models import PolicyReview
 from bench.seeding.command import Command
 from portal import throttle
 from portal.models import AuditEvent, Notification, User
-from requests import staff_changes, staff_lifecycle, workflow
-from requests.models import AuthorisationRequest, StaffChange, StaffChangeTask
+from requests import workflow
+from requests.models import AuthorisationRequest
+from requests.staff import changes as staff_changes
+from requests.staff import lifecycle as staff_lifecycle
+from requests.staff.models import StaffChange, StaffChangeTask
 from tests.acknowledgements.factories import PolicyFactory
 from tests.conftest import ROOT
 from tests.factories import PASSWORD, UserFactory

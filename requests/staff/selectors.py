@@ -20,8 +20,9 @@ from acknowledgements import selectors as policy_selectors
 from acknowledgements.models import Acknowledgement
 from portal.models import AuditEvent, User
 from requests import permissions
-from requests.models import AuthorisationRequest, StaffChange, StaffChangeTask
+from requests.models import AuthorisationRequest
 from requests.models import Kind as RequestKind
+from requests.staff.models import StaffChange, StaffChangeTask
 
 State = StaffChange.State
 OPEN = State.OPEN
