@@ -21,6 +21,7 @@ from tests.acknowledgements.factories import (
     PolicyVersionFactory,
 )
 from tests.factories import PASSWORD, DepartmentFactory, UserFactory
+from tests.helpers import signed_in
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -28,11 +29,6 @@ SVG = "{http://www.w3.org/2000/svg}"
 def parse_svg(markup: str) -> ET.Element:
     """Parse a chart the portal drew itself (fails on anything that is not well-formed XML)."""
     return ET.fromstring(markup)  # noqa: S314  (our own output, not untrusted input)
-
-
-def signed_in(client, user):
-    client.force_login(user)
-    return client
 
 
 def assign(user: User, version: PolicyVersion, due: date) -> Assignment:

@@ -29,11 +29,6 @@ def sign(user: User, version: PolicyVersion, *, ip: str = "192.0.2.10") -> Ackno
 
 
 @pytest.fixture
-def version(db: None) -> PolicyVersion:
-    return publishing.load_seed_policy()
-
-
-@pytest.fixture
 def ack(employee, version) -> Acknowledgement:
     publishing.assign_outstanding(policy=version.policy)
     return sign(employee, version)

@@ -12,18 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from acknowledgements import compliance, grants, publishing, questions, staff_status
-from acknowledgements.models import Assignment, Policy, PolicyVersion
+from acknowledgements.models import Assignment, Policy
 from portal.models import AuditEvent, Department, Notification, User
 from tests.acknowledgements.factories import AcknowledgementFactory
 from tests.factories import DepartmentFactory, UserFactory
+from tests.helpers import signed_in
 
 FORBIDDEN = b"You do not have access to this page"
 EmploymentType = User.EmploymentType
-
-
-def signed_in(client: Client, user: User) -> Client:
-    client.force_login(user)
-    return client
 
 
 def list_url(policy: Policy) -> str:
@@ -69,16 +65,6 @@ def bulk_staff(
         ],
         batch_size=1000,
     )
-
-
-@pytest.fixture
-def version(db: None) -> PolicyVersion:
-    return publishing.load_seed_policy()
-
-
-@pytest.fixture
-def policy(version: PolicyVersion) -> Policy:
-    return version.policy
 
 
 @pytest.fixture

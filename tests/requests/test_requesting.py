@@ -7,7 +7,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -17,17 +16,13 @@ from portal.models import Notification, User
 from requests import workflow
 from requests.models import AuthorisationRequest, Kind, RequestEvent
 from tests.factories import UserFactory
+from tests.helpers import messages_of, signed_in
 from tests.requests.factories import AuthorisationRequestFactory, CatalogueItemFactory
 from tests.requests.test_forms import GOOD
 
 State = AuthorisationRequest.State
 FORBIDDEN = b"You do not have access to this page"
 QUESTION = "Which computer is it for? Please add its asset tag."
-
-
-def signed_in(client: Client, user: User) -> Client:
-    client.force_login(user)
-    return client
 
 
 def new_url(kind: str) -> str:
@@ -44,10 +39,6 @@ def detail_url(ar: AuthorisationRequest) -> str:
 
 def form_data(kind: str, **changes: str) -> dict[str, str]:
     return {**GOOD[kind], **changes}
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 def fresh(ar: AuthorisationRequest) -> AuthorisationRequest:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +13,8 @@ from django.utils import timezone
 from portal.models import AuditEvent, Notification, User
 from requests import comments, workflow
 from requests.models import Attachment, AuthorisationRequest, CatalogueItem, Comment, RequestEvent
-from tests.factories import DepartmentFactory, UserFactory
+from tests.factories import UserFactory
+from tests.helpers import messages_of, signed_in
 from tests.requests.factories import (
     AuthorisationRequestFactory,
     CatalogueItemFactory,
@@ -28,16 +28,6 @@ FORBIDDEN = b"You do not have access to this page"
 # Who may see a request: its requester, IT, and the budget holder asked.
 MAY_SEE = ["employee", "manager", "it_user"]
 MAY_NOT_SEE = ["outsider", "other_budget_holder", "hr_user"]
-
-
-@pytest.fixture
-def other_budget_holder(db: None) -> User:
-    """The budget holder of another department."""
-    department = DepartmentFactory(name="Day Services")
-    holder = UserFactory(email="day.services.budget@example.com", department=department)
-    department.budget_holder = holder
-    department.save()
-    return holder
 
 
 @pytest.fixture
@@ -57,15 +47,6 @@ def ar(employee, manager) -> AuthorisationRequest:
     request.authorised_terms = request.authority_terms()
     request.save(update_fields=["authorised_terms"])
     return request
-
-
-def signed_in(client: Client, user: User) -> Client:
-    client.force_login(user)
-    return client
-
-
-def messages_of(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 def detail_url(ar: AuthorisationRequest) -> str:

@@ -10,8 +10,7 @@ from django.core import mail
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.test import Client
 
-from acknowledgements import publishing
-from acknowledgements.models import Assignment
+from acknowledgements.models import Assignment, PolicyVersion
 from portal import outbox
 from portal import permissions as roles
 from portal.models import AuditEvent, Notification, User
@@ -257,8 +256,8 @@ def test_the_database_refuses_two_open_notices_for_one_address(hr_user, departme
 
 # --- IT's checklist ---------------------------------------------------------------------------
 @pytest.fixture
-def policy(db: None):
-    return publishing.load_seed_policy()
+def policy(version: PolicyVersion) -> PolicyVersion:
+    return version
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.contrib.messages import get_messages
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -21,6 +20,7 @@ from acknowledgements import publishing
 from portal.models import AuditEvent, Notification, User
 from requests.models import StaffChange, StaffChangeTask
 from tests.factories import UserFactory
+from tests.helpers import messages_of, signed_in
 from tests.requests.staff import give, leaver_details, starter_details, temporary_details, tick
 
 Kind = StaffChange.Kind
@@ -28,15 +28,6 @@ Task = StaffChangeTask.Kind
 LIST_URL = reverse("requests:staff_changes")
 KIND_URL = reverse("requests:staff_change_kind")
 BOARD_URL = reverse("requests:staff_board")
-
-
-def signed_in(client: Client, user: User) -> Client:
-    client.force_login(user)
-    return client
-
-
-def messages_of(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 def new_url(kind: str) -> str:
