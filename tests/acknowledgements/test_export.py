@@ -17,9 +17,9 @@ from acknowledgements import compliance, publishing, staff_status
 from acknowledgements.models import Assignment, Policy
 from portal import csv_cells
 from portal.models import AuditEvent, User
+from tests.acknowledgements.dashboard.helpers import _bulk_sign
 from tests.acknowledgements.factories import AcknowledgementFactory
 from tests.acknowledgements.staff_status.helpers import bulk_staff
-from tests.acknowledgements.test_dashboard import _bulk_sign
 from tests.factories import DepartmentFactory, UserFactory
 from tests.helpers import signed_in
 
