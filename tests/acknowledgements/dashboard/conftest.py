@@ -9,10 +9,7 @@ from django.utils import timezone
 
 from portal.models import Department, User
 from tests.acknowledgements.dashboard.helpers import Company, _publish_next, assign
-from tests.acknowledgements.factories import (
-    AcknowledgementFactory,
-    PolicyFactory,
-)
+from tests.acknowledgements.factories import AcknowledgementFactory, PolicyFactory
 from tests.factories import DepartmentFactory, UserFactory
 
 

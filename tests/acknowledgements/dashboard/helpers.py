@@ -11,9 +11,7 @@ from django.utils import timezone
 from acknowledgements import chain, sealing, signing
 from acknowledgements.models import Acknowledgement, Assignment, Policy, PolicyVersion
 from portal.models import Department, User
-from tests.acknowledgements.factories import (
-    PolicyVersionFactory,
-)
+from tests.acknowledgements.factories import PolicyVersionFactory
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -13,9 +13,7 @@ from acknowledgements import chain, publishing
 from acknowledgements.models import Acknowledgement, Assignment
 from portal.models import Department, User
 from tests.acknowledgements.dashboard.helpers import _bulk_sign
-from tests.acknowledgements.factories import (
-    AcknowledgementFactory,
-)
+from tests.acknowledgements.factories import AcknowledgementFactory
 from tests.factories import PASSWORD, DepartmentFactory, UserFactory
 from tests.helpers import signed_in
 

@@ -8,9 +8,7 @@ import pytest
 from django.utils import timezone
 
 from requests.models import AuthorisationRequest
-from tests.requests.factories import (
-    AuthorisationRequestFactory,
-)
+from tests.requests.factories import AuthorisationRequestFactory
 from tests.requests.reviewing.helpers import State
 
 

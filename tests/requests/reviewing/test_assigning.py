@@ -8,9 +8,7 @@ from django.urls import reverse
 
 from requests.models import AuthorisationRequest, RequestEvent
 from tests.helpers import messages_of, signed_in
-from tests.requests.factories import (
-    AuthorisationRequestFactory,
-)
+from tests.requests.factories import AuthorisationRequestFactory
 from tests.requests.reviewing.helpers import MAY_NOT_SEE, State, detail_url, snapshot
 
 

@@ -10,9 +10,7 @@ from portal.models import AuditEvent, Notification, User
 from requests import comments
 from requests.models import AuthorisationRequest, Comment
 from tests.helpers import signed_in
-from tests.requests.factories import (
-    CommentFactory,
-)
+from tests.requests.factories import CommentFactory
 from tests.requests.reviewing.helpers import MAY_NOT_SEE, detail_url
 
 

@@ -11,9 +11,7 @@ from django.urls import reverse
 from portal.models import Notification
 from requests.models import CatalogueItem, RequestEvent
 from tests.helpers import messages_of, signed_in
-from tests.requests.factories import (
-    AuthorisationRequestFactory,
-)
+from tests.requests.factories import AuthorisationRequestFactory
 from tests.requests.reviewing.helpers import MAY_NOT_SEE, State, act, detail_url, snapshot
 
 

@@ -9,9 +9,7 @@ import pytest
 from portal.models import AuditEvent
 from requests import workflow
 from requests.models import AuthorisationRequest, RequestEvent
-from tests.requests.factories import (
-    AuthorisationRequestFactory,
-)
+from tests.requests.factories import AuthorisationRequestFactory
 from tests.requests.reviewing.helpers import State, snapshot
 
 # --- Every step, every actor, every state: straight through the service ---------------------------

@@ -9,12 +9,7 @@ from portal import permissions as roles
 from portal.models import User
 from requests.models import StaffChange
 from tests.factories import UserFactory
-from tests.requests.staff import (
-    give,
-    starter_details,
-    temporary_details,
-    tick,
-)
+from tests.requests.staff import give, starter_details, temporary_details, tick
 from tests.requests.staff_changes.helpers import Task
 
 

@@ -7,9 +7,7 @@ from django.core.exceptions import ValidationError
 
 from portal.models import AuditEvent, Notification, User
 from requests.models import StaffChange, StaffChangeTask
-from tests.requests.staff import (
-    give,
-)
+from tests.requests.staff import give
 
 Kind = StaffChange.Kind
 State = StaffChange.State

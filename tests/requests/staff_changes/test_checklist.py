@@ -16,10 +16,7 @@ from requests import staff_changes
 from requests.models import StaffChange
 from tests.acknowledgements.factories import AcknowledgementFactory
 from tests.factories import PASSWORD, UserFactory
-from tests.requests.staff import (
-    confirm_link,
-    tick,
-)
+from tests.requests.staff import confirm_link, tick
 from tests.requests.staff_changes.helpers import State, Task, snapshot
 
 NEW_PASSWORD = "Lantern-orchard-winter-42"

@@ -8,12 +8,7 @@ import pytest
 
 from portal.models import AuditEvent, Notification, User
 from requests import staff_changes
-from tests.requests.staff import (
-    TODAY,
-    give,
-    leaver_details,
-    tick,
-)
+from tests.requests.staff import TODAY, give, leaver_details, tick
 from tests.requests.staff_changes.helpers import State, Task, snapshot
 
 

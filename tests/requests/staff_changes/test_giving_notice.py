@@ -12,12 +12,7 @@ from portal.models import AuditEvent, Notification
 from requests import staff_changes
 from requests.models import StaffChange
 from tests.factories import UserFactory
-from tests.requests.staff import (
-    give,
-    leaver_details,
-    starter_details,
-    temporary_details,
-)
+from tests.requests.staff import give, leaver_details, starter_details, temporary_details
 from tests.requests.staff_changes.helpers import Kind, State, Task, _refusal, snapshot
 
 

@@ -7,12 +7,7 @@ from datetime import date, timedelta
 from hypothesis import strategies as st
 
 from portal.models import AuditEvent, User
-from tests.security.fuzzing import (
-    check_outcome,
-    example,
-    last_event,
-    text,
-)
+from tests.security.fuzzing import check_outcome, example, last_event, text
 from tests.security.world import state
 
 TODAY = date.today()

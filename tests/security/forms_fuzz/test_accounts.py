@@ -10,15 +10,7 @@ from django.utils.http import urlsafe_base64_encode
 from portal.models import Notification, User
 from tests.factories import PASSWORD
 from tests.security.forms_fuzz.helpers import AXES_TABLES, post
-from tests.security.fuzzing import (
-    check_outcome,
-    choice,
-    example,
-    form,
-    fuzz,
-    last_event,
-    text,
-)
+from tests.security.fuzzing import check_outcome, choice, example, form, fuzz, last_event, text
 from tests.security.world import World, state
 
 THROTTLE_TABLES = frozenset({"portal.throttlewindow"})

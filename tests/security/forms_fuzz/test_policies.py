@@ -11,15 +11,7 @@ from acknowledgements.models import Acknowledgement, Assignment, PolicyVersion, 
 from portal.models import Notification, User
 from tests.factories import PASSWORD, UserFactory
 from tests.security.forms_fuzz.helpers import AXES_TABLES, DATES, NUMBERS, get, post
-from tests.security.fuzzing import (
-    checkbox,
-    choice,
-    example,
-    form,
-    fuzz,
-    near,
-    text,
-)
+from tests.security.fuzzing import checkbox, choice, example, form, fuzz, near, text
 from tests.security.world import World
 
 

@@ -9,15 +9,7 @@ from hypothesis import strategies as st
 from requests import workflow
 from requests.models import AuthorisationRequest, CatalogueItem, Comment
 from tests.security.forms_fuzz.helpers import DATES, NUMBERS, get, post
-from tests.security.fuzzing import (
-    checkbox,
-    choice,
-    example,
-    form,
-    fuzz,
-    near,
-    text,
-)
+from tests.security.fuzzing import checkbox, choice, example, form, fuzz, near, text
 from tests.security.world import World
 
 AMOUNTS = st.one_of(
