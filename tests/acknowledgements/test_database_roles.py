@@ -23,14 +23,14 @@ import pytest
 from django.core import checks
 from django.core.management import CommandError, call_command
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
-from django.test import Client, RequestFactory
+from django.test import Client
 from django.urls import reverse
 
-from acknowledgements import chain, publishing, sealing, signing
+from acknowledgements import chain, publishing, sealing
 from acknowledgements.models import Acknowledgement, PolicyVersion
 from portal import audit, db_roles
-from portal.models import AuditEvent, Notification, User
-from tests.factories import PASSWORD
+from portal.models import AuditEvent, Notification
+from tests.acknowledgements.helpers import sign
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -104,15 +104,6 @@ def refused(sql: str, params: list | None = None) -> DatabaseError:
     ):
         cursor.execute(sql, params)
     return error.value
-
-
-def sign(user: User, version: PolicyVersion) -> Acknowledgement:
-    request = RequestFactory().post(
-        "/policies/acceptable-use/sign/", REMOTE_ADDR="192.0.2.10", HTTP_USER_AGENT="Edge/120"
-    )
-    return signing.sign(
-        user=user, version=version, printed_name=user.full_name, password=PASSWORD, request=request
-    )
 
 
 @pytest.fixture

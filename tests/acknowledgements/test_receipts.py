@@ -16,6 +16,7 @@ from django.utils.html import escape
 from acknowledgements import receipts, signing
 from acknowledgements.models import Acknowledgement
 from tests.acknowledgements.factories import AcknowledgementFactory
+from tests.acknowledgements.helpers import receipt_url
 from tests.factories import UserFactory
 from tests.helpers import signed_in
 
@@ -29,10 +30,6 @@ EN_DASH = "\u2013"
 ZOE_FIRST, ZOE_LAST = "Zo\u00eb", f"O{APOSTROPHE}Brien"
 ZOE = f"{ZOE_FIRST} {ZOE_LAST}"  # Zoë O, right single quote, Brien
 ZOE_LATIN1 = "Zo\u00eb O'Brien".encode("latin-1")
-
-
-def receipt_url(ack: Acknowledgement) -> str:
-    return reverse("acknowledgements:receipt", args=[ack.pk])
 
 
 def pdf_url(ack: Acknowledgement) -> str:

@@ -17,6 +17,7 @@ from tests.acknowledgements.factories import (
     PolicyFactory,
     PolicyVersionFactory,
 )
+from tests.acknowledgements.helpers import receipt_url
 from tests.factories import PASSWORD, UserFactory
 from tests.helpers import messages_of, signed_in
 
@@ -42,10 +43,6 @@ def form_data(
     if agree:
         data["agree"] = "on"
     return data
-
-
-def receipt_url(ack: Acknowledgement) -> str:
-    return reverse("acknowledgements:receipt", args=[ack.pk])
 
 
 def nothing_recorded(user: User) -> bool:
