@@ -31,6 +31,7 @@ from acknowledgements.models import Acknowledgement, PolicyVersion
 from portal import audit, db_roles
 from portal.models import AuditEvent, Notification
 from tests.acknowledgements.helpers import sign
+from tests.helpers import refused_sql as refused
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -93,17 +94,6 @@ def connected_as(role: str) -> Iterator[object]:
     finally:
         replacement.close()
         connections[DEFAULT_DB_ALIAS] = original
-
-
-def refused(sql: str, params: list | None = None) -> DatabaseError:
-    """Run ``sql`` on the current connection; it must fail. Returns the error."""
-    with (
-        pytest.raises(DatabaseError) as error,
-        transaction.atomic(),
-        connection.cursor() as cursor,
-    ):
-        cursor.execute(sql, params)
-    return error.value
 
 
 @pytest.fixture
