@@ -17,6 +17,12 @@ class Kind(models.TextChoices):
     SUBSCRIPTION = "subscription", "Paid Internet subscription"
 
 
+def make_reference(prefix: str, pk: int | None) -> str:
+    """A record's reference as people quote it (``AR-000123``), or ``AR-(new)`` before it is
+    saved."""
+    return f"{prefix}-{pk:06d}" if pk else f"{prefix}-(new)"
+
+
 class CatalogueItem(models.Model):
     """The register of software and hardware IT has authorised (policy 4.6, 5.3)."""
 
@@ -165,7 +171,7 @@ class AuthorisationRequest(models.Model):
 
     @property
     def reference(self) -> str:
-        return f"AR-{self.pk:06d}" if self.pk else "AR-(new)"
+        return make_reference("AR", self.pk)
 
     @property
     def has_cost(self) -> bool:
@@ -385,7 +391,7 @@ class StaffChange(models.Model):
 
     @property
     def reference(self) -> str:
-        return f"SC-{self.pk:06d}" if self.pk else "SC-(new)"
+        return make_reference("SC", self.pk)
 
     @property
     def full_name(self) -> str:
