@@ -85,6 +85,48 @@ def bar_summary(bars: Sequence[Bar], unit: str = "%") -> str:
     return "; ".join(f"{bar.label}: {_fmt(bar.value)}{unit}" for bar in bars) + "."
 
 
+def _bar_row(bar: Bar, *, y: float, scale_width: float, max_value: float, unit: str) -> str:
+    """A ``<g class="bar">``: the name, the track, the bar and the value written at its end."""
+    share = max(0.0, min(bar.value, max_value)) / max_value if max_value else 0.0
+    width = scale_width * share
+    value_text = f"{_fmt(bar.value)}{unit}"
+    return (
+        f'<g class="bar">'
+        f'<text x="0" y="{_num(y + FONT)}" fill="{INK}">{escape(_shorten(bar.label))}</text>'
+        f'<rect x="0" y="{_num(y + 20)}" width="{_num(scale_width)}" height="14" '
+        f'fill="{TRACK}"/>'
+        f'<rect class="bar-value" x="0" y="{_num(y + 20)}" width="{_num(width)}" '
+        f'height="14" fill="{BAR}"><title>{escape(bar.label)}: {value_text}</title></rect>'
+        f'<text class="value" x="{_num(width + 6)}" y="{_num(y + 32)}" fill="{INK}" '
+        f'font-weight="600">{value_text}</text>'
+        f"</g>"
+    )
+
+
+def _bar_scale(
+    *, axis_y: float, scale_width: float, max_value: float, unit: str, axis_label: str
+) -> list[str]:
+    """A scale from 0 to max along the bottom, with its name."""
+    parts = [
+        f'<line x1="0" y1="{axis_y}" x2="{_num(scale_width)}" y2="{axis_y}" '
+        f'stroke="{MUTED}" stroke-width="1"/>'
+    ]
+    for fraction in (0, 0.5, 1):
+        x = scale_width * fraction
+        anchor = "start" if fraction == 0 else "end" if fraction == 1 else "middle"
+        parts.append(
+            f'<line x1="{_num(x)}" y1="{axis_y}" x2="{_num(x)}" y2="{axis_y + 4}" '
+            f'stroke="{MUTED}"/>'
+            f'<text x="{_num(x)}" y="{axis_y + 18}" text-anchor="{anchor}" fill="{MUTED}" '
+            f'font-size="12">{_fmt(max_value * fraction)}{unit}</text>'
+        )
+    parts.append(
+        f'<text class="axis-label" x="{_num(scale_width / 2)}" y="{axis_y + 36}" '
+        f'text-anchor="middle" fill="{INK}">{escape(axis_label)}</text>'
+    )
+    return parts
+
+
 def horizontal_bars(
     bars: Sequence[Bar],
     *,
@@ -102,46 +144,28 @@ def horizontal_bars(
     top = 8
     value_room = 56  # right of the longest bar, for its value label
     scale_width = WIDTH - value_room
-    body: list[str] = []
-    for index, bar in enumerate(bars):
-        y = top + index * row_height
-        share = max(0.0, min(bar.value, max_value)) / max_value if max_value else 0.0
-        width = scale_width * share
-        value_text = f"{_fmt(bar.value)}{unit}"
-        body.append(
-            f'<g class="bar">'
-            f'<text x="0" y="{_num(y + FONT)}" fill="{INK}">{escape(_shorten(bar.label))}</text>'
-            f'<rect x="0" y="{_num(y + 20)}" width="{_num(scale_width)}" height="14" '
-            f'fill="{TRACK}"/>'
-            f'<rect class="bar-value" x="0" y="{_num(y + 20)}" width="{_num(width)}" '
-            f'height="14" fill="{BAR}"><title>{escape(bar.label)}: {value_text}</title></rect>'
-            f'<text class="value" x="{_num(width + 6)}" y="{_num(y + 32)}" fill="{INK}" '
-            f'font-weight="600">{value_text}</text>'
-            f"</g>"
+    body = [
+        _bar_row(
+            bar,
+            y=top + index * row_height,
+            scale_width=scale_width,
+            max_value=max_value,
+            unit=unit,
         )
+        for index, bar in enumerate(bars)
+    ]
     axis_y = top + max(len(bars), 1) * row_height + 4
     if not bars:
         body.append(
             f'<text x="{WIDTH / 2}" y="{top + 24}" text-anchor="middle" fill="{MUTED}">'
             f"No figures to show.</text>"
         )
-    # A scale from 0 to max along the bottom, with its name.
-    body.append(
-        f'<line x1="0" y1="{axis_y}" x2="{_num(scale_width)}" y2="{axis_y}" '
-        f'stroke="{MUTED}" stroke-width="1"/>'
-    )
-    for fraction in (0, 0.5, 1):
-        x = scale_width * fraction
-        anchor = "start" if fraction == 0 else "end" if fraction == 1 else "middle"
-        body.append(
-            f'<line x1="{_num(x)}" y1="{axis_y}" x2="{_num(x)}" y2="{axis_y + 4}" '
-            f'stroke="{MUTED}"/>'
-            f'<text x="{_num(x)}" y="{axis_y + 18}" text-anchor="{anchor}" fill="{MUTED}" '
-            f'font-size="12">{_fmt(max_value * fraction)}{unit}</text>'
-        )
-    body.append(
-        f'<text class="axis-label" x="{_num(scale_width / 2)}" y="{axis_y + 36}" '
-        f'text-anchor="middle" fill="{INK}">{escape(axis_label)}</text>'
+    body += _bar_scale(
+        axis_y=axis_y,
+        scale_width=scale_width,
+        max_value=max_value,
+        unit=unit,
+        axis_label=axis_label,
     )
     return _svg(
         chart_id=chart_id,
@@ -188,6 +212,91 @@ def _nice_max(value: int) -> int:
         step *= 10
 
 
+@dataclass(frozen=True)
+class _Plot:
+    """The line chart's plotting area, and where a day and a count fall in it."""
+
+    days: int
+    peak: int
+    height: int = 240
+    left: int = 44
+    right: int = 12
+    top: int = 12
+    bottom: int = 190
+
+    @property
+    def width(self) -> int:
+        return WIDTH - self.left - self.right
+
+    @property
+    def tall(self) -> int:
+        return self.bottom - self.top
+
+    def x_at(self, index: int) -> float:
+        spread = self.width * index / (self.days - 1) if self.days > 1 else self.width / 2
+        return self.left + spread
+
+    def y_at(self, count: float) -> float:
+        return self.bottom - self.tall * count / self.peak
+
+
+def _line_axes(plot: _Plot, *, y_label: str, x_label: str) -> list[str]:
+    """The count axis with gridlines at 0, half and the top; both axes and their names."""
+    parts = []
+    for fraction in (0, 0.5, 1):
+        value = plot.peak * fraction
+        y = plot.y_at(value)
+        parts.append(
+            f'<line x1="{plot.left}" y1="{_num(y)}" x2="{WIDTH - plot.right}" y2="{_num(y)}" '
+            f'stroke="{GRID}"/>'
+            f'<text x="{plot.left - 6}" y="{_num(y + 4)}" text-anchor="end" fill="{MUTED}" '
+            f'font-size="12">{_fmt(value)}</text>'
+        )
+    middle = _num(plot.top + plot.tall / 2)
+    parts.append(
+        f'<line x1="{plot.left}" y1="{plot.top}" x2="{plot.left}" y2="{plot.bottom}" '
+        f'stroke="{MUTED}"/>'
+        f'<line x1="{plot.left}" y1="{plot.bottom}" x2="{WIDTH - plot.right}" '
+        f'y2="{plot.bottom}" stroke="{MUTED}"/>'
+        f'<text class="axis-label" x="12" y="{middle}" text-anchor="middle" '
+        f'fill="{INK}" transform="rotate(-90 12 {middle})">'
+        f"{escape(y_label)}</text>"
+        f'<text class="axis-label" x="{_num(plot.left + plot.width / 2)}" '
+        f'y="{plot.height - 6}" text-anchor="middle" fill="{INK}">{escape(x_label)}</text>'
+    )
+    return parts
+
+
+def _line_marks(plot: _Plot, points: Sequence[Point]) -> list[str]:
+    """Dates at both ends of the time axis (and the middle when there is room), the line, and a
+    dot per day that had any."""
+    marks = {0: "start", len(points) - 1: "end"}
+    if len(points) > 2:
+        marks[(len(points) - 1) // 2] = "middle"
+    if len(points) == 1:
+        marks = {0: "middle"}
+    parts = [
+        f'<text x="{_num(plot.x_at(index))}" y="{plot.bottom + 18}" text-anchor="{anchor}" '
+        f'fill="{MUTED}" font-size="12">{_short_date(points[index].day)}</text>'
+        for index, anchor in sorted(marks.items())
+    ]
+    coords = " ".join(
+        f"{_num(plot.x_at(i))},{_num(plot.y_at(point.count))}" for i, point in enumerate(points)
+    )
+    if len(points) > 1:
+        parts.append(
+            f'<polyline class="line" points="{coords}" fill="none" stroke="{LINE}" '
+            f'stroke-width="2" stroke-linejoin="round"/>'
+        )
+    parts += [
+        f'<circle cx="{_num(plot.x_at(i))}" cy="{_num(plot.y_at(point.count))}" r="3" '
+        f'fill="{LINE}"><title>{_long_date(point.day)}: {point.count}</title></circle>'
+        for i, point in enumerate(points)
+        if point.count or len(points) == 1
+    ]
+    return parts
+
+
 def daily_line(
     points: Sequence[Point],
     *,
@@ -197,72 +306,19 @@ def daily_line(
     x_label: str = "Date (UK time)",
 ) -> SafeString:
     """Counts per day as a line with a dot per day that had any, axes labelled with dates."""
-    height = 240
-    left, right, top, bottom = 44, 12, 12, 190  # the plotting area
-    plot_w, plot_h = WIDTH - left - right, bottom - top
-    peak = _nice_max(max((point.count for point in points), default=0))
-    body: list[str] = []
-
-    def x_at(index: int) -> float:
-        return left + (plot_w * index / (len(points) - 1) if len(points) > 1 else plot_w / 2)
-
-    def y_at(count: int) -> float:
-        return bottom - plot_h * count / peak
-
-    # Count axis with gridlines at 0, half and the top.
-    for fraction in (0, 0.5, 1):
-        value = peak * fraction
-        y = y_at(value)
-        body.append(
-            f'<line x1="{left}" y1="{_num(y)}" x2="{WIDTH - right}" y2="{_num(y)}" '
-            f'stroke="{GRID}"/>'
-            f'<text x="{left - 6}" y="{_num(y + 4)}" text-anchor="end" fill="{MUTED}" '
-            f'font-size="12">{_fmt(value)}</text>'
-        )
-    body.append(
-        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="{MUTED}"/>'
-        f'<line x1="{left}" y1="{bottom}" x2="{WIDTH - right}" y2="{bottom}" stroke="{MUTED}"/>'
-        f'<text class="axis-label" x="12" y="{_num(top + plot_h / 2)}" text-anchor="middle" '
-        f'fill="{INK}" transform="rotate(-90 12 {_num(top + plot_h / 2)})">'
-        f"{escape(y_label)}</text>"
-        f'<text class="axis-label" x="{_num(left + plot_w / 2)}" y="{height - 6}" '
-        f'text-anchor="middle" fill="{INK}">{escape(x_label)}</text>'
-    )
+    plot = _Plot(days=len(points), peak=_nice_max(max((p.count for p in points), default=0)))
+    body = _line_axes(plot, y_label=y_label, x_label=x_label)
     if points:
-        # Dates at both ends of the time axis (and the middle when there is room).
-        marks = {0: "start", len(points) - 1: "end"}
-        if len(points) > 2:
-            marks[(len(points) - 1) // 2] = "middle"
-        if len(points) == 1:
-            marks = {0: "middle"}
-        for index, anchor in sorted(marks.items()):
-            body.append(
-                f'<text x="{_num(x_at(index))}" y="{bottom + 18}" text-anchor="{anchor}" '
-                f'fill="{MUTED}" font-size="12">{_short_date(points[index].day)}</text>'
-            )
-        coords = " ".join(
-            f"{_num(x_at(i))},{_num(y_at(point.count))}" for i, point in enumerate(points)
-        )
-        if len(points) > 1:
-            body.append(
-                f'<polyline class="line" points="{coords}" fill="none" stroke="{LINE}" '
-                f'stroke-width="2" stroke-linejoin="round"/>'
-            )
-        for i, point in enumerate(points):
-            if point.count or len(points) == 1:
-                body.append(
-                    f'<circle cx="{_num(x_at(i))}" cy="{_num(y_at(point.count))}" r="3" '
-                    f'fill="{LINE}"><title>{_long_date(point.day)}: {point.count}</title></circle>'
-                )
+        body += _line_marks(plot, points)
     else:
         body.append(
-            f'<text x="{_num(left + plot_w / 2)}" y="{_num(top + plot_h / 2)}" '
+            f'<text x="{_num(plot.left + plot.width / 2)}" y="{_num(plot.top + plot.tall / 2)}" '
             f'text-anchor="middle" fill="{MUTED}">No signatures yet.</text>'
         )
     return _svg(
         chart_id=chart_id,
         title=title,
         summary=line_summary(points),
-        height=height,
+        height=plot.height,
         body=body,
     )

@@ -10,9 +10,10 @@ transaction, so the history shows every decision, who made it and when.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -161,11 +162,55 @@ def _lock_open_grant(employee: User) -> PersonalUseGrant | None:
     )
 
 
-def _close(grant: PersonalUseGrant, *, manager: User, note: str) -> None:
+def _clean_note(note: str) -> str:
+    note = note.strip()
+    if len(note) > MAX_NOTE_LENGTH:
+        raise ValidationError(f"Keep the note under {MAX_NOTE_LENGTH} characters.")
+    return note
+
+
+def _check_terms(*, email: bool, internet: bool, telephone: bool, expires_on: date | None) -> None:
+    if not (email or internet or telephone):
+        raise ValidationError("Choose at least one of email, Internet, or telephone and fax.")
+    if expires_on is not None and expires_on < timezone.localdate():
+        raise ValidationError("The expiry date cannot be in the past.")
+
+
+def _revoke(grant: PersonalUseGrant, *, manager: User, note: str, replaced: bool) -> None:
+    """Close ``grant`` as ``manager``'s decision and record it."""
     grant.revoked_at = timezone.now()
     grant.revoked_by = manager
     grant.revocation_note = note
     grant.save(update_fields=["revoked_at", "revoked_by", "revocation_note"])
+    audit.record(
+        actor=manager,
+        action="personal_use.revoked",
+        obj=grant,
+        data={"employee": grant.employee_id, "replaced": replaced},
+    )
+
+
+def _record_grant(
+    *, manager: User, employee: User, previous: PersonalUseGrant | None, **terms: Any
+) -> PersonalUseGrant:
+    grant = PersonalUseGrant(employee=employee, granted_by=manager, **terms)
+    grant.full_clean()
+    grant.save()
+    expires_on = terms["expires_on"]
+    audit.record(
+        actor=manager,
+        action="personal_use.granted",
+        obj=grant,
+        data={
+            "employee": employee.pk,
+            "email": terms["email"],
+            "internet": terms["internet"],
+            "telephone": terms["telephone"],
+            "expires_on": expires_on.isoformat() if expires_on else None,
+            "replaces": previous.pk if previous is not None else None,
+        },
+    )
+    return grant
 
 
 def grant_personal_use(
@@ -184,46 +229,21 @@ def grant_personal_use(
     with two grants or none.
     """
     _check_manager(manager, employee)
-    note = note.strip()
-    if not (email or internet or telephone):
-        raise ValidationError("Choose at least one of email, Internet, or telephone and fax.")
-    if expires_on is not None and expires_on < timezone.localdate():
-        raise ValidationError("The expiry date cannot be in the past.")
-    if len(note) > MAX_NOTE_LENGTH:
-        raise ValidationError(f"Keep the note under {MAX_NOTE_LENGTH} characters.")
+    _check_terms(email=email, internet=internet, telephone=telephone, expires_on=expires_on)
+    note = _clean_note(note)
     with transaction.atomic():
         previous = _lock_open_grant(employee)
         if previous is not None:
-            _close(previous, manager=manager, note=REPLACED_NOTE)
-            audit.record(
-                actor=manager,
-                action="personal_use.revoked",
-                obj=previous,
-                data={"employee": employee.pk, "replaced": True},
-            )
-        grant = PersonalUseGrant(
+            _revoke(previous, manager=manager, note=REPLACED_NOTE, replaced=True)
+        grant = _record_grant(
+            manager=manager,
             employee=employee,
-            granted_by=manager,
+            previous=previous,
             email=email,
             internet=internet,
             telephone=telephone,
             expires_on=expires_on,
             note=note,
-        )
-        grant.full_clean()
-        grant.save()
-        audit.record(
-            actor=manager,
-            action="personal_use.granted",
-            obj=grant,
-            data={
-                "employee": employee.pk,
-                "email": email,
-                "internet": internet,
-                "telephone": telephone,
-                "expires_on": expires_on.isoformat() if expires_on else None,
-                "replaces": previous.pk if previous is not None else None,
-            },
         )
         outbox.notify(
             recipient=employee,
@@ -243,20 +263,12 @@ def grant_personal_use(
 def revoke_personal_use(*, manager: User, employee: User, note: str) -> PersonalUseGrant:
     """``manager`` withdraws ``employee``'s current grant: back to business use only."""
     _check_manager(manager, employee)
-    note = note.strip()
-    if len(note) > MAX_NOTE_LENGTH:
-        raise ValidationError(f"Keep the note under {MAX_NOTE_LENGTH} characters.")
+    note = _clean_note(note)
     with transaction.atomic():
         grant = _lock_open_grant(employee)
         if grant is None or not grant.is_current():
             raise NothingToRevoke(employee)
-        _close(grant, manager=manager, note=note)
-        audit.record(
-            actor=manager,
-            action="personal_use.revoked",
-            obj=grant,
-            data={"employee": employee.pk, "replaced": False},
-        )
+        _revoke(grant, manager=manager, note=note, replaced=False)
         outbox.notify(
             recipient=employee,
             kind="personal-use-revoked",
@@ -344,11 +356,9 @@ def expiry_notice_owed(granted_on: date, expires_on: date, today: date) -> bool:
     return granted_on <= occasion <= today <= expires_on
 
 
-def expiry_job(now: datetime) -> JobResult:
-    """End expired grants, then tell employees and their managers of grants ending in 7 days."""
-    today = timezone.localdate(now)
-    ended = end_expired_grants(today)
-    rows = (
+def _expiring_rows(today: date) -> QuerySet[PersonalUseGrant, dict[str, Any]]:
+    """Open grants of active people expiring within the notice period, with both recipients."""
+    return (
         PersonalUseGrant.objects.filter(
             revoked_at__isnull=True,
             expires_on__gte=today,
@@ -373,47 +383,56 @@ def expiry_job(now: datetime) -> JobResult:
         )
         .order_by("pk")
     )
-    notices = []
-    found = 0
+
+
+def _expiry_notices(
+    row: dict[str, Any], *, own_page: str, team_page: Callable[[int], str]
+) -> list[outbox.Notice]:
+    """The employee's notice of one grant's expiry, and their active line manager's."""
+    grant = PersonalUseGrant(
+        email=row["email"], internet=row["internet"], telephone=row["telephone"]
+    )
+    context = {"facilities": grant.facilities, "expires_on": row["expires_on"]}
+    personal = {"employee_name": f"{row['employee__first_name']} {row['employee__last_name']}"}
+    employee = outbox.Recipient(
+        row["employee_id"], row["employee__first_name"], row["employee__email"]
+    )
+    recipients = [(employee, False, own_page)]
+    if row["employee__line_manager_id"] and row["employee__line_manager__is_active"]:
+        manager = outbox.Recipient(
+            row["employee__line_manager_id"],
+            row["employee__line_manager__first_name"],
+            row["employee__line_manager__email"],
+        )
+        recipients.append((manager, True, team_page(employee.pk)))
+    return [
+        outbox.Notice(
+            recipient=recipient,
+            kind=EXPIRING_KIND,
+            dedupe_key=f"{EXPIRING_KIND}:{row['pk']}:{recipient.pk}",
+            context={**context, "for_manager": for_manager},
+            link=link,
+            personal=personal,
+        )
+        for recipient, for_manager, link in recipients
+    ]
+
+
+def expiry_job(now: datetime) -> JobResult:
+    """End expired grants, then tell employees and their managers of grants ending in 7 days."""
+    today = timezone.localdate(now)
+    ended = end_expired_grants(today)
     own_page = reverse("acknowledgements:my_personal_use")
     team_page = outbox.links_to("acknowledgements:team_personal_use")
-    for row in rows:
-        if not expiry_notice_owed(timezone.localdate(row["granted_at"]), row["expires_on"], today):
-            continue
-        found += 1
-        grant = PersonalUseGrant(
-            email=row["email"], internet=row["internet"], telephone=row["telephone"]
-        )
-        context = {"facilities": grant.facilities, "expires_on": row["expires_on"]}
-        personal = {"employee_name": f"{row['employee__first_name']} {row['employee__last_name']}"}
-        employee = outbox.Recipient(
-            row["employee_id"], row["employee__first_name"], row["employee__email"]
-        )
-        notices.append(
-            outbox.Notice(
-                recipient=employee,
-                kind=EXPIRING_KIND,
-                dedupe_key=f"{EXPIRING_KIND}:{row['pk']}:{employee.pk}",
-                context={**context, "for_manager": False},
-                link=own_page,
-                personal=personal,
-            )
-        )
-        if row["employee__line_manager_id"] and row["employee__line_manager__is_active"]:
-            manager = outbox.Recipient(
-                row["employee__line_manager_id"],
-                row["employee__line_manager__first_name"],
-                row["employee__line_manager__email"],
-            )
-            notices.append(
-                outbox.Notice(
-                    recipient=manager,
-                    kind=EXPIRING_KIND,
-                    dedupe_key=f"{EXPIRING_KIND}:{row['pk']}:{manager.pk}",
-                    context={**context, "for_manager": True},
-                    link=team_page(employee.pk),
-                    personal=personal,
-                )
-            )
+    owed = [
+        row
+        for row in _expiring_rows(today)
+        if expiry_notice_owed(timezone.localdate(row["granted_at"]), row["expires_on"], today)
+    ]
+    notices = [
+        notice
+        for row in owed
+        for notice in _expiry_notices(row, own_page=own_page, team_page=team_page)
+    ]
     summary = f"{ended} expired grant(s) ended." if ended else ""
-    return JobResult(found=found, notices=outbox.notify_many(notices), summary=summary)
+    return JobResult(found=len(owed), notices=outbox.notify_many(notices), summary=summary)

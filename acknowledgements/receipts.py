@@ -171,8 +171,16 @@ _LABEL_WIDTH = 58  # mm
 _LINE = 5.5  # mm
 
 
-def build_pdf(ack: Acknowledgement, *, verify_url: str = "", compress: bool = True) -> bytes:
-    """The receipt as a PDF. ``compress=False`` leaves the text readable in the file (tests)."""
+def _paragraph(pdf: FPDF, text: str) -> None:
+    pdf.multi_cell(0, _LINE, latin1_safe(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def _section_title(pdf: FPDF, title: str) -> None:
+    pdf.set_font("Helvetica", style="B", size=11)
+    pdf.cell(0, 7, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def _new_pdf(ack: Acknowledgement, *, compress: bool) -> FPDF:
     pdf = FPDF(format="A4")
     pdf.set_compression(compress)
     pdf.set_margins(20, 20, 20)
@@ -181,7 +189,10 @@ def build_pdf(ack: Acknowledgement, *, verify_url: str = "", compress: bool = Tr
     pdf.set_author(ORGANISATION)
     pdf.set_subject(latin1_safe(f"{ack.version.policy.title}, {ack.version.label}"))
     pdf.add_page()
+    return pdf
 
+
+def _heading(pdf: FPDF, ack: Acknowledgement) -> None:
     pdf.set_font("Helvetica", size=10)
     pdf.set_text_color(80, 80, 80)
     pdf.cell(0, _LINE, ORGANISATION, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -189,29 +200,15 @@ def build_pdf(ack: Acknowledgement, *, verify_url: str = "", compress: bool = Tr
     pdf.set_font("Helvetica", style="B", size=16)
     pdf.cell(0, 10, "Receipt: signature of a policy", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("Helvetica", size=10)
-    pdf.multi_cell(
-        0,
-        _LINE,
-        latin1_safe(
-            f"{ack.printed_name} signed the {ack.version.policy.title}, {ack.version.label}, "
-            f"on {signed_uk(ack)}."
-        ),
-        align="L",
-        new_x=XPos.LMARGIN,
-        new_y=YPos.NEXT,
+    _paragraph(
+        pdf,
+        f"{ack.printed_name} signed the {ack.version.policy.title}, {ack.version.label}, "
+        f"on {signed_uk(ack)}.",
     )
-    pdf.ln(3)
 
-    pdf.set_font("Helvetica", style="B", size=11)
-    pdf.cell(0, 7, "What the signature means", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font("Helvetica", size=10)
-    pdf.multi_cell(
-        0, _LINE, latin1_safe(ack.statement), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
-    )
-    pdf.ln(3)
 
-    pdf.set_font("Helvetica", style="B", size=11)
-    pdf.cell(0, 7, "The record", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+def _record_facts(pdf: FPDF, ack: Acknowledgement) -> None:
+    _section_title(pdf, "The record")
     for fact in facts(ack):
         pdf.set_font("Helvetica", style="B", size=9)
         if fact.wide:
@@ -222,41 +219,42 @@ def build_pdf(ack: Acknowledgement, *, verify_url: str = "", compress: bool = Tr
             pdf.set_font("Courier", size=8)
         else:
             pdf.set_font("Helvetica", size=9)
-        pdf.multi_cell(
-            0, _LINE, latin1_safe(fact.value), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
-        )
-    pdf.ln(4)
+        _paragraph(pdf, fact.value)
 
+
+def _how_to_check(pdf: FPDF, ack: Acknowledgement, verify_url: str) -> None:
     pdf.set_font("Helvetica", size=9)
     where = f" ({verify_url})" if verify_url else ""
-    pdf.multi_cell(
-        0,
-        _LINE,
-        latin1_safe(
-            "Anyone in the company can check this receipt on the portal's Verify page"
-            f"{where} with the receipt code or the record fingerprint. The record fingerprint "
-            "covers every fact above and the record before it, so any later change to the "
-            "record would show."
-        ),
-        align="L",
-        new_x=XPos.LMARGIN,
-        new_y=YPos.NEXT,
+    _paragraph(
+        pdf,
+        "Anyone in the company can check this receipt on the portal's Verify page"
+        f"{where} with the receipt code or the record fingerprint. The record fingerprint "
+        "covers every fact above and the record before it, so any later change to the "
+        "record would show.",
     )
     if ack.seal:
         pdf.ln(2)
-        pdf.multi_cell(
-            0,
-            _LINE,
-            latin1_safe(
-                f"The record is sealed: the seal above is an Ed25519 signature of the record "
-                f"fingerprint by the portal's key {ack.seal_key_id}, whose public key is on the "
-                f"Verify page. This PDF carries the sealed record as an attached file "
-                f"({EVIDENCE_FILENAME}), so the receipt can be checked without the portal."
-            ),
-            align="L",
-            new_x=XPos.LMARGIN,
-            new_y=YPos.NEXT,
+        _paragraph(
+            pdf,
+            f"The record is sealed: the seal above is an Ed25519 signature of the record "
+            f"fingerprint by the portal's key {ack.seal_key_id}, whose public key is on the "
+            f"Verify page. This PDF carries the sealed record as an attached file "
+            f"({EVIDENCE_FILENAME}), so the receipt can be checked without the portal.",
         )
+
+
+def build_pdf(ack: Acknowledgement, *, verify_url: str = "", compress: bool = True) -> bytes:
+    """The receipt as a PDF. ``compress=False`` leaves the text readable in the file (tests)."""
+    pdf = _new_pdf(ack, compress=compress)
+    _heading(pdf, ack)
+    pdf.ln(3)
+    _section_title(pdf, "What the signature means")
+    pdf.set_font("Helvetica", size=10)
+    _paragraph(pdf, ack.statement)
+    pdf.ln(3)
+    _record_facts(pdf, ack)
+    pdf.ln(4)
+    _how_to_check(pdf, ack, verify_url)
     pdf.embed_file(
         bytes=evidence_json(ack),
         basename=EVIDENCE_FILENAME,

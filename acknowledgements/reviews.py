@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -52,10 +53,6 @@ def reviewers_for(policy: Policy) -> QuerySet[User]:
     if named.exists():
         return named
     return User.objects.filter(is_active=True, groups__name=roles.REVIEWERS_GROUP).distinct()
-
-
-def open_reviews() -> QuerySet[PolicyReview]:
-    return PolicyReview.objects.filter(status=PolicyReview.Status.OPEN)
 
 
 def with_progress(reviews: QuerySet[PolicyReview]) -> QuerySet[PolicyReview]:
@@ -126,28 +123,31 @@ def open_due_reviews(today: date | None = None) -> list[PolicyReview]:
         .exclude(Exists(opened_already))
         .select_related("policy")
     )
-    opened = []
-    for version in due:  # one per policy: a handful, however many staff
-        with transaction.atomic():
-            review, created = PolicyReview.objects.get_or_create(
-                policy=version.policy,
-                review_date=version.next_review_date,
-                defaults={"version": version},
-            )
-            if not created:
-                continue
-            reviewers = list(reviewers_for(version.policy))
-            ReviewOutcome.objects.bulk_create(
-                [ReviewOutcome(review=review, reviewer=person) for person in reviewers]
-            )
-            audit.record(
-                actor=None,
-                action="policy.review_opened",
-                obj=review,
-                data={"review_date": review.review_date.isoformat(), "reviewers": len(reviewers)},
-            )
-            opened.append(review)
-    return opened
+    opened = [_open_review(version) for version in due]  # one per policy: a handful
+    return [review for review in opened if review is not None]
+
+
+def _open_review(version: PolicyVersion) -> PolicyReview | None:
+    """Open the review of ``version`` with a blank outcome per reviewer; None if already open."""
+    with transaction.atomic():
+        review, created = PolicyReview.objects.get_or_create(
+            policy=version.policy,
+            review_date=version.next_review_date,
+            defaults={"version": version},
+        )
+        if not created:
+            return None
+        reviewers = list(reviewers_for(version.policy))
+        ReviewOutcome.objects.bulk_create(
+            [ReviewOutcome(review=review, reviewer=person) for person in reviewers]
+        )
+        audit.record(
+            actor=None,
+            action="policy.review_opened",
+            obj=review,
+            data={"review_date": review.review_date.isoformat(), "reviewers": len(reviewers)},
+        )
+    return review
 
 
 # --- Recording outcomes -----------------------------------------------------------------------
@@ -156,6 +156,29 @@ def next_review_after(review: PolicyReview, today: date) -> date:
     return publishing.add_months(
         max(review.review_date, today), review.policy.review_interval_months
     )
+
+
+def _clean_notes(outcome: str, notes: str) -> str:
+    notes = notes.strip()
+    if outcome not in PolicyReview.Result.values:
+        raise ValidationError("Choose no change or changes needed.")
+    if outcome == PolicyReview.Result.CHANGES_NEEDED and not notes:
+        raise ValidationError("Say what needs to change, so that the new version can be drafted.")
+    if len(notes) > MAX_NOTES_LENGTH:
+        raise ValidationError(f"Keep the notes under {MAX_NOTES_LENGTH} characters.")
+    return notes
+
+
+def _lock_blank_outcome(review: PolicyReview, reviewer: User) -> ReviewOutcome:
+    """``reviewer``'s outcome of the (locked) open ``review``, locked, while it is still blank."""
+    if not review.is_open:
+        raise ReviewError("This review is already complete; its outcome can no longer change.")
+    mine = review.outcomes.select_for_update().filter(reviewer=reviewer).first()
+    if mine is None:
+        raise ReviewError("You are not one of this review's reviewers.")
+    if mine.is_recorded:
+        raise ReviewError("You have already recorded your outcome for this review.")
+    return mine
 
 
 def record_outcome(
@@ -169,22 +192,10 @@ def record_outcome(
 ) -> PolicyReview:
     """``reviewer`` records their conclusion; the last one to do so completes the review."""
     today = today or timezone.localdate()
-    notes = notes.strip()
-    if outcome not in PolicyReview.Result.values:
-        raise ValidationError("Choose no change or changes needed.")
-    if outcome == PolicyReview.Result.CHANGES_NEEDED and not notes:
-        raise ValidationError("Say what needs to change, so that the new version can be drafted.")
-    if len(notes) > MAX_NOTES_LENGTH:
-        raise ValidationError(f"Keep the notes under {MAX_NOTES_LENGTH} characters.")
+    notes = _clean_notes(outcome, notes)
     with transaction.atomic():
         review = PolicyReview.objects.select_for_update().select_related("policy").get(pk=review.pk)
-        if not review.is_open:
-            raise ReviewError("This review is already complete; its outcome can no longer change.")
-        mine = review.outcomes.select_for_update().filter(reviewer=reviewer).first()
-        if mine is None:
-            raise ReviewError("You are not one of this review's reviewers.")
-        if mine.is_recorded:
-            raise ReviewError("You have already recorded your outcome for this review.")
+        mine = _lock_blank_outcome(review, reviewer)
         mine.outcome = outcome
         mine.notes = notes
         mine.recorded_at = timezone.now()
@@ -248,11 +259,9 @@ def reminder_owed(review_date: date, today: date) -> str | None:
     return None
 
 
-def daily_job(now: datetime) -> JobResult:
-    """Open the reviews now due, then claim each waiting reviewer's reminder."""
-    today = timezone.localdate(now)
-    opened = open_due_reviews(today)
-    rows = (
+def _waiting_outcomes() -> QuerySet[ReviewOutcome, dict[str, Any]]:
+    """Blank outcomes of active reviewers on open reviews, with what a reminder needs."""
+    return (
         ReviewOutcome.objects.filter(
             outcome="", review__status=PolicyReview.Status.OPEN, reviewer__is_active=True
         )
@@ -266,28 +275,34 @@ def daily_job(now: datetime) -> JobResult:
         )
         .order_by("review_id", "reviewer_id")
     )
-    notices = []
-    for row in rows:
-        review_date = row["review__review_date"]
-        occasion = reminder_owed(review_date, today)
-        if occasion is None:
-            continue
-        recipient = outbox.Recipient(
+
+
+def _reminder(row: dict[str, Any], occasion: str, today: date) -> outbox.Notice:
+    review_date = row["review__review_date"]
+    return outbox.Notice(
+        recipient=outbox.Recipient(
             row["reviewer_id"], row["reviewer__first_name"], row["reviewer__email"]
-        )
-        notices.append(
-            outbox.Notice(
-                recipient=recipient,
-                kind=REMINDER_KIND,
-                dedupe_key=f"review:{row['review_id']}:{row['reviewer_id']}:{occasion}",
-                context={
-                    "policy_title": row["review__policy__title"],
-                    "review_date": review_date,
-                    "days_left": (review_date - today).days,
-                    "days_overdue": (today - review_date).days,
-                },
-                link=reverse("acknowledgements:review", args=[row["review_id"]]),
-            )
-        )
+        ),
+        kind=REMINDER_KIND,
+        dedupe_key=f"review:{row['review_id']}:{row['reviewer_id']}:{occasion}",
+        context={
+            "policy_title": row["review__policy__title"],
+            "review_date": review_date,
+            "days_left": (review_date - today).days,
+            "days_overdue": (today - review_date).days,
+        },
+        link=reverse("acknowledgements:review", args=[row["review_id"]]),
+    )
+
+
+def daily_job(now: datetime) -> JobResult:
+    """Open the reviews now due, then claim each waiting reviewer's reminder."""
+    today = timezone.localdate(now)
+    opened = open_due_reviews(today)
+    notices = []
+    for row in _waiting_outcomes():
+        occasion = reminder_owed(row["review__review_date"], today)
+        if occasion is not None:
+            notices.append(_reminder(row, occasion, today))
     summary = f"{len(opened)} review(s) opened." if opened else ""
     return JobResult(found=len(notices), notices=outbox.notify_many(notices), summary=summary)

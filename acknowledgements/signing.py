@@ -82,6 +82,65 @@ def _attach_to_assignment(ack: Acknowledgement) -> None:
     )
 
 
+def _check_open(user: User, version: PolicyVersion, status: str | None) -> None:
+    """``version`` (in ``status``) can still be signed, and ``user`` has not signed it."""
+    if status != PolicyVersion.Status.PUBLISHED:
+        raise SigningError(NOT_CURRENT)
+    existing = Acknowledgement.objects.filter(user=user, version=version).first()
+    if existing is not None:
+        raise AlreadySigned(existing)
+
+
+def _check_signer(user: User, printed_name: str, password: str, request: HttpRequest) -> None:
+    if authenticate(request, username=user.email, password=password) != user:
+        raise SigningError("That password is not right. Nothing has been signed.", field="password")
+    if not _same_name(printed_name, user):
+        raise SigningError(
+            f"Type your full name as it appears on your record: {user.full_name}.",
+            field="printed_name",
+        )
+
+
+def _lock_status(version: PolicyVersion) -> str | None:
+    # The caller's copy may be stale: a new version can be published while the form is open.
+    # The row lock makes publishing wait for this signature, or this see its result.
+    return (
+        PolicyVersion.objects.select_for_update(no_key=True)
+        .filter(pk=version.pk)
+        .values_list("status", flat=True)
+        .first()
+    )
+
+
+def _new_record(
+    *, user: User, version: PolicyVersion, printed_name: str, request: HttpRequest
+) -> Acknowledgement:
+    """The next record of the chain (whose lock the caller holds): hashed, sealed and saved."""
+    last = Acknowledgement.objects.order_by("-sequence").only("sequence", "record_hash").first()
+    ack = Acknowledgement(
+        sequence=(last.sequence + 1) if last else 1,
+        user=user,
+        version=version,
+        signer_email=user.email,
+        signer_employee_number=user.employee_number or "",
+        # Kept in NFC, so the record (and its hash) does not depend on how a keyboard composed
+        # the letters.
+        printed_name=typed_text.stored(printed_name),
+        statement=statement_for(version),
+        body_sha256=version.body_sha256,
+        signed_at=timezone.now(),
+        ip_address=client_address(request),
+        user_agent=request.headers.get("User-Agent", "")[:512],
+        auth_method=AUTH_METHOD,
+        prev_hash=last.record_hash if last else chain.GENESIS,
+    )
+    ack.record_hash = chain.hash_of(ack)
+    # Sealed before the INSERT: the row can never be changed afterwards.
+    ack.seal, ack.seal_key_id = sealing.seal(ack.record_hash)
+    ack.save()
+    return ack
+
+
 def sign(
     *,
     user: User,
@@ -95,61 +154,15 @@ def sign(
     The password goes through ``authenticate`` so that wrong guesses count towards the sign-in
     lockout, exactly as they would on the sign-in page.
     """
-    if version.status != PolicyVersion.Status.PUBLISHED:
-        raise SigningError(NOT_CURRENT)
-    existing = Acknowledgement.objects.filter(user=user, version=version).first()
-    if existing is not None:
-        raise AlreadySigned(existing)
-    if authenticate(request, username=user.email, password=password) != user:
-        raise SigningError("That password is not right. Nothing has been signed.", field="password")
-    if not _same_name(printed_name, user):
-        raise SigningError(
-            f"Type your full name as it appears on your record: {user.full_name}.",
-            field="printed_name",
-        )
-
+    _check_open(user, version, version.status)
+    _check_signer(user, printed_name, password, request)
     try:
         with transaction.atomic():
             chain.lock_chain()
-            # The caller's copy may be stale: a new version can be published while the form is
-            # open. The row lock makes publishing wait for this signature, or this see its result.
-            status = (
-                PolicyVersion.objects.select_for_update(no_key=True)
-                .filter(pk=version.pk)
-                .values_list("status", flat=True)
-                .first()
+            _check_open(user, version, _lock_status(version))
+            ack = _new_record(
+                user=user, version=version, printed_name=printed_name, request=request
             )
-            if status != PolicyVersion.Status.PUBLISHED:
-                raise SigningError(NOT_CURRENT)
-            existing = Acknowledgement.objects.filter(user=user, version=version).first()
-            if existing is not None:
-                raise AlreadySigned(existing)
-            last = (
-                Acknowledgement.objects.order_by("-sequence")
-                .only("sequence", "record_hash")
-                .first()
-            )
-            ack = Acknowledgement(
-                sequence=(last.sequence + 1) if last else 1,
-                user=user,
-                version=version,
-                signer_email=user.email,
-                signer_employee_number=user.employee_number or "",
-                # Kept in NFC, so the record (and its hash) does not depend on how a keyboard
-                # composed the letters.
-                printed_name=typed_text.stored(printed_name),
-                statement=statement_for(version),
-                body_sha256=version.body_sha256,
-                signed_at=timezone.now(),
-                ip_address=client_address(request),
-                user_agent=request.headers.get("User-Agent", "")[:512],
-                auth_method=AUTH_METHOD,
-                prev_hash=last.record_hash if last else chain.GENESIS,
-            )
-            ack.record_hash = chain.hash_of(ack)
-            # Sealed before the INSERT: the row can never be changed afterwards.
-            ack.seal, ack.seal_key_id = sealing.seal(ack.record_hash)
-            ack.save()
             _attach_to_assignment(ack)
             audit.record(
                 actor=user,

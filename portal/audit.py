@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 from django.db import models
 from django.http import HttpRequest
@@ -49,15 +49,19 @@ def event(
     )
 
 
-def record(
-    *,
-    actor: User | None,
-    action: str,
-    obj: models.Model | None = None,
-    data: dict[str, Any] | None = None,
-    request: HttpRequest | None = None,
-) -> AuditEvent:
-    audit_event = event(actor=actor, action=action, obj=obj, data=data, request=request)
+class EventFields(TypedDict, total=False):
+    """The keywords of ``event``, which ``record`` passes on."""
+
+    actor: Required[User | None]
+    action: Required[str]
+    obj: models.Model | None
+    data: dict[str, Any] | None
+    request: HttpRequest | None
+
+
+def record(**fields: Unpack[EventFields]) -> AuditEvent:
+    """``event(...)``, saved."""
+    audit_event = event(**fields)
     audit_event.save()
     return audit_event
 

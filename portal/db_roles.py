@@ -12,9 +12,14 @@ read, and any right over the permanent records that it should not have.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Model
+
+if TYPE_CHECKING:
+    from django.db.backends.utils import CursorWrapper
+    from psycopg2.sql import Composable
 
 # Rows the running role may only read and add to; each app adds its own in ``ready()``.
 APPEND_ONLY: list[type[Model]] = []
@@ -121,6 +126,100 @@ def unreadable_tables(*, using: str = DEFAULT_DB_ALIAS) -> list[str]:
         return [name for (name,) in cursor.fetchall()]
 
 
+def _check_role(cursor: CursorWrapper, role: str, append_only: list[str]) -> tuple[str, str]:
+    """Refuse a role that cannot be limited, or an owner who may not grant; the database and
+    schema to grant on."""
+    cursor.execute(
+        """
+        SELECT r.rolsuper,
+               r.rolname = current_user,
+               bool_or(pg_catalog.pg_has_role(r.oid, c.relowner, 'USAGE')),
+               bool_and(pg_catalog.pg_has_role(current_user, c.relowner, 'USAGE')),
+               pg_catalog.current_database(),
+               pg_catalog.current_schema()
+          FROM pg_catalog.pg_roles r
+          JOIN pg_catalog.pg_class c ON c.oid = ANY(
+               SELECT pg_catalog.to_regclass(name) FROM unnest(%s::text[]) AS t(name))
+         WHERE r.rolname = %s
+         GROUP BY r.rolsuper, r.rolname
+        """,
+        [append_only, role],
+    )
+    row = cursor.fetchone()
+    if row is None:
+        cursor.execute("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = %s", [role])
+        if cursor.fetchone() is None:
+            raise RoleError(
+                f"There is no database role {role!r}. Create it first, as an administrator: "
+                f"CREATE ROLE {role} LOGIN PASSWORD '...';"
+            )
+        raise RoleError("The portal's tables are not there yet: run manage.py migrate first.")
+    superuser, is_me, owns, i_own, database, schema = row
+    if superuser:
+        raise RoleError(f"{role!r} is a superuser: no grant can limit what it does.")
+    if is_me or owns:
+        raise RoleError(
+            f"{role!r} owns the portal's tables (or holds the owner's rights): the portal "
+            "must run as a different role from the one that migrates."
+        )
+    if not i_own:
+        raise RoleError(
+            "Run this as the role that owns the portal's tables (the one that ran migrate)."
+        )
+    return database, schema
+
+
+def _grants(role: str, database: str, schema: str, append_only: list[str]) -> list[Composable]:
+    """Everything revoked, then the runtime's rights given, then the records' taken back."""
+    from psycopg2 import sql
+
+    ident, schema_ident = sql.Identifier(role), sql.Identifier(schema)
+    return [
+        sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA {} FROM {}").format(schema_ident, ident),
+        sql.SQL("REVOKE ALL ON ALL SEQUENCES IN SCHEMA {} FROM {}").format(schema_ident, ident),
+        sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(database), ident),
+        sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(schema_ident, ident),
+        sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {} TO {}").format(
+            schema_ident, ident
+        ),
+        sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {} TO {}").format(
+            schema_ident, ident
+        ),
+        sql.SQL("REVOKE UPDATE, DELETE ON {} FROM {}").format(
+            sql.SQL(", ").join(map(sql.Identifier, append_only)), ident
+        ),
+        sql.SQL("REVOKE INSERT, UPDATE, DELETE ON {} FROM {}").format(
+            sql.SQL(", ").join(map(sql.Identifier, READ_ONLY_TABLES)), ident
+        ),
+    ]
+
+
+def _column_revokes(cursor: CursorWrapper, role: str, tables: list[str]) -> list[Composable]:
+    """A right on single columns outlives REVOKE ... ON TABLE; take those back one by one."""
+    from psycopg2 import sql
+
+    cursor.execute(
+        """
+        SELECT c.relname, array_agg(a.attname ORDER BY a.attnum)
+          FROM pg_catalog.pg_class c
+          JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid
+         WHERE c.oid = ANY(
+               SELECT pg_catalog.to_regclass(name) FROM unnest(%s::text[]) AS t(name))
+           AND a.attnum > 0 AND NOT a.attisdropped
+         GROUP BY c.relname
+        """,
+        [tables],
+    )
+    return [
+        sql.SQL("REVOKE ALL ({}) ON {} FROM {}").format(
+            sql.SQL(", ").join(map(sql.Identifier, columns)),
+            sql.Identifier(table),
+            sql.Identifier(role),
+        )
+        for table, columns in cursor.fetchall()
+    ]
+
+
 def grant_runtime_role(*, role: str, using: str = DEFAULT_DB_ALIAS) -> Granted:
     """Give ``role`` what the web server and workers need on today's tables, and no more.
 
@@ -128,87 +227,12 @@ def grant_runtime_role(*, role: str, using: str = DEFAULT_DB_ALIAS) -> Granted:
     tables and sequences is revoked first, in the same transaction, so running it again also
     takes back a right given by hand.
     """
-    from psycopg2 import sql  # PostgreSQL only; the demo's SQLite needs no driver
-
     connection = _connection(using)
     append_only = append_only_tables()
-    ident = sql.Identifier(role)
     with transaction.atomic(using=using), connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT r.rolsuper,
-                   r.rolname = current_user,
-                   bool_or(pg_catalog.pg_has_role(r.oid, c.relowner, 'USAGE')),
-                   bool_and(pg_catalog.pg_has_role(current_user, c.relowner, 'USAGE')),
-                   pg_catalog.current_database(),
-                   pg_catalog.current_schema()
-              FROM pg_catalog.pg_roles r
-              JOIN pg_catalog.pg_class c ON c.oid = ANY(
-                   SELECT pg_catalog.to_regclass(name) FROM unnest(%s::text[]) AS t(name))
-             WHERE r.rolname = %s
-             GROUP BY r.rolsuper, r.rolname
-            """,
-            [append_only, role],
-        )
-        row = cursor.fetchone()
-        if row is None:
-            cursor.execute("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = %s", [role])
-            if cursor.fetchone() is None:
-                raise RoleError(
-                    f"There is no database role {role!r}. Create it first, as an administrator: "
-                    f"CREATE ROLE {role} LOGIN PASSWORD '...';"
-                )
-            raise RoleError("The portal's tables are not there yet: run manage.py migrate first.")
-        superuser, is_me, owns, i_own, database, schema = row
-        if superuser:
-            raise RoleError(f"{role!r} is a superuser: no grant can limit what it does.")
-        if is_me or owns:
-            raise RoleError(
-                f"{role!r} owns the portal's tables (or holds the owner's rights): the portal "
-                "must run as a different role from the one that migrates."
-            )
-        if not i_own:
-            raise RoleError(
-                "Run this as the role that owns the portal's tables (the one that ran migrate)."
-            )
-        schema_ident = sql.Identifier(schema)
-        statements = [
-            sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA {} FROM {}").format(schema_ident, ident),
-            sql.SQL("REVOKE ALL ON ALL SEQUENCES IN SCHEMA {} FROM {}").format(schema_ident, ident),
-            sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(database), ident),
-            sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(schema_ident, ident),
-            sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {} TO {}").format(
-                schema_ident, ident
-            ),
-            sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {} TO {}").format(
-                schema_ident, ident
-            ),
-            sql.SQL("REVOKE UPDATE, DELETE ON {} FROM {}").format(
-                sql.SQL(", ").join(map(sql.Identifier, append_only)), ident
-            ),
-            sql.SQL("REVOKE INSERT, UPDATE, DELETE ON {} FROM {}").format(
-                sql.SQL(", ").join(map(sql.Identifier, READ_ONLY_TABLES)), ident
-            ),
-        ]
-        # A right on single columns outlives REVOKE ... ON TABLE; take those back one by one.
-        cursor.execute(
-            """
-            SELECT c.relname, array_agg(a.attname ORDER BY a.attnum)
-              FROM pg_catalog.pg_class c
-              JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid
-             WHERE c.oid = ANY(
-                   SELECT pg_catalog.to_regclass(name) FROM unnest(%s::text[]) AS t(name))
-               AND a.attnum > 0 AND NOT a.attisdropped
-             GROUP BY c.relname
-            """,
-            [[*append_only, *READ_ONLY_TABLES]],
-        )
-        for table, columns in cursor.fetchall():
-            statements.append(
-                sql.SQL("REVOKE ALL ({}) ON {} FROM {}").format(
-                    sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Identifier(table), ident
-                )
-            )
+        database, schema = _check_role(cursor, role, append_only)
+        statements = _grants(role, database, schema, append_only)
+        statements += _column_revokes(cursor, role, [*append_only, *READ_ONLY_TABLES])
         for statement in statements:
             cursor.execute(statement)
         cursor.execute(

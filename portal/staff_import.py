@@ -384,6 +384,54 @@ def _resolve_managers(
         rows = [r for r in rows if r.line not in bad_lines]
 
 
+_Node = int | str  # a person after the import: a user's id, or "line N" for a new person
+
+
+def _directory_after(
+    rows: list[_Row],
+    matched: dict[str, User],
+    existing: dict[str, int],
+    links: dict[int, int],
+) -> tuple[dict[_Node, _Node | None], dict[_Node, _Row]]:
+    """Each person's manager once the rows are imported, and the row behind each row's person."""
+    node_of: dict[str, _Node] = {}  # a row's address: who it is after the import
+    for row in rows:
+        user = matched.get(row.employee_number)
+        node_of[row.email] = user.pk if user is not None else f"line {row.line}"
+    manager_of: dict[_Node, _Node | None] = dict(links)
+    row_of: dict[_Node, _Row] = {}
+    for row in rows:
+        node = node_of[row.email]
+        row_of[node] = row
+        manager = row.line_manager_email
+        manager_of[node] = (
+            (node_of[manager] if manager in node_of else existing[manager]) if manager else None
+        )
+    return manager_of, row_of
+
+
+def _loops(manager_of: dict[_Node, _Node | None], starts: Iterable[_Node]) -> list[list[_Node]]:
+    """The loops that following managers from ``starts`` runs into, each in chain order.
+
+    Each person has at most one manager, so following managers from any person either ends or
+    runs into a loop; a walk stops at anyone already walked from.
+    """
+    done: set[_Node] = set()
+    loops: list[list[_Node]] = []
+    for start in starts:
+        path: list[_Node] = []
+        on_path: set[_Node] = set()
+        node: _Node | None = start
+        while node is not None and node not in done and node not in on_path:
+            path.append(node)
+            on_path.add(node)
+            node = manager_of.get(node)
+        if node is not None and node in on_path:
+            loops.append(path[path.index(node) :])
+        done.update(path)
+    return loops
+
+
 def _manager_loops(
     rows: list[_Row],
     matched: dict[str, User],
@@ -393,59 +441,194 @@ def _manager_loops(
     """Rows whose line managers would lead back to themselves once the file is imported.
 
     The directory after the import is the one on file (``links``: each person's manager)
-    with the rows' people and managers put in. A person is an id, or the row's line for a
-    new person. Every row on a loop is named, in the order of the chain.
+    with the rows' people and managers put in. Every row on a loop is named, in the order of
+    the chain.
     """
-    node_of: dict[str, int | str] = {}  # a row's address: who it is after the import
-    for row in rows:
-        user = matched.get(row.employee_number)
-        node_of[row.email] = user.pk if user is not None else f"line {row.line}"
-    manager_of: dict[int | str, int | str | None] = dict(links)
-    row_of: dict[int | str, _Row] = {}
-    for row in rows:
-        node = node_of[row.email]
-        row_of[node] = row
-        manager = row.line_manager_email
-        manager_of[node] = (
-            (node_of[manager] if manager in node_of else existing[manager]) if manager else None
-        )
-    # Each person has at most one manager, so following managers from any person either ends
-    # or runs into a loop; a walk stops at anyone already walked from.
-    done: set[int | str] = set()
-    loops: list[list[int | str]] = []
-    for start in row_of:
-        path: list[int | str] = []
-        on_path: set[int | str] = set()
-        node: int | str | None = start
-        while node is not None and node not in done and node not in on_path:
-            path.append(node)
-            on_path.add(node)
-            node = manager_of.get(node)
-        if node is not None and node in on_path:
-            loop = path[path.index(node) :]
-            if any(n in row_of for n in loop):
-                loops.append(loop)
-        done.update(path)
-    errors: list[RowError] = []
+    manager_of, row_of = _directory_after(rows, matched, existing, links)
+    loops = [loop for loop in _loops(manager_of, row_of) if any(n in row_of for n in loop)]
     others = {n for loop in loops for n in loop if n not in row_of}
     emails = dict(User.objects.filter(pk__in=others).values_list("pk", "email")) if others else {}
+
+    def name(node: _Node) -> str:
+        if node in row_of:
+            return f"{row_of[node].email} (line {row_of[node].line})"
+        return emails[node]
+
+    errors: list[RowError] = []
     for loop in loops:
-
-        def name(node: int | str) -> str:
-            if node in row_of:
-                return f"{row_of[node].email} (line {row_of[node].line})"
-            return emails[node]
-
         chain = " manages ".join(name(n) for n in reversed([*loop, loop[0]]))
-        for node in loop:
-            if node in row_of:
-                errors.append(
-                    RowError(
-                        row_of[node].line,
-                        f"line managers would form a loop: {chain}",
+        errors += [
+            RowError(row_of[node].line, f"line managers would form a loop: {chain}")
+            for node in loop
+            if node in row_of
+        ]
+    return errors
+
+
+def _settle_managers(
+    rows: list[_Row], matched: dict[str, User]
+) -> tuple[list[_Row], dict[str, int], list[RowError]]:
+    """Leave out rows whose line manager is missing or would close a loop.
+
+    Returns the rows kept, the named managers already on file (their ids by address, lower
+    case) and the errors of the rows left out.
+    """
+    wanted = {r.line_manager_email for r in rows if r.line_manager_email}
+    existing = dict(
+        User.objects.annotate(email_key=Lower("email"))
+        .filter(email_key__in=wanted)
+        .values_list("email_key", "pk")
+    )
+    links = dict(
+        User.objects.filter(line_manager__isnull=False).values_list("pk", "line_manager_id")
+    )
+    errors: list[RowError] = []
+    # Leaving a row out can leave its reports without a manager, or (the person keeping their
+    # manager on file) close a loop: checked again until nothing more is left out.
+    while True:
+        rows, manager_errors = _resolve_managers(rows, existing)
+        loop_errors = _manager_loops(rows, matched, existing, links)
+        errors.extend(manager_errors + loop_errors)
+        if not loop_errors:
+            return rows, existing, errors
+        looped = {e.line for e in loop_errors}
+        rows = [r for r in rows if r.line not in looped]
+
+
+def _departments_for(
+    rows: list[_Row], actor: User | None
+) -> tuple[dict[str, Department], list[AuditEvent]]:
+    """Every department the rows name, by lower-case name, creating those not on file."""
+    departments = {d.name.lower(): d for d in Department.objects.all()}
+    new_departments: dict[str, Department] = {}
+    for row in rows:
+        key = row.department.lower()
+        if key not in departments and key not in new_departments:
+            new_departments[key] = Department(name=row.department)
+    Department.objects.bulk_create(new_departments.values())
+    events = [
+        audit.event(actor=actor, action="department.created", obj=d)
+        for d in new_departments.values()
+    ]
+    return departments | new_departments, events
+
+
+@dataclass
+class _Written:
+    """What writing the rows did: each row's person and outcome, by address, and its trace."""
+
+    users: dict[str, User] = field(default_factory=dict)
+    outcome: dict[str, str] = field(default_factory=dict)  # created, updated or unchanged
+    new_users: list[User] = field(default_factory=list)
+    new_addresses: list[accounts.EmailChange] = field(default_factory=list)
+    events: list[AuditEvent] = field(default_factory=list)
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for o in self.outcome.values() if o == outcome)
+
+
+def _update_person(user: User, row: _Row, department: Department) -> list[str]:
+    """Put the row's values on ``user``; the fields that changed, sorted (none: left alone)."""
+    values = {f: getattr(row, f) for f in _SYNCED_FIELDS}
+    values["employee_number"] = row.employee_number
+    changed = [f for f, v in values.items() if getattr(user, f) != v]
+    if user.department_id != department.pk:
+        changed.append("department")
+    changed.sort()
+    if changed:
+        for name, value in values.items():
+            setattr(user, name, value)
+        user.department = department
+    return changed
+
+
+def _create_users(new_users: list[User]) -> None:
+    User.objects.bulk_create(new_users)
+    if any(u.pk is None for u in new_users):  # a database that cannot return new keys
+        keys = dict(
+            User.objects.filter(email__in=[u.email for u in new_users]).values_list("email", "pk")
+        )
+        for user in new_users:
+            user.pk = keys[user.email]
+
+
+def _write_people(
+    rows: list[_Row],
+    matched: dict[str, User],
+    departments: dict[str, Department],
+    *,
+    actor: User | None,
+    source: str,
+) -> _Written:
+    """Create the rows' new people and update the others, in bulk (line managers aside)."""
+    written = _Written()
+    changed_users: list[User] = []
+    changed_fields: set[str] = set()
+    for row in rows:
+        user = matched.get(row.employee_number)
+        department = departments[row.department.lower()]
+        if user is None:
+            values = {f: getattr(row, f) for f in _SYNCED_FIELDS}
+            user = User(employee_number=row.employee_number, department=department, **values)
+            # New people choose their own password through "Forgot your password?".
+            user.set_unusable_password()
+            written.new_users.append(user)
+            written.outcome[row.email] = "created"
+        else:
+            old_email = user.email
+            changed = _update_person(user, row, department)
+            written.outcome[row.email] = "updated" if changed else "unchanged"
+            if changed:
+                if "email" in changed:
+                    written.new_addresses.append(accounts.EmailChange(user, old_email))
+                changed_users.append(user)
+                changed_fields.update(changed)
+                written.events.append(
+                    audit.event(
+                        actor=actor,
+                        action="user.updated",
+                        obj=user,
+                        data={"source": source, "changed": changed},
                     )
                 )
-    return errors
+        written.users[row.email] = user
+    _create_users(written.new_users)
+    written.events += [
+        audit.event(actor=actor, action="user.imported", obj=u, data={"source": source})
+        for u in written.new_users
+    ]
+    if changed_users:
+        User.objects.bulk_update(changed_users, sorted(changed_fields))
+    return written
+
+
+def _link_managers(
+    rows: list[_Row], written: _Written, on_file: dict[str, int], actor: User | None
+) -> None:
+    """Second pass: a manager may appear further down the file than their reports."""
+    manager_ids = on_file | {email: u.pk for email, u in written.users.items()}
+    manager_emails = {pk: email for email, pk in on_file.items()} | {
+        u.pk: u.email for u in written.users.values()
+    }
+    relinked: list[User] = []
+    for row in rows:
+        user = written.users[row.email]
+        manager_id = manager_ids[row.line_manager_email] if row.line_manager_email else None
+        if user.line_manager_id != manager_id:
+            user.line_manager_id = manager_id
+            relinked.append(user)
+            if written.outcome[row.email] == "unchanged":
+                written.outcome[row.email] = "updated"
+            written.events.append(
+                audit.event(
+                    actor=actor,
+                    action="user.line_manager_changed",
+                    obj=user,
+                    data={"line_manager": manager_emails.get(manager_id)},
+                )
+            )
+    if relinked:
+        User.objects.bulk_update(relinked, ["line_manager"])
 
 
 def import_staff(*, actor: User | None, data: bytes, source: str = "upload") -> ImportResult:
@@ -462,141 +645,29 @@ def import_staff(*, actor: User | None, data: bytes, source: str = "upload") -> 
         matched, match_errors, rows = _match_existing(rows)
         rows, held, events = _hold_protected(rows, matched, actor)
         errors.extend(match_errors)
-        wanted = {r.line_manager_email for r in rows if r.line_manager_email}
-        existing = dict(
-            User.objects.annotate(email_key=Lower("email"))
-            .filter(email_key__in=wanted)
-            .values_list("email_key", "pk")
+        rows, on_file, manager_errors = _settle_managers(rows, matched)
+        errors.extend(manager_errors)
+        departments, department_events = _departments_for(rows, actor)
+        written = _write_people(rows, matched, departments, actor=actor, source=source)
+        _link_managers(rows, written, on_file, actor)
+        result.created = written.count("created")
+        result.updated = written.count("updated")
+        result.unchanged = written.count("unchanged")
+        summary = audit.event(
+            actor=actor,
+            action="staff.imported",
+            data={
+                "source": source,
+                "created": result.created,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+                "rejected": len(errors),
+                "held": len(held),
+            },
         )
-        links = dict(
-            User.objects.filter(line_manager__isnull=False).values_list("pk", "line_manager_id")
-        )
-        # Leaving a row out can leave its reports without a manager, or (the person keeping
-        # their manager on file) close a loop: checked again until nothing more is left out.
-        while True:
-            rows, manager_errors = _resolve_managers(rows, existing)
-            loop_errors = _manager_loops(rows, matched, existing, links)
-            errors.extend(manager_errors + loop_errors)
-            if not loop_errors:
-                break
-            looped = {e.line for e in loop_errors}
-            rows = [r for r in rows if r.line not in looped]
-        on_file = existing
-
-        departments = {d.name.lower(): d for d in Department.objects.all()}
-        new_departments: dict[str, Department] = {}
-        for row in rows:
-            key = row.department.lower()
-            if key not in departments and key not in new_departments:
-                new_departments[key] = Department(name=row.department)
-        Department.objects.bulk_create(new_departments.values())
-        departments |= new_departments
-        events += [
-            audit.event(actor=actor, action="department.created", obj=d)
-            for d in new_departments.values()
-        ]
-
-        users: dict[str, User] = {}
-        outcome: dict[str, str] = {}
-        new_users: list[User] = []
-        changed_users: list[User] = []
-        changed_fields: set[str] = set()
-        new_addresses: list[accounts.EmailChange] = []
-        for row in rows:
-            user = matched.get(row.employee_number)
-            department = departments[row.department.lower()]
-            values = {f: getattr(row, f) for f in _SYNCED_FIELDS}
-            if user is None:
-                user = User(employee_number=row.employee_number, department=department, **values)
-                # New people choose their own password through "Forgot your password?".
-                user.set_unusable_password()
-                new_users.append(user)
-                outcome[row.email] = "created"
-            else:
-                values["employee_number"] = row.employee_number
-                changed = [f for f, v in values.items() if getattr(user, f) != v]
-                if user.department_id != department.pk:
-                    changed.append("department")
-                changed.sort()
-                outcome[row.email] = "updated" if changed else "unchanged"
-                if changed:
-                    if "email" in changed:
-                        new_addresses.append(accounts.EmailChange(user, user.email))
-                    for name, value in values.items():
-                        setattr(user, name, value)
-                    user.department = department
-                    changed_users.append(user)
-                    changed_fields.update(changed)
-                    events.append(
-                        audit.event(
-                            actor=actor,
-                            action="user.updated",
-                            obj=user,
-                            data={"source": source, "changed": changed},
-                        )
-                    )
-            users[row.email] = user
-        User.objects.bulk_create(new_users)
-        if any(u.pk is None for u in new_users):  # a database that cannot return new keys
-            keys = dict(
-                User.objects.filter(email__in=[u.email for u in new_users]).values_list(
-                    "email", "pk"
-                )
-            )
-            for user in new_users:
-                user.pk = keys[user.email]
-        events += [
-            audit.event(actor=actor, action="user.imported", obj=u, data={"source": source})
-            for u in new_users
-        ]
-        if changed_users:
-            User.objects.bulk_update(changed_users, sorted(changed_fields))
-
-        # Second pass: a manager may appear further down the file than their reports.
-        manager_ids = on_file | {email: u.pk for email, u in users.items()}
-        manager_emails = {pk: email for email, pk in on_file.items()} | {
-            u.pk: u.email for u in users.values()
-        }
-        relinked: list[User] = []
-        for row in rows:
-            user = users[row.email]
-            manager_id = manager_ids[row.line_manager_email] if row.line_manager_email else None
-            if user.line_manager_id != manager_id:
-                user.line_manager_id = manager_id
-                relinked.append(user)
-                if outcome[row.email] == "unchanged":
-                    outcome[row.email] = "updated"
-                events.append(
-                    audit.event(
-                        actor=actor,
-                        action="user.line_manager_changed",
-                        obj=user,
-                        data={"line_manager": manager_emails.get(manager_id)},
-                    )
-                )
-        if relinked:
-            User.objects.bulk_update(relinked, ["line_manager"])
-
-        result.created = sum(1 for o in outcome.values() if o == "created")
-        result.updated = sum(1 for o in outcome.values() if o == "updated")
-        result.unchanged = sum(1 for o in outcome.values() if o == "unchanged")
-        events.append(
-            audit.event(
-                actor=actor,
-                action="staff.imported",
-                data={
-                    "source": source,
-                    "created": result.created,
-                    "updated": result.updated,
-                    "unchanged": result.unchanged,
-                    "rejected": len(errors),
-                    "held": len(held),
-                },
-            )
-        )
-        audit.record_many(events)
-        accounts.emails_changed(actor=actor, changes=new_addresses, source=source)
-        new_ids = [u.pk for u in new_users]
+        audit.record_many([*events, *department_events, *written.events, summary])
+        accounts.emails_changed(actor=actor, changes=written.new_addresses, source=source)
+        new_ids = [u.pk for u in written.new_users]
         for hook in PEOPLE_ADDED_HOOKS:
             hook(new_ids)
     result.errors = sorted(errors, key=lambda e: e.line)

@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest
 
+from portal.admin import ReadOnlyAdmin
 from requests import catalogue
 from requests.models import (
     AuthorisationRequest,
@@ -33,13 +34,11 @@ class CatalogueItemAdmin(admin.ModelAdmin):
         return False
 
 
-class RequestEventInline(admin.TabularInline):
-    model = RequestEvent
-    fields = ["created_at", "actor", "action", "from_state", "to_state", "note"]
-    readonly_fields = fields
+class ReadOnlyInline(admin.TabularInline):
+    """A record's history or checklist, shown and never changed here."""
+
     extra = 0
     can_delete = False
-    ordering = ["created_at", "pk"]
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:  # type: ignore[no-untyped-def]
         return False
@@ -48,8 +47,23 @@ class RequestEventInline(admin.TabularInline):
         return False
 
 
+class ReferencedAdmin(ReadOnlyAdmin):
+    """A record that people quote by its reference (``AR-000123``)."""
+
+    @admin.display(description="Reference", ordering="pk")
+    def reference(self, obj: AuthorisationRequest | StaffChange) -> str:
+        return obj.reference
+
+
+class RequestEventInline(ReadOnlyInline):
+    model = RequestEvent
+    fields = ["created_at", "actor", "action", "from_state", "to_state", "note"]
+    readonly_fields = fields
+    ordering = ["created_at", "pk"]
+
+
 @admin.register(AuthorisationRequest)
-class AuthorisationRequestAdmin(admin.ModelAdmin):
+class AuthorisationRequestAdmin(ReferencedAdmin):
     list_display = ["reference", "item", "kind", "requester", "department", "state", "submitted_at"]
     list_filter = ["state", "kind", "fast_tracked"]
     search_fields = ["item", "vendor", "requester__email", "requester__last_name"]
@@ -58,36 +72,15 @@ class AuthorisationRequestAdmin(admin.ModelAdmin):
     inlines = [RequestEventInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
-    @admin.display(description="Reference", ordering="pk")
-    def reference(self, obj: AuthorisationRequest) -> str:
-        return obj.reference
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-
-class StaffChangeTaskInline(admin.TabularInline):
+class StaffChangeTaskInline(ReadOnlyInline):
     model = StaffChangeTask
     fields = ["kind", "due_date", "completed_at", "completed_by", "note", "override_reason"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
 
 
 @admin.register(StaffChange)
-class StaffChangeAdmin(admin.ModelAdmin):
+class StaffChangeAdmin(ReferencedAdmin):
     list_display = [
         "reference", "kind", "last_name", "first_name", "state", "start_date", "end_date",
     ]  # fmt: skip
@@ -95,16 +88,3 @@ class StaffChangeAdmin(admin.ModelAdmin):
     search_fields = ["email", "first_name", "last_name", "employee_number"]
     date_hierarchy = "submitted_at"
     inlines = [StaffChangeTaskInline]
-
-    @admin.display(description="Reference", ordering="pk")
-    def reference(self, obj: StaffChange) -> str:
-        return obj.reference
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False

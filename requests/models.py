@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 
 from portal.models import Department
+from requests.references import make_reference
 
 # The staff wing's models live beside its code; importing them here registers them with this app.
 from requests.staff.models import StaffChange, StaffChangeTask  # noqa: F401
@@ -168,7 +169,7 @@ class AuthorisationRequest(models.Model):
 
     @property
     def reference(self) -> str:
-        return f"AR-{self.pk:06d}" if self.pk else "AR-(new)"
+        return make_reference("AR", self.pk)
 
     @property
     def has_cost(self) -> bool:

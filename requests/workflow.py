@@ -296,6 +296,79 @@ def submit(*, requester: User, request: AuthorisationRequest) -> AuthorisationRe
     return request
 
 
+def _check(
+    transition: Transition, action: str, actor: User, request: AuthorisationRequest, note: str
+) -> None:
+    """Refuse the step unless ``actor`` may make it from the (locked) request's state."""
+    if request.state not in transition.sources:
+        state = request.get_state_display()
+        raise TransitionRefused(
+            f"{request.reference} is {state[0].lower()}{state[1:]}: "
+            f"it cannot be sent to “{transition.label.lower()}” now."
+        )
+    if not transition.allowed(actor, request):
+        raise TransitionRefused(f"Only {transition.who} can {transition.label.lower()}.")
+    if transition.note_required and not note:
+        raise TransitionRefused(transition.note_required)
+    if action == "approve" and request.has_cost and not request.authority_holds:
+        # However the details came to differ from what was authorised, IT cannot approve them.
+        raise TransitionRefused(
+            f"The cost of {request.reference} is not authorised for its details as they stand: "
+            "ask for more information, so that it goes back to be authorised."
+        )
+
+
+def _add_to_register(request: AuthorisationRequest, actor: User) -> None:
+    request.catalogue_match = catalogue.save_item(
+        actor=actor,
+        item=CatalogueItem(
+            name=request.item,
+            kind=request.kind,
+            vendor=request.vendor,
+            versions=request.version_or_model,
+            notes=request.conditions,
+        ),
+    )
+
+
+def _apply(
+    request: AuthorisationRequest,
+    action: str,
+    *,
+    actor: User,
+    note: str,
+    conditions: str,
+    add_to_register: bool,
+) -> None:
+    """Move the request to the step's state, with what the step records on it."""
+    now = timezone.now()
+    if action == "budget_approve":
+        _give_authority(request, actor)
+        request.state = State.AWAITING_IT
+    elif action in {"budget_reject", "reject"}:
+        request.state = State.REJECTED
+        request.decision_reason = note
+        request.decided_at = now
+    elif action == "approve":
+        request.state = State.APPROVED
+        request.conditions = conditions.strip()
+        request.decided_at = now
+        if add_to_register and request.catalogue_match is None:
+            _add_to_register(request, actor)
+    elif action in {"more_info", "budget_more_info"}:
+        request.state = State.MORE_INFO
+    elif action == "resubmit":
+        request.state = _route(request)
+    elif action == "withdraw":
+        request.state = State.WITHDRAWN
+        request.decided_at = now
+    elif action == "fulfil":
+        request.state = State.FULFILLED
+        request.fulfilment_note = note
+        request.fulfilled_at = now
+    request.updated_at = now
+
+
 @transaction.atomic
 def perform(
     *,
@@ -311,59 +384,17 @@ def perform(
     if transition is None:
         raise TransitionRefused(f"There is no step called {action!r}.")
     request = AuthorisationRequest.objects.select_for_update().get(pk=request.pk)
-    if request.state not in transition.sources:
-        state = request.get_state_display()
-        raise TransitionRefused(
-            f"{request.reference} is {state[0].lower()}{state[1:]}: "
-            f"it cannot be sent to “{transition.label.lower()}” now."
-        )
-    if not transition.allowed(actor, request):
-        raise TransitionRefused(f"Only {transition.who} can {transition.label.lower()}.")
     note = note.strip()
-    if transition.note_required and not note:
-        raise TransitionRefused(transition.note_required)
-    if action == "approve" and request.has_cost and not request.authority_holds:
-        # However the details came to differ from what was authorised, IT cannot approve them.
-        raise TransitionRefused(
-            f"The cost of {request.reference} is not authorised for its details as they stand: "
-            "ask for more information, so that it goes back to be authorised."
-        )
-
-    old, now = request.state, timezone.now()
-    if action == "budget_approve":
-        _give_authority(request, actor)
-        request.state = State.AWAITING_IT
-    elif action in {"budget_reject", "reject"}:
-        request.state = State.REJECTED
-        request.decision_reason = note
-        request.decided_at = now
-    elif action == "approve":
-        request.state = State.APPROVED
-        request.conditions = conditions.strip()
-        request.decided_at = now
-        if add_to_register and request.catalogue_match is None:
-            request.catalogue_match = catalogue.save_item(
-                actor=actor,
-                item=CatalogueItem(
-                    name=request.item,
-                    kind=request.kind,
-                    vendor=request.vendor,
-                    versions=request.version_or_model,
-                    notes=request.conditions,
-                ),
-            )
-    elif action in {"more_info", "budget_more_info"}:
-        request.state = State.MORE_INFO
-    elif action == "resubmit":
-        request.state = _route(request)
-    elif action == "withdraw":
-        request.state = State.WITHDRAWN
-        request.decided_at = now
-    elif action == "fulfil":
-        request.state = State.FULFILLED
-        request.fulfilment_note = note
-        request.fulfilled_at = now
-    request.updated_at = now
+    _check(transition, action, actor, request, note)
+    old = request.state
+    _apply(
+        request,
+        action,
+        actor=actor,
+        note=note,
+        conditions=conditions,
+        add_to_register=add_to_register,
+    )
     request.save()
     event = _record(request, actor, action, old, note or conditions.strip())
     _announce(request, event)

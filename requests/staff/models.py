@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 
 from portal.models import Department
+from requests.references import make_reference
 
 
 class StaffChange(models.Model):
@@ -113,7 +114,7 @@ class StaffChange(models.Model):
 
     @property
     def reference(self) -> str:
-        return f"SC-{self.pk:06d}" if self.pk else "SC-(new)"
+        return make_reference("SC", self.pk)
 
     @property
     def full_name(self) -> str:

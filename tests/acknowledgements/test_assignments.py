@@ -12,13 +12,18 @@ from django.utils import timezone
 
 from acknowledgements import publishing
 from acknowledgements.models import Acknowledgement, Assignment, PolicyVersion
-from acknowledgements.tasks import assign_outstanding
-from portal.models import User
+from portal import tasks
+from portal.models import JobRun, User
 from portal.staff_import import COLUMNS, import_staff
 from tests.acknowledgements.factories import AcknowledgementFactory
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def run_assignments_job() -> int:
+    """The daily "policy-assignments" job, run as beat runs it: the people it asked to sign."""
+    return JobRun.objects.get(pk=tasks.run_scheduled_job("policy-assignments")).found
 
 
 def staff_csv(*rows: dict[str, str]) -> bytes:
@@ -120,7 +125,7 @@ def test_leavers_are_not_assigned_and_their_records_stay(version, reviewer, depa
     leaver.save(update_fields=["is_active", "end_date"])
 
     current = new_material_version(reviewer, version)
-    assign_outstanding()
+    run_assignments_job()
     import_staff(
         actor=None,
         data=staff_csv(
@@ -153,18 +158,18 @@ def test_leavers_are_not_assigned_and_their_records_stay(version, reviewer, depa
 
 # --- The daily task -------------------------------------------------------------------------------
 def test_daily_task_run_twice_creates_nothing_the_second_time(employee, manager, version) -> None:
-    assert assign_outstanding() == 2
+    assert run_assignments_job() == 2
     assigned = set(Assignment.objects.values_list("pk", "user", "version", "due_date"))
 
-    assert assign_outstanding() == 0
+    assert run_assignments_job() == 0
     assert set(Assignment.objects.values_list("pk", "user", "version", "due_date")) == assigned
 
 
 def test_daily_task_asks_a_person_added_since_the_last_run(employee, version) -> None:
-    assign_outstanding()
+    run_assignments_job()
     late = UserFactory(start_date=timezone.localdate())
 
-    assert assign_outstanding() == 1
+    assert run_assignments_job() == 1
     assignment = Assignment.objects.get(user=late)
     assert assignment.reason == Assignment.Reason.NEW_STARTER
     assert assignment.due_date == timezone.localdate() + timedelta(days=7)
@@ -173,7 +178,7 @@ def test_daily_task_asks_a_person_added_since_the_last_run(employee, version) ->
 def test_daily_task_leaves_someone_who_signed_alone(employee, manager, version) -> None:
     AcknowledgementFactory(user=employee, version=version)
 
-    assert assign_outstanding() == 1  # the manager, who has not signed
+    assert run_assignments_job() == 1  # the manager, who has not signed
     assert Assignment.objects.get(user=manager).state() == Assignment.State.DUE
     assert Assignment.objects.get(user=employee).state() == Assignment.State.SIGNED
 
@@ -217,7 +222,7 @@ def test_someone_whose_last_day_has_passed_is_not_asked_to_sign(version) -> None
     gone = UserFactory(start_date=today - timedelta(days=400), end_date=today - timedelta(days=1))
     staying = UserFactory(start_date=today - timedelta(days=400), end_date=today)
 
-    assign_outstanding()
+    run_assignments_job()
 
     assert not Assignment.objects.filter(user=gone).exists()
     assert Assignment.objects.filter(user=staying, version=version).exists()

@@ -12,10 +12,9 @@ from django.test import Client
 from django.utils import timezone
 
 from acknowledgements import publishing
-from portal import outbox
+from portal import outbox, tasks
 from portal.models import Notification, User
 from portal.staff_import import import_staff
-from requests import tasks
 from requests.staff.models import StaffChangeTask
 from tests.integration.conftest import DELIVERY_DEADLINE, NEW_PASSWORD
 from tests.portal.test_staff_import import staff_csv
@@ -59,7 +58,7 @@ def test_worker_runs_the_hourly_job_that_ends_access(
     last_day = timezone.localdate() - timedelta(days=2)
     give(manager, leaver_details(employee, end_date=last_day), today=last_day)
     with run_worker():
-        tasks.end_expired_access.delay()
+        tasks.run_scheduled_job.delay("staff-end-access")
         give_up_at = time.monotonic() + DELIVERY_DEADLINE
         while User.objects.filter(pk=employee.pk, is_active=True).exists():
             if time.monotonic() > give_up_at:

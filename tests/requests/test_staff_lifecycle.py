@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from acknowledgements import grants, publishing
 from acknowledgements.models import PersonalUseGrant
-from portal.models import AuditEvent, User
-from requests import tasks
+from portal import tasks
+from portal.models import AuditEvent, JobRun, User
 from requests.staff import changes as staff_changes
 from requests.staff import lifecycle as staff_lifecycle
 from requests.staff.models import StaffChange, StaffChangeTask
@@ -263,7 +263,8 @@ def test_ending_access_takes_the_same_queries_for_any_number(
 def test_the_hourly_task_runs_the_service_and_is_on_the_schedule(manager, employee) -> None:
     last_day = timezone.localdate() - timedelta(days=2)
     give(manager, leaver_details(employee, end_date=last_day), today=last_day)
-    assert tasks.end_expired_access.apply().get() == 1
+    run = tasks.run_scheduled_job.apply(args=["staff-end-access"]).get()
+    assert JobRun.objects.get(pk=run).found == 1
     employee.refresh_from_db()
     assert not employee.is_active
     entry = settings.CELERY_BEAT_SCHEDULE["staff-end-access"]
