@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from portal import permissions as roles
-from portal.models import Department, User
+from portal.models import Department
 from requests import permissions, selectors
 from requests import queue as request_queue
 from requests.forms_reviewing import QueueFilterForm
@@ -33,7 +33,7 @@ def it_queue(request: HttpRequest) -> HttpResponse:
     if not permissions.can_work_queue(user):
         raise PermissionDenied("Only the IT Department works the request queue.")
     it_members = list(
-        User.objects.filter(groups__name=roles.IT_GROUP, is_active=True)
+        roles.it_staff()
         .order_by("first_name", "last_name", "pk")
         .values_list("pk", "first_name", "last_name", "email")
     )
