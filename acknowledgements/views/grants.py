@@ -13,6 +13,7 @@ from acknowledgements import grants, permissions
 from acknowledgements.forms_grants import GrantForm, RevokeForm
 from portal.idempotency import once
 from portal.models import Department, User
+from portal.permissions import role_required
 
 READ_ONLY = (
     "HR can read everyone's personal-use history, but only the person's own line manager can "
@@ -121,9 +122,8 @@ def my_personal_use(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@role_required(permissions.can_view_all_personal_use, "Only HR can read the personal-use register.")
 def all_personal_use(request: HttpRequest) -> HttpResponse:
-    if not permissions.can_view_all_personal_use(request.user):
-        raise PermissionDenied("Only HR can read the personal-use register.")
     departments = list(Department.objects.order_by("name"))
     chosen = next((d for d in departments if str(d.pk) == request.GET.get("department", "")), None)
     page = Paginator(grants.register(department_id=chosen.pk if chosen else None), 50).get_page(

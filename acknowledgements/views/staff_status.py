@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,9 +18,7 @@ from portal.models import Department, User
 NOT_ALLOWED = "Only HR and line managers can see who has signed the policy."
 
 
-def _check_may_view(user: User) -> None:
-    if not permissions.can_view_staff_status(user):
-        raise PermissionDenied(NOT_ALLOWED)
+hr_and_managers_only = roles.role_required(permissions.can_view_staff_status, NOT_ALLOWED)
 
 
 def _filter_form(request: HttpRequest, policy: Policy) -> StaffFilterForm:
@@ -41,8 +38,8 @@ def _filter_form(request: HttpRequest, policy: Policy) -> StaffFilterForm:
 
 
 @require_GET
+@hr_and_managers_only
 def staff_list(request: HttpRequest, slug: str) -> HttpResponse:
-    _check_may_view(request.user)
     policy = get_object_or_404(Policy, slug=slug)
     form = _filter_form(request, policy)
     after = staff_status.parse_cursor(request.GET.get("after"))
@@ -64,8 +61,8 @@ def staff_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 @never_cache
 @require_GET
+@hr_and_managers_only
 def export_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse:
-    _check_may_view(request.user)
     policy = get_object_or_404(Policy, slug=slug)
     filters = _filter_form(request, policy).filters()
     people = staff_status.staff(request.user, policy, filters)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,18 +16,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from acknowledgements import changes, permissions, publishing
 from acknowledgements.forms_versions import DraftForm, PublishForm
 from acknowledgements.models import Assignment, Policy, PolicyVersion
+from portal.permissions import role_required
 
 NOT_A_REVIEWER = "Only Policy reviewers can draft and publish new versions of a policy."
 
 
-def reviewers_only(view: Any) -> Any:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not permissions.can_manage_versions(request.user):
-            raise PermissionDenied(NOT_A_REVIEWER)
-        return view(request, *args, **kwargs)
-
-    return wrapper
+reviewers_only = role_required(permissions.can_manage_versions, NOT_A_REVIEWER)
 
 
 def _policy(slug: str) -> Policy:

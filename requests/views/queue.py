@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -16,11 +15,11 @@ from requests.forms_reviewing import QueueFilterForm
 
 
 @require_GET
+@roles.role_required(
+    selectors.may_authorise,
+    "Only a budget holder, or someone asked to authorise a cost, has approvals to give.",
+)
 def approvals(request: HttpRequest) -> HttpResponse:
-    if not selectors.may_authorise(request.user):
-        raise PermissionDenied(
-            "Only a budget holder, or someone asked to authorise a cost, has approvals to give."
-        )
     page = Paginator(selectors.awaiting_authority(request.user), 50).get_page(
         request.GET.get("page")
     )
@@ -28,10 +27,9 @@ def approvals(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@roles.role_required(permissions.can_work_queue, "Only the IT Department works the request queue.")
 def it_queue(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not permissions.can_work_queue(user):
-        raise PermissionDenied("Only the IT Department works the request queue.")
     it_members = list(
         roles.it_staff()
         .order_by("first_name", "last_name", "pk")
