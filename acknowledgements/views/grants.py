@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -22,19 +22,15 @@ READ_ONLY = (
 
 
 def _team_member_or_404(viewer: User, user_id: int) -> tuple[User, bool]:
-    """The person and whether ``viewer`` may decide for them.
-
-    Their line manager decides; HR may read. Anyone else, whether or not the person exists,
-    sees a 404. People see their own grants on their own page.
-    """
-    employee = User.objects.select_related("department", "line_manager").filter(pk=user_id).first()
-    if employee is None:
-        raise Http404("No such person.")
-    may_grant = employee.pk != viewer.pk and permissions.can_grant_personal_use(viewer, employee)
-    may_read = may_grant or permissions.can_view_all_personal_use(viewer)
-    if not may_read:
-        raise Http404("No such person.")
-    return employee, may_grant
+    """The person and whether ``viewer`` may decide for them; a 404 for anyone who may not
+    open their page, whether or not the person exists."""
+    employee = permissions.visible_or_404(
+        viewer,
+        User.objects.select_related("department", "line_manager"),
+        may_see=permissions.can_open_team_member,
+        pk=user_id,
+    )
+    return employee, permissions.decides_personal_use_of(viewer, employee)
 
 
 @require_http_methods(["GET", "POST"])

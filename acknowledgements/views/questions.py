@@ -85,9 +85,7 @@ def question_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def question_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    question = questions.question_for(request.user, pk)
-    if question is None or not permissions.can_view_question(request.user, question):
-        raise Http404("No such question.")
+    question = permissions.visible_or_404(request.user, questions.with_people(), pk=pk)
     form = None
     if permissions.can_answer_question(request.user, question):
         form = AnswerForm(request.POST or None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -78,9 +78,9 @@ def export_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse:
 
 @require_GET
 def person(request: HttpRequest, user_id: int) -> HttpResponse:
-    found = staff_status.person_or_none(request.user, user_id)
-    if found is None:
-        raise Http404("No such person.")
+    found = permissions.visible_or_404(
+        request.user, User.objects.select_related("department", "line_manager"), pk=user_id
+    )
     record = staff_status.person_record(found)
     return render(
         request,
@@ -97,9 +97,9 @@ def person(request: HttpRequest, user_id: int) -> HttpResponse:
 @require_POST
 def remind(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
     policy = get_object_or_404(Policy, slug=slug)
-    report = User.objects.filter(pk=user_id).first()
-    if report is None or not permissions.can_remind(request.user, report):
-        raise Http404("No such person in your team.")
+    report = permissions.visible_or_404(
+        request.user, User.objects.all(), may_see=permissions.can_remind, pk=user_id
+    )
     back = ReminderForm(request.POST).back_query()
     try:
         staff_status.send_reminder(

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.idempotency import once
@@ -94,9 +94,9 @@ def my_requests(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def edit_request(request: HttpRequest, pk: int) -> HttpResponse:
-    ar = get_object_or_404(AuthorisationRequest.objects.select_related("budget_holder"), pk=pk)
-    if not permissions.can_view(request.user, ar):
-        raise Http404("No such request.")
+    ar = permissions.visible_or_404(
+        request.user, AuthorisationRequest.objects.select_related("budget_holder"), pk=pk
+    )
     if not permissions.is_requester(request.user, ar):
         raise PermissionDenied("Only the person who made a request can change it.")
     if ar.state != State.MORE_INFO:

@@ -17,7 +17,7 @@ from portal.idempotency import once
 from portal.models import User
 from requests import attachments, comments, permissions, workflow
 from requests.forms_reviewing import ActionForm, CommentForm, UploadForm
-from requests.models import AuthorisationRequest
+from requests.models import Attachment, AuthorisationRequest
 
 SUCCESS = {
     "budget_approve": "You authorised the cost of {ref}. It has gone to the IT Department.",
@@ -51,7 +51,8 @@ STATE_LABELS = dict(AuthorisationRequest.State.choices)
 
 
 def _visible_request(user: User, pk: int) -> AuthorisationRequest:
-    found = (
+    return permissions.visible_or_404(
+        user,
         AuthorisationRequest.objects.select_related(
             "requester",
             "department",
@@ -59,13 +60,9 @@ def _visible_request(user: User, pk: int) -> AuthorisationRequest:
             "assignee",
             "catalogue_match",
             "authorised_by",
-        )
-        .filter(pk=pk)
-        .first()
+        ),
+        pk=pk,
     )
-    if found is None or not permissions.can_view(user, found):
-        raise Http404("No such request.")
-    return found
 
 
 def _action_forms(
@@ -217,7 +214,9 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def download(request: HttpRequest, pk: int) -> HttpResponse:
-    attachment = attachments.attachment_for(request.user, pk)
+    attachment = permissions.visible_or_404(
+        request.user, Attachment.objects.select_related("request"), pk=pk
+    )
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError:
