@@ -80,13 +80,7 @@ def _section(version: PolicyVersion, sort: str, today: date, managers_page: str 
     departments, _ = compliance.sort_rows(found.departments, sort)
     managers, _ = compliance.sort_rows(found.managers, sort)
     baseline = compliance.baseline_version(policy)
-    per_day = compliance.signatures_per_day(policy, today, counting)
-    signed_days = [charts.Point(row.day, row.count) for row in per_day]
-    published = baseline.published_at if baseline and baseline.published_at else None
-    start = timezone.localdate(published) if published else today
-    if signed_days:
-        start = min(start, signed_days[0].day)
-    days = charts.fill_days(signed_days, start, max(today, start))
+    signed_days, days = _signing_days(policy, baseline, today, counting)
     bars = [charts.Bar(row.name, row.percent_signed) for row in departments]
     slug = policy.slug
     return Section(
@@ -106,6 +100,20 @@ def _section(version: PolicyVersion, sort: str, today: date, managers_page: str 
         daily_summary=charts.line_summary(days),
         signing_days=signed_days,
     )
+
+
+def _signing_days(
+    policy: Policy, baseline: PolicyVersion | None, today: date, counting: dict[int, int]
+) -> tuple[list[charts.Point], list[charts.Point]]:
+    """The days with signatures, and every day of the chart: from publication, or the first
+    signature if earlier, to today."""
+    per_day = compliance.signatures_per_day(policy, today, counting)
+    signed_days = [charts.Point(row.day, row.count) for row in per_day]
+    published = baseline.published_at if baseline and baseline.published_at else None
+    start = timezone.localdate(published) if published else today
+    if signed_days:
+        start = min(start, signed_days[0].day)
+    return signed_days, charts.fill_days(signed_days, start, max(today, start))
 
 
 @require_GET

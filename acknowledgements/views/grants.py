@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from acknowledgements import grants, permissions
 from acknowledgements.forms_grants import GrantForm, RevokeForm
+from acknowledgements.models import PersonalUseGrant
 from portal.idempotency import once
 from portal.models import Department, User
 from portal.permissions import role_required
@@ -42,29 +43,11 @@ def team_member(request: HttpRequest, user_id: int) -> HttpResponse:
     current = grants.current_grant_for(employee)
     form = None
     if may_grant:
-        initial = (
-            {"email": current.email, "internet": current.internet, "telephone": current.telephone}
-            if current
-            else {}
-        )
-        form = GrantForm(request.POST or None, initial=initial)
+        form = GrantForm(request.POST or None, initial=_as_granted(current))
         if request.method == "POST" and form.is_valid():
-            try:
-                grants.grant_personal_use(
-                    manager=request.user, employee=employee, **form.cleaned_data
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            except grants.GrantError as exc:
-                form.add_error(None, str(exc))
-            else:
-                what = ", ".join(grants.current_grant_for(employee).facilities)
-                messages.success(
-                    request,
-                    f"{employee.full_name} may now make occasional personal use of {what}. "
-                    "They have been told.",
-                )
-                return redirect("acknowledgements:team_personal_use", employee.pk)
+            granted = _grant(request, form, employee)
+            if granted is not None:
+                return granted
     return render(
         request,
         "acknowledgements/grants/team_member.html",
@@ -78,6 +61,32 @@ def team_member(request: HttpRequest, user_id: int) -> HttpResponse:
             "may_grant": may_grant,
         },
     )
+
+
+def _as_granted(current: PersonalUseGrant | None) -> dict[str, bool]:
+    """The form starts from what the person may use now."""
+    if current is None:
+        return {}
+    return {"email": current.email, "internet": current.internet, "telephone": current.telephone}
+
+
+def _grant(request: HttpRequest, form: GrantForm, employee: User) -> HttpResponse | None:
+    """Grant through the service and come back to the page; None when the form says why not."""
+    try:
+        grants.grant_personal_use(manager=request.user, employee=employee, **form.cleaned_data)
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return None
+    except grants.GrantError as exc:
+        form.add_error(None, str(exc))
+        return None
+    what = ", ".join(grants.current_grant_for(employee).facilities)
+    messages.success(
+        request,
+        f"{employee.full_name} may now make occasional personal use of {what}. "
+        "They have been told.",
+    )
+    return redirect("acknowledgements:team_personal_use", employee.pk)
 
 
 @require_POST

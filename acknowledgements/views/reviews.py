@@ -48,21 +48,10 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if not may_record:
             messages.warning(request, _why_not(review, mine))
             return redirect("acknowledgements:review", pk=review.pk)
-        if form.is_valid():
-            try:
-                reviews.record_outcome(
-                    reviewer=request.user,
-                    review=review,
-                    outcome=form.cleaned_data["outcome"],
-                    notes=form.cleaned_data["notes"],
-                    request=request,
-                )
-            except (ValidationError, reviews.ReviewError) as exc:
-                form.add_error(None, exc.messages if isinstance(exc, ValidationError) else str(exc))
-            else:
-                review.refresh_from_db()
-                messages.success(request, _recorded_message(review))
-                return redirect("acknowledgements:review", pk=review.pk)
+        if form.is_valid() and _record(request, form, review):
+            review.refresh_from_db()
+            messages.success(request, _recorded_message(review))
+            return redirect("acknowledgements:review", pk=review.pk)
     return render(
         request,
         "acknowledgements/reviews/detail.html",
@@ -76,6 +65,25 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "today": timezone.localdate(),
         },
     )
+
+
+def _record(request: HttpRequest, form: OutcomeForm, review: PolicyReview) -> bool:
+    """Record the reviewer's outcome through the service; False when the form says why not."""
+    try:
+        reviews.record_outcome(
+            reviewer=request.user,
+            review=review,
+            outcome=form.cleaned_data["outcome"],
+            notes=form.cleaned_data["notes"],
+            request=request,
+        )
+    except ValidationError as exc:
+        form.add_error(None, exc.messages)
+        return False
+    except reviews.ReviewError as exc:
+        form.add_error(None, str(exc))
+        return False
+    return True
 
 
 def _why_not(review: PolicyReview, mine: object) -> str:

@@ -175,25 +175,25 @@ def publish(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            # For a minor version these are the people who had not signed its predecessor yet.
-            to_sign = Assignment.objects.filter(
-                version=published, acknowledgement__isnull=True
-            ).count()
-            people, were = _people(to_sign)
-            if published.material_change:
-                outcome = f"{people} {were} asked to sign it within 21 days."
-            else:
-                outcome = (
-                    f"It is a minor change, so nobody signs again; {people} who had not yet "
-                    f"signed the previous version {were} asked to sign this one instead, by the "
-                    "same date."
-                )
-            messages.success(
-                request, f"{published.label} of the {published.policy} is published. {outcome}"
-            )
+            messages.success(request, _published_message(published))
             return redirect("acknowledgements:manage_policy", slug=slug)
     return render(
         request,
         "acknowledgements/versions/publish.html",
         {"policy": version.policy, "version": version, "form": form, **_comparison(version)},
     )
+
+
+def _published_message(published: PolicyVersion) -> str:
+    # For a minor version these are the people who had not signed its predecessor yet.
+    to_sign = Assignment.objects.filter(version=published, acknowledgement__isnull=True).count()
+    people, were = _people(to_sign)
+    if published.material_change:
+        outcome = f"{people} {were} asked to sign it within 21 days."
+    else:
+        outcome = (
+            f"It is a minor change, so nobody signs again; {people} who had not yet "
+            f"signed the previous version {were} asked to sign this one instead, by the "
+            "same date."
+        )
+    return f"{published.label} of the {published.policy} is published. {outcome}"
