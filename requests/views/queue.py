@@ -30,18 +30,7 @@ def approvals(request: HttpRequest) -> HttpResponse:
 @roles.role_required(permissions.can_work_queue, "Only the IT Department works the request queue.")
 def it_queue(request: HttpRequest) -> HttpResponse:
     user = request.user
-    it_members = list(
-        roles.it_staff()
-        .order_by("first_name", "last_name", "pk")
-        .values_list("pk", "first_name", "last_name", "email")
-    )
-    form = QueueFilterForm(
-        request.GET,
-        departments=list(Department.objects.order_by("name").values_list("pk", "name")),
-        it_members=[
-            (pk, f"{first} {last}".strip() or email) for pk, first, last, email in it_members
-        ],
-    )
+    form = _filter_form(request)
     filters = form.filters()
     after = request_queue.parse_cursor(request.GET.get("after"))
     found = request_queue.page(filters, user, after=after)
@@ -58,4 +47,20 @@ def it_queue(request: HttpRequest) -> HttpResponse:
             ],
             "next_after": found.next_cursor.encode() if found.next_cursor else "",
         },
+    )
+
+
+def _filter_form(request: HttpRequest) -> QueueFilterForm:
+    """The queue's filters, offering every department and every active member of IT."""
+    it_members = list(
+        roles.it_staff()
+        .order_by("first_name", "last_name", "pk")
+        .values_list("pk", "first_name", "last_name", "email")
+    )
+    return QueueFilterForm(
+        request.GET,
+        departments=list(Department.objects.order_by("name").values_list("pk", "name")),
+        it_members=[
+            (pk, f"{first} {last}".strip() or email) for pk, first, last, email in it_members
+        ],
     )
