@@ -54,12 +54,8 @@ def _ask(
 ) -> HttpResponse | None:
     """Send the question through the service; None when the form now says why not."""
     try:
-        question = questions.asks_question(
-            asker=request.user,
-            version=version,
-            section=form.cleaned_data["section"],
-            text=form.cleaned_data["text"],
-        )
+        # The form's fields are the question's: its section and its text.
+        question = questions.asks_question(asker=request.user, version=version, **form.cleaned_data)
     except questions.QuestionError as exc:
         form.add_error(None, str(exc))
         return None

@@ -70,12 +70,9 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _record(request: HttpRequest, form: OutcomeForm, review: PolicyReview) -> bool:
     """Record the reviewer's outcome through the service; False when the form says why not."""
     try:
+        # The form's fields are the outcome's: the outcome and the notes.
         reviews.record_outcome(
-            reviewer=request.user,
-            review=review,
-            outcome=form.cleaned_data["outcome"],
-            notes=form.cleaned_data["notes"],
-            request=request,
+            reviewer=request.user, review=review, request=request, **form.cleaned_data
         )
     except ValidationError as exc:
         form.add_error(None, exc.messages)

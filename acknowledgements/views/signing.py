@@ -13,6 +13,14 @@ from acknowledgements.forms_signing import SignForm
 from acknowledgements.models import Acknowledgement, Policy, PolicyVersion
 
 ALREADY_SIGNED = "You had already signed this version. Your receipt is below."
+NEWER_VERSION = (
+    "A new version of the {title} was published while you were reading. Please read it before "
+    "signing. Nothing has been signed."
+)
+SIGNED = (
+    "Thank you: you have signed the {title}, {label}. This is your receipt; a copy has been "
+    "sent to your inbox."
+)
 
 
 @sensitive_post_parameters("password")
@@ -53,7 +61,8 @@ def _sign(
 ) -> HttpResponse | None:
     """Sign through the service and go to the receipt; None when the form now says why not."""
     if form.cleaned_data["version"] != version.number:
-        return _newer_version_published(request, policy)
+        messages.warning(request, NEWER_VERSION.format(title=policy.title))
+        return redirect("acknowledgements:policy_detail", slug=policy.slug)
     try:
         ack = signing.sign(
             user=request.user,
@@ -69,21 +78,8 @@ def _sign(
         return None
     # Re-authenticated: a new session key, as at sign-in, against session fixation.
     request.session.cycle_key()
-    messages.success(
-        request,
-        f"Thank you: you have signed the {policy.title}, {version.label}. "
-        "This is your receipt; a copy has been sent to your inbox.",
-    )
+    messages.success(request, SIGNED.format(title=policy.title, label=version.label))
     return redirect("acknowledgements:receipt", pk=ack.pk)
-
-
-def _newer_version_published(request: HttpRequest, policy: Policy) -> HttpResponse:
-    messages.warning(
-        request,
-        f"A new version of the {policy.title} was published while you were reading. "
-        "Please read it before signing. Nothing has been signed.",
-    )
-    return redirect("acknowledgements:policy_detail", slug=policy.slug)
 
 
 def _already_signed(request: HttpRequest, ack: Acknowledgement) -> HttpResponse:

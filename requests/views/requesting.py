@@ -104,15 +104,11 @@ def my_requests(request: HttpRequest) -> HttpResponse:
     if state:
         rows = rows.filter(state=state)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    label = State(state).label if state else ""
     return render(
         request,
         "requests/requesting/my_requests.html",
-        {
-            "page": page,
-            "state": state,
-            "state_label": State(state).label if state else "",
-            "states": State.choices,
-        },
+        {"page": page, "state": state, "state_label": label, "states": State.choices},
     )
 
 
