@@ -1,14 +1,9 @@
-"""Who has signed what: the one place the rules of acknowledgement status live.
+"""Who has signed what: whose requirement counts, and HR's totals and breakdowns.
 
-For a policy, the *baseline* is the newest material version's number
-(``publishing.baseline_number``): signing it, or anything later, is what counts. A person's
-*current requirement* is their ``Assignment`` on that policy with a version number at or above
-the baseline (at most one per person). Its status is:
-
-- ``signed``: the requirement has an acknowledgement;
-- ``overdue``: unsigned and its due date is before today;
-- ``due``: unsigned and due today or later;
-- ``unassigned`` (not yet assigned): an active person with no current requirement.
+For a policy, the *baseline* is its newest material version (``publishing.baseline_versions``):
+signing it, or anything later, is what counts. A person's *current requirement* is their
+``Assignment`` on that policy with a version number at or above the baseline (at most one per
+person). Its status (signed, due, overdue, not yet assigned) is ``signature_status``'s rule.
 
 Only active staff count: ``is_active`` and not past their ``end_date`` (leavers drop off; their
 records stay). The dashboard and the drill-down both read these helpers, so the two pages can
@@ -26,7 +21,6 @@ from django.core.cache import cache
 from django.db import connections
 from django.db.models import (
     Case,
-    CharField,
     Count,
     Exists,
     F,
@@ -40,24 +34,12 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import TruncDate
-from django.utils import timezone
 
+from acknowledgements import publishing, signature_status
 from acknowledgements.models import Acknowledgement, Assignment, Policy, PolicyVersion
 from portal.models import Department, User
 
 LONDON = ZoneInfo("Europe/London")
-
-SIGNED = "signed"
-DUE = "due"
-OVERDUE = "overdue"
-UNASSIGNED = "unassigned"
-STATUSES = (SIGNED, DUE, OVERDUE, UNASSIGNED)
-STATUS_LABELS = {
-    SIGNED: "Signed",
-    DUE: "Due",
-    OVERDUE: "Overdue",
-    UNASSIGNED: "Not yet assigned",
-}
 
 # ``?department=none`` / ``?manager=none``: the people with no department / no line manager.
 NONE = "none"
@@ -66,39 +48,18 @@ NONE = "none"
 REQUIREMENT = "requirement"
 
 
-def _today(today: date | None) -> date:
-    return today or timezone.localdate()
-
-
-def baseline_versions(policy: Policy) -> QuerySet[PolicyVersion]:
-    """The newest material, non-draft version of ``policy`` as a one-row queryset.
-
-    Same rule as ``publishing.baseline_number``, kept lazy so that it can be used as a subquery
-    and the callers below stay one query each.
-    """
-    return (
-        PolicyVersion.objects.filter(policy=policy, material_change=True)
-        .exclude(status=PolicyVersion.Status.DRAFT)
-        .order_by("-number")[:1]
-    )
-
-
-def baseline_version(policy: Policy) -> PolicyVersion | None:
-    found = list(baseline_versions(policy))
-    return found[0] if found else None
-
-
 def counting_versions(policy: Policy) -> QuerySet[PolicyVersion]:
     """The versions whose assignments and signatures count: the baseline and anything later."""
     return PolicyVersion.objects.filter(
         policy=policy,
-        number__gte=Subquery(baseline_versions(policy).values("number")),
+        number__gte=Subquery(publishing.baseline_versions(policy).values("number")),
     ).order_by()
 
 
 def active_people(today: date | None = None) -> QuerySet[User]:
     """Everyone who counts: active accounts not past their last day."""
-    return User.objects.filter(is_active=True).exclude(end_date__lt=_today(today))
+    today = signature_status.local_today(today)
+    return User.objects.filter(is_active=True).exclude(end_date__lt=today)
 
 
 def current_requirements(policy: Policy) -> QuerySet[Assignment]:
@@ -119,7 +80,7 @@ def current_requirements(policy: Policy) -> QuerySet[Assignment]:
 
 def requirements(policy: Policy, today: date | None = None) -> QuerySet[Assignment]:
     """The current requirements of active people for ``policy``."""
-    today = _today(today)
+    today = signature_status.local_today(today)
     return (
         current_requirements(policy)
         .filter(user__is_active=True)
@@ -137,26 +98,6 @@ def current_requirement(policy: Policy, user: User) -> Assignment | None:
         .select_related("version", "acknowledgement")
         .order_by("-version__number")
         .first()
-    )
-
-
-def status_of(assignment: Assignment | None, today: date | None = None) -> str:
-    """The status of one person given their current requirement (or None)."""
-    if assignment is None:
-        return UNASSIGNED
-    if assignment.acknowledgement_id is not None:
-        return SIGNED
-    return OVERDUE if assignment.due_date < _today(today) else DUE
-
-
-def status_expression(today: date, prefix: str = REQUIREMENT) -> Case:
-    """SQL for the status, over a join to the current requirement named ``prefix``."""
-    return Case(
-        When(**{f"{prefix}__id__isnull": True}, then=Value(UNASSIGNED)),
-        When(**{f"{prefix}__acknowledgement__isnull": False}, then=Value(SIGNED)),
-        When(**{f"{prefix}__due_date__lt": today}, then=Value(OVERDUE)),
-        default=Value(DUE),
-        output_field=CharField(),
     )
 
 
@@ -188,20 +129,20 @@ def _people_status(
         counting = counting_numbers(policy)
     return active_people(today).annotate(
         **{REQUIREMENT: _requirement(policy, counting)},
-        status=status_expression(today),
+        status=signature_status.expression(today, REQUIREMENT),
     )
 
 
 def people_with_status(policy: Policy, today: date | None = None) -> QuerySet[User]:
     """Active people, each annotated with their current requirement and ``status``.
 
-    Annotations: ``status`` (one of ``STATUSES``), ``requirement_id``, ``due_date``,
-    ``acknowledgement_id``, ``signed_at``, ``version_number``. One row per person, the people
-    never assigned included. Filter by status with ``.filter(status=...)``. Two queries: the
-    counting versions, read now, then the people when the queryset is read.
+    Annotations: ``status`` (one of ``signature_status.STATUSES``), ``requirement_id``,
+    ``due_date``, ``acknowledgement_id``, ``signed_at``, ``version_number``. One row per person,
+    the people never assigned included. Filter by status with ``.filter(status=...)``. Two
+    queries: the counting versions, read now, then the people when the queryset is read.
     """
     counting = counting_numbers(policy)
-    return _people_status(policy, _today(today), counting).annotate(
+    return _people_status(policy, signature_status.local_today(today), counting).annotate(
         requirement_id=F(f"{REQUIREMENT}__id"),
         due_date=F(f"{REQUIREMENT}__due_date"),
         acknowledgement_id=F(f"{REQUIREMENT}__acknowledgement_id"),
@@ -228,7 +169,7 @@ def filter_people(
     """Narrow ``people_with_status`` by the dashboard's link parameters.
 
     ``department`` and ``manager`` are a primary key or ``NONE``; ``status`` one of
-    ``STATUSES``. Values that are none of these are ignored.
+    ``signature_status.STATUSES``. Values that are none of these are ignored.
     """
     for field, value in (("department", department), ("line_manager", manager)):
         value = (value or "").strip()
@@ -236,7 +177,7 @@ def filter_people(
             people = people.filter(**{f"{field}__isnull": True})
         elif value.isdigit():
             people = people.filter(**{f"{field}_id": int(value)})
-    if status in STATUSES:
+    if status in signature_status.STATUSES:
         people = people.filter(status=status)
     return people
 
@@ -293,6 +234,11 @@ class _Tally:
         unassigned = self.total - self.signed - self.due - self.overdue
         return GroupRow(pk, name, self.signed, self.due, self.overdue, unassigned, self.total)
 
+    def totals(self) -> Totals:
+        whole = self.row(None, "")
+        counts = (whole.signed, whole.due, whole.overdue, whole.unassigned, whole.total)
+        return Totals(*counts, percent_signed=whole.percent_signed)
+
 
 @dataclass(frozen=True)
 class Breakdown:
@@ -312,41 +258,12 @@ def breakdown(
 
     One pass over the people, grouped by (department, line manager) with each line manager's
     name, folded here into all three views, then the names of the departments that appear:
-    three queries however large the company. Counted with plain filters on the joined
-    requirement (cheaper than grouping on the ``status`` expression); 'not yet assigned' is what
-    is left over.
+    three queries however large the company.
     """
-    today = _today(today)
+    today = signature_status.local_today(today)
     if counting is None:
         counting = counting_numbers(policy)
-    unsigned = Q(**{f"{REQUIREMENT}__id__isnull": False}) & Q(
-        **{f"{REQUIREMENT}__acknowledgement_id__isnull": True}
-    )
-    groups = (
-        active_people(today)
-        .annotate(**{REQUIREMENT: _requirement(policy, counting)})
-        .values("department_id", "line_manager_id")
-        .annotate(
-            total=Count("pk"),
-            signed=Count("pk", filter=Q(**{f"{REQUIREMENT}__acknowledgement_id__isnull": False})),
-            overdue=Count("pk", filter=unsigned & Q(**{f"{REQUIREMENT}__due_date__lt": today})),
-            due=Count("pk", filter=unsigned & Q(**{f"{REQUIREMENT}__due_date__gte": today})),
-        )
-        .order_by()
-        .values_list("department_id", "line_manager_id", "signed", "due", "overdue", "total")
-    )
-    # Each group's line manager is named by a join made after grouping (8,000 lookups, cheaper
-    # than a second query over 8,000 ids), and the rows are read from the cursor: through the
-    # queryset, each of the 30,000 counts would pass through an int() the driver's ints do not need.
-    sql, params = groups.query.get_compiler(using=groups.db).as_sql()
-    counts = "g.department_id, g.line_manager_id, g.signed, g.due, g.overdue, g.total"
-    named = (
-        f"SELECT {counts}, m.first_name, m.last_name, m.email FROM ({sql}) g "  # noqa: S608  # nosec B608
-        f"LEFT JOIN {User._meta.db_table} m ON m.id = g.line_manager_id"
-    )
-    with connections[groups.db].cursor() as cursor:
-        cursor.execute(named, params)
-        rows = cursor.fetchall()
+    rows = _named_groups(_group_counts(policy, today, counting))
     company = _Tally()
     departments: dict[int | None, _Tally] = defaultdict(_Tally)
     managers: dict[int | None, _Tally] = defaultdict(_Tally)
@@ -357,28 +274,61 @@ def breakdown(
         managers[manager_id].add(signed, due, overdue, total)
         if manager_id not in manager_names:
             manager_names[manager_id] = f"{first} {last}".strip() or email
-
-    department_names = dict(
-        Department.objects.filter(pk__in=[pk for pk in departments if pk is not None]).values_list(
-            "pk", "name"
-        )
-    )
-    department_names[None] = "No department"
-    whole = company.row(None, "")
+    department_names = _department_names(departments)
     return Breakdown(
-        totals=Totals(
-            signed=whole.signed,
-            due=whole.due,
-            overdue=whole.overdue,
-            unassigned=whole.unassigned,
-            total=whole.total,
-            percent_signed=_percent(whole.signed, whole.total),
-        ),
+        totals=company.totals(),
         departments=_by_name(
             [tally.row(pk, department_names[pk]) for pk, tally in departments.items()]
         ),
         managers=_by_name([tally.row(pk, manager_names[pk]) for pk, tally in managers.items()]),
     )
+
+
+def _group_counts(policy: Policy, today: date, counting: dict[int, int]) -> QuerySet[User]:
+    """Active people's numbers per (department, line manager). Counted with the status rule's
+    plain filters on the joined requirement (cheaper than grouping on the ``status``
+    expression); 'not yet assigned' is what is left over."""
+    return (
+        active_people(today)
+        .annotate(**{REQUIREMENT: _requirement(policy, counting)})
+        .values("department_id", "line_manager_id")
+        .annotate(
+            total=Count("pk"),
+            signed=Count("pk", filter=signature_status.signed_q(REQUIREMENT)),
+            overdue=Count("pk", filter=signature_status.overdue_q(today, REQUIREMENT)),
+            due=Count("pk", filter=signature_status.due_q(today, REQUIREMENT)),
+        )
+        .order_by()
+        .values_list("department_id", "line_manager_id", "signed", "due", "overdue", "total")
+    )
+
+
+def _named_groups(groups: QuerySet[User]) -> list[tuple]:
+    """``groups``' rows, each followed by its line manager's first name, last name and email.
+
+    The line manager is named by a join made after grouping (8,000 lookups, cheaper than a
+    second query over 8,000 ids), and the rows are read from the cursor: through the queryset,
+    each of the 30,000 counts would pass through an int() the driver's ints do not need.
+    """
+    sql, params = groups.query.get_compiler(using=groups.db).as_sql()
+    counts = "g.department_id, g.line_manager_id, g.signed, g.due, g.overdue, g.total"
+    named = (
+        f"SELECT {counts}, m.first_name, m.last_name, m.email FROM ({sql}) g "  # noqa: S608  # nosec B608
+        f"LEFT JOIN {User._meta.db_table} m ON m.id = g.line_manager_id"
+    )
+    with connections[groups.db].cursor() as cursor:
+        cursor.execute(named, params)
+        return cursor.fetchall()
+
+
+def _department_names(departments: dict[int | None, _Tally]) -> dict[int | None, str]:
+    names: dict[int | None, str] = dict(
+        Department.objects.filter(pk__in=[pk for pk in departments if pk is not None]).values_list(
+            "pk", "name"
+        )
+    )
+    names[None] = "No department"
+    return names
 
 
 def totals(policy: Policy, today: date | None = None) -> Totals:
@@ -439,14 +389,14 @@ def signatures_per_day(
     before midnight and committed just after is not missed. Three queries (one fewer given
     ``counting``, as ``counting_numbers`` reads it); two once the earlier days are cached.
     """
-    today = _today(today)
+    today = signature_status.local_today(today)
     if counting is None:
         counting = counting_numbers(policy)
     settled = datetime.combine(today - timedelta(days=1), time(), tzinfo=LONDON)
     end = datetime.combine(today + timedelta(days=1), time(), tzinfo=LONDON)
     signatures = Acknowledgement.objects.filter(
         version__in=list(counting),
-        signed_at__gte=Subquery(baseline_versions(policy).values("published_at")),
+        signed_at__gte=Subquery(publishing.baseline_versions(policy).values("published_at")),
     )
     versions = ",".join(str(pk) for pk in sorted(counting))
     key = f"signatures-per-day:{policy.pk}:{versions}:{today.isoformat()}"

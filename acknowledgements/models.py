@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from acknowledgements import documents
+from acknowledgements import documents, signature_status
 from portal.models import AppendOnlyQuerySet
 
 
@@ -110,9 +110,9 @@ class Assignment(models.Model):
         NEW_STARTER = "new_starter", "New starter"
 
     class State(models.TextChoices):
-        SIGNED = "signed", "Signed"
-        DUE = "due", "Due"
-        OVERDUE = "overdue", "Overdue"
+        SIGNED = signature_status.SIGNED, signature_status.LABELS[signature_status.SIGNED]
+        DUE = signature_status.DUE, signature_status.LABELS[signature_status.DUE]
+        OVERDUE = signature_status.OVERDUE, signature_status.LABELS[signature_status.OVERDUE]
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="policy_assignments"
@@ -140,10 +140,7 @@ class Assignment(models.Model):
         return f"{self.user} must sign {self.version} by {self.due_date:%d/%m/%Y}"
 
     def state(self, today: date | None = None) -> str:
-        if self.acknowledgement_id is not None:
-            return self.State.SIGNED
-        today = today or timezone.localdate()
-        return self.State.OVERDUE if today > self.due_date else self.State.DUE
+        return self.State(signature_status.status_of(self, today))
 
 
 class Acknowledgement(models.Model):

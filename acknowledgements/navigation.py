@@ -37,3 +37,9 @@ def items(user: User) -> list[NavItem]:
             NavItem("Personal-use register", reverse("acknowledgements:all_personal_use"), "HR")
         )
     return found
+
+
+def people_items(user: User) -> list[NavItem]:
+    if roles.is_line_manager(user):
+        return [NavItem("My team", reverse("team"), "Manager")]
+    return []

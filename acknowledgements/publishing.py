@@ -9,10 +9,10 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, Max, OuterRef
+from django.db.models import Exists, Max, OuterRef, QuerySet
 from django.utils import timezone
 
-from acknowledgements import documents
+from acknowledgements import documents, signature_status
 from acknowledgements.models import Acknowledgement, Assignment, Policy, PolicyVersion
 from portal import audit
 from portal.models import User
@@ -47,14 +47,27 @@ def current_version(policy: Policy) -> PolicyVersion | None:
     return policy.versions.filter(status=PolicyVersion.Status.PUBLISHED).first()
 
 
-def baseline_number(policy: Policy) -> int:
-    """The newest material version's number: signing it, or anything later, is what counts."""
+def baseline_versions(policy: Policy | OuterRef) -> QuerySet[PolicyVersion]:
+    """The *baseline* of ``policy``, as a one-row queryset: its newest material version that is
+    not a draft. Signing it, or anything later, is what counts.
+
+    The one statement of the rule. Lazy, so that it can be a subquery; ``policy`` may be an
+    ``OuterRef`` to the outer query's policy.
+    """
     return (
-        policy.versions.exclude(status=PolicyVersion.Status.DRAFT)
-        .filter(material_change=True)
-        .aggregate(n=Max("number"))["n"]
-        or 0
+        PolicyVersion.objects.filter(policy=policy, material_change=True)
+        .exclude(status=PolicyVersion.Status.DRAFT)
+        .order_by("-number")[:1]
     )
+
+
+def baseline_version(policy: Policy) -> PolicyVersion | None:
+    return baseline_versions(policy).first()
+
+
+def baseline_number(policy: Policy) -> int:
+    """The baseline's number (0 before any version is published)."""
+    return baseline_versions(policy).values_list("number", flat=True).first() or 0
 
 
 @transaction.atomic
@@ -166,7 +179,7 @@ def publish(
     else:
         assigned = 0
         if previous is not None:
-            Assignment.objects.filter(version=previous, acknowledgement__isnull=True).update(
+            Assignment.objects.filter(signature_status.unsigned_q(), version=previous).update(
                 version=version
             )
     audit.record(

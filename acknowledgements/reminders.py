@@ -20,7 +20,7 @@ from datetime import date, datetime, time, timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from acknowledgements import compliance, selectors
+from acknowledgements import compliance, selectors, signature_status
 from acknowledgements.models import Assignment, PolicyVersion
 from portal import outbox
 from portal import permissions as roles
@@ -39,8 +39,9 @@ def reminder_owed(assigned_on: date, due: date, today: date) -> str | None:
     'overdue-<days>'; None before the assignment."""
     if today < assigned_on:
         return None
-    if today >= due:
-        days = (today - due).days // OVERDUE_EVERY * OVERDUE_EVERY
+    overdue_days = signature_status.days_overdue(due, today)
+    if overdue_days >= 0:
+        days = overdue_days // OVERDUE_EVERY * OVERDUE_EVERY
         occasion, label = due + timedelta(days=days), (f"overdue-{days}" if days else "due")
     else:
         before = [d for d in DAYS_BEFORE if today >= due - timedelta(days=d)]
@@ -53,7 +54,7 @@ def reminder_owed(assigned_on: date, due: date, today: date) -> str | None:
 
 
 def manager_owed(due: date, today: date) -> bool:
-    return today >= due + timedelta(days=TELL_MANAGER_AFTER)
+    return signature_status.days_overdue(due, today) >= TELL_MANAGER_AFTER
 
 
 def _unsigned(today: date):
@@ -62,7 +63,7 @@ def _unsigned(today: date):
     end_of_today = timezone.make_aware(datetime.combine(today + timedelta(days=1), time.min))
     return (
         Assignment.objects.filter(
-            acknowledgement__isnull=True,
+            signature_status.unsigned_q(),
             version__status=PolicyVersion.Status.PUBLISHED,
             user__is_active=True,
             assigned_at__lt=end_of_today,
@@ -88,6 +89,10 @@ def _unsigned(today: date):
     )
 
 
+# (key, row, occasion): a reminder to the signer, or (occasion None) a notice to their manager.
+Owed = tuple[str, dict, str | None]
+
+
 def unsigned_job(now: datetime) -> JobResult:
     """Claim today's reminders to signers and notices to line managers.
 
@@ -95,8 +100,16 @@ def unsigned_job(now: datetime) -> JobResult:
     the keys are worked out for everyone first, and notices built only for the free ones.
     """
     today = timezone.localdate(now)
+    owed, found = _owed(today)
+    free = outbox.unclaimed(key for key, _, _ in owed)
+    notices = _notices([item for item in owed if item[0] in free], today)
+    return JobResult(found=found, notices=outbox.notify_many(notices))
+
+
+def _owed(today: date) -> tuple[list[Owed], int]:
+    """Every notice owed today, claimed or not, and how many assignments owe one."""
     london = timezone.get_current_timezone()
-    owed: list[tuple[str, dict, str | None]] = []  # (key, row, occasion; None: the manager)
+    owed: list[Owed] = []
     found = 0
     for row in _unsigned(today):
         assigned_on = row["assigned_at"].astimezone(london).date()
@@ -111,52 +124,55 @@ def unsigned_job(now: datetime) -> JobResult:
         if tell_manager:
             owed.append((f"unsigned-manager:{row['pk']}", row, None))
         found += occasion is not None or tell_manager
-    free = outbox.unclaimed(key for key, _, _ in owed)
+    return owed, found
+
+
+def _notices(owed: list[Owed], today: date) -> list[outbox.Notice]:
     policy_links: dict[str, str] = {}
     person_link = outbox.links_to("acknowledgements:person")
     notices = []
     for key, row, occasion in owed:
-        if key not in free:
-            continue
         due = row["due_date"]
         context = {
             "policy_title": row["version__policy__title"],
             "version_label": f"Version {row['version__number']}",
             "due_date": due,
             "days_left": (due - today).days,
-            "days_overdue": (today - due).days,
+            "days_overdue": signature_status.days_overdue(due, today),
         }
-        if occasion is not None:
-            slug = row["version__policy__slug"]
-            if slug not in policy_links:
-                policy_links[slug] = reverse("acknowledgements:policy_detail", args=[slug])
-            notices.append(
-                outbox.Notice(
-                    recipient=outbox.Recipient(
-                        row["user_id"], row["user__first_name"], row["user__email"]
-                    ),
-                    kind=SIGNER_KIND,
-                    dedupe_key=key,
-                    context={**context, "occasion": occasion},
-                    link=policy_links[slug],
-                )
+        if occasion is None:
+            notices.append(_manager_notice(key, row, context, person_link(row["user_id"])))
+            continue
+        slug = row["version__policy__slug"]
+        if slug not in policy_links:
+            policy_links[slug] = reverse("acknowledgements:policy_detail", args=[slug])
+        notices.append(
+            outbox.Notice(
+                recipient=outbox.Recipient(
+                    row["user_id"], row["user__first_name"], row["user__email"]
+                ),
+                kind=SIGNER_KIND,
+                dedupe_key=key,
+                context={**context, "occasion": occasion},
+                link=policy_links[slug],
             )
-        else:
-            notices.append(
-                outbox.Notice(
-                    recipient=outbox.Recipient(
-                        row["user__line_manager_id"],
-                        row["user__line_manager__first_name"],
-                        row["user__line_manager__email"],
-                    ),
-                    kind=MANAGER_KIND,
-                    dedupe_key=key,
-                    context=context,
-                    link=person_link(row["user_id"]),
-                    personal={"person_name": f"{row['user__first_name']} {row['user__last_name']}"},
-                )
-            )
-    return JobResult(found=found, notices=outbox.notify_many(notices))
+        )
+    return notices
+
+
+def _manager_notice(key: str, row: dict, context: dict, link: str) -> outbox.Notice:
+    return outbox.Notice(
+        recipient=outbox.Recipient(
+            row["user__line_manager_id"],
+            row["user__line_manager__first_name"],
+            row["user__line_manager__email"],
+        ),
+        kind=MANAGER_KIND,
+        dedupe_key=key,
+        context=context,
+        link=link,
+        personal={"person_name": f"{row['user__first_name']} {row['user__last_name']}"},
+    )
 
 
 # --- HR's weekly summary ----------------------------------------------------------------------

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
+from acknowledgements import signature_status
 from acknowledgements.models import Acknowledgement, Assignment, Policy, PolicyVersion
 from portal.models import User
 
@@ -21,7 +22,7 @@ class PolicyStatus:
 
     @property
     def needs_signature(self) -> bool:
-        return self.assignment is not None and self.assignment.acknowledgement_id is None
+        return self.assignment is not None and not signature_status.is_signed(self.assignment)
 
 
 def published_policies() -> QuerySet[Policy]:
@@ -49,8 +50,8 @@ def outstanding_for(user: User) -> QuerySet[Assignment]:
     """What ``user`` still has to sign, soonest due first."""
     return (
         Assignment.objects.filter(
+            signature_status.unsigned_q(),
             user=user,
-            acknowledgement__isnull=True,
             version__status=PolicyVersion.Status.PUBLISHED,
         )
         .select_related("version__policy")

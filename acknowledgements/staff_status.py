@@ -1,10 +1,11 @@
 """Who has signed a policy, person by person: HR's and line managers' list, its CSV export, one
 person's whole record, and a line manager's reminder to a report.
 
-The status rules are ``acknowledgements.compliance``'s; this module only scopes, filters and
-pages them. HR sees every active member of staff, a line manager only their own direct reports:
-the scope is applied here, on the server, before any filter the viewer chose, so no filter or
-search can reach outside it.
+The status rule is ``acknowledgements.signature_status``'s and whose requirement counts is
+``acknowledgements.compliance``'s; this module only scopes, filters and pages them. HR sees
+every active member of staff, a line manager only their own direct reports: the scope is applied
+here, on the server, before any filter the viewer chose, so no filter or search can reach
+outside it.
 
 Pages are cut by the last row seen, ``(last_name, first_name, id)``, not by an offset, so the
 thousandth page is read with the same index range scan as the first (``user_name_idx``).
@@ -38,7 +39,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
-from acknowledgements import compliance, grants, permissions, publishing
+from acknowledgements import compliance, grants, permissions, publishing, signature_status
 from acknowledgements.models import Acknowledgement, Assignment, Policy, PolicyVersion, Question
 from portal import audit, csv_cells, outbox
 from portal import permissions as roles
@@ -46,21 +47,20 @@ from portal.models import Notification, User
 
 PAGE_SIZE = 50
 CSV_CHUNK_SIZE = 2000
-NONE = "none"  # the department or line-manager filter's value for "nobody"
 MAX_SEARCH_TERMS = 5
 MAX_CURSOR_LENGTH = 1000
-UNSIGNED = (compliance.DUE, compliance.OVERDUE)
+UNSIGNED = (signature_status.DUE, signature_status.OVERDUE)
 REPLACED = "replaced"  # an unsigned assignment a later material version made unnecessary
 REMINDER_KIND = "policy-reminder"
 
 BADGES = {
-    compliance.SIGNED: "text-bg-success",
-    compliance.DUE: "text-bg-warning",
-    compliance.OVERDUE: "text-bg-danger",
-    compliance.UNASSIGNED: "text-bg-light border",
+    signature_status.SIGNED: "text-bg-success",
+    signature_status.DUE: "text-bg-warning",
+    signature_status.OVERDUE: "text-bg-danger",
+    signature_status.UNASSIGNED: "text-bg-light border",
     REPLACED: "text-bg-secondary",
 }
-LABELS = {**compliance.STATUS_LABELS, REPLACED: "Replaced by a later version"}
+LABELS = {**signature_status.LABELS, REPLACED: "Replaced by a later version"}
 
 
 # --- Filters ----------------------------------------------------------------------------------
@@ -68,9 +68,9 @@ LABELS = {**compliance.STATUS_LABELS, REPLACED: "Replaced by a later version"}
 class Filters:
     q: str = ""
     version: int | None = None  # a version number of the policy: people assigned to it
-    status: str = ""  # one of compliance.STATUSES
-    department: int | str | None = None  # a department's id, or NONE
-    manager: int | str | None = None  # a line manager's id, or NONE
+    status: str = ""  # one of signature_status.STATUSES
+    department: int | str | None = None  # a department's id, or compliance.NONE
+    manager: int | str | None = None  # a line manager's id, or compliance.NONE
     employment_type: str = ""
     started_from: date | None = None
     started_to: date | None = None
@@ -97,7 +97,7 @@ def _search(people: QuerySet[User], q: str) -> QuerySet[User]:
 
 
 def _by_id_or_none(people: QuerySet[User], field_name: str, value: int | str | None) -> QuerySet:
-    if value == NONE:
+    if value == compliance.NONE:
         return people.filter(**{f"{field_name}__isnull": True})
     if value is not None:
         return people.filter(**{f"{field_name}_id": value})
@@ -112,7 +112,7 @@ def apply_filters(people: QuerySet[User], policy: Policy, filters: Filters) -> Q
             user=OuterRef("pk"), version__policy=policy, version__number=filters.version
         )
         people = people.filter(Exists(assigned))
-    if filters.status in compliance.STATUSES:
+    if filters.status in signature_status.STATUSES:
         people = people.filter(status=filters.status)
     people = _by_id_or_none(people, "department", filters.department)
     people = _by_id_or_none(people, "line_manager", filters.manager)
@@ -322,7 +322,7 @@ CSV_COLUMNS: tuple[tuple[str, Any], ...] = (
         _labelled("employment_type", _EMPLOYMENT_LABELS, _inert("employment_type")),
     ),
     ("Start date", _IsoDate("start_date")),
-    ("Status", _labelled("status", compliance.STATUS_LABELS)),
+    ("Status", _labelled("status", signature_status.LABELS)),
     ("Version", Cast("version_number", CharField())),
     ("Due date", _IsoDate("due_date")),
     ("Signed at (UTC)", _IsoInstant("signed_at")),
@@ -394,8 +394,22 @@ def record_export(
 
 
 # --- One person -------------------------------------------------------------------------------
+class _Shown:
+    """A ``status`` shown as its label in its badge."""
+
+    status: str
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.status]
+
+    @property
+    def badge(self) -> str:
+        return BADGES[self.status]
+
+
 @dataclass(frozen=True)
-class PersonStanding:
+class PersonStanding(_Shown):
     """Where the person stands with one policy's current version."""
 
     policy: Policy
@@ -403,27 +417,11 @@ class PersonStanding:
     requirement: Assignment | None
     status: str
 
-    @property
-    def label(self) -> str:
-        return LABELS[self.status]
-
-    @property
-    def badge(self) -> str:
-        return BADGES[self.status]
-
 
 @dataclass(frozen=True)
-class AssignmentRow:
+class AssignmentRow(_Shown):
     assignment: Assignment
     status: str
-
-    @property
-    def label(self) -> str:
-        return LABELS[self.status]
-
-    @property
-    def badge(self) -> str:
-        return BADGES[self.status]
 
 
 @dataclass(frozen=True)
@@ -439,7 +437,7 @@ class PersonRecord:
 def person_record(person: User, today: date | None = None) -> PersonRecord:
     """Everything about ``person``'s acknowledgements. A fixed number of queries per policy,
     however many people the company has."""
-    today = today or timezone.localdate()
+    today = signature_status.local_today(today)
     assignments = list(
         Assignment.objects.filter(user=person)
         .select_related("version__policy", "acknowledgement")
@@ -455,17 +453,16 @@ def person_record(person: User, today: date | None = None) -> PersonRecord:
         requirement = compliance.current_requirement(policy, person)
         if requirement is not None:
             requirement_ids.add(requirement.pk)
-        standings.append(
-            PersonStanding(policy, current, requirement, compliance.status_of(requirement, today))
-        )
+        status = signature_status.status_of(requirement, today)
+        standings.append(PersonStanding(policy, current, requirement, status))
     rows = []
     for assignment in assignments:
-        if assignment.acknowledgement_id is not None or assignment.pk in requirement_ids:
-            status = compliance.status_of(assignment, today)
-        elif assignment.version.number < baselines.get(assignment.version.policy_id, 0):
-            status = REPLACED
-        else:
-            status = compliance.status_of(assignment, today)
+        replaced = (
+            not signature_status.is_signed(assignment)
+            and assignment.pk not in requirement_ids
+            and assignment.version.number < baselines.get(assignment.version.policy_id, 0)
+        )
+        status = REPLACED if replaced else signature_status.status_of(assignment, today)
         rows.append(AssignmentRow(assignment, status))
     return PersonRecord(
         person=person,
@@ -515,7 +512,7 @@ def send_reminder(
     today: date | None = None,
 ) -> Notification:
     """``manager`` reminds a direct report to sign ``policy``: at most once a day per report."""
-    today = today or timezone.localdate()
+    today = signature_status.local_today(today)
     if not permissions.can_remind(manager, person):
         raise ReminderError("Only the person's own line manager can remind them.")
     with transaction.atomic():
@@ -525,7 +522,7 @@ def send_reminder(
                 f"{person.full_name} has not been asked to sign the {policy.title} yet, so "
                 "there is nothing to remind them about."
             )
-        if requirement.acknowledgement_id is not None:
+        if signature_status.is_signed(requirement):
             raise NothingToRemind(
                 f"{person.full_name} has already signed the {policy.title}: no reminder needed."
             )
@@ -541,7 +538,7 @@ def send_reminder(
                 "policy": policy,
                 "version": requirement.version,
                 "assignment": requirement,
-                "overdue": compliance.status_of(requirement, today) == compliance.OVERDUE,
+                "overdue": signature_status.is_overdue(requirement.due_date, today),
             },
             link=reverse("acknowledgements:policy_detail", args=[policy.slug]),
         )

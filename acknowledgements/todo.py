@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from acknowledgements import selectors
+from acknowledgements import selectors, signature_status
 from acknowledgements.models import Question
 from portal import permissions as roles
 from portal.models import User
@@ -18,7 +18,7 @@ def sign_policy(user: User) -> list[TodoItem]:
     items = []
     for assignment in selectors.outstanding_for(user):
         policy = assignment.version.policy
-        overdue = assignment.due_date < today
+        overdue = signature_status.status_of(assignment, today) == signature_status.OVERDUE
         due = date_format(assignment.due_date, "j F Y")
         items.append(
             TodoItem(

@@ -53,16 +53,17 @@ def prepare_database() -> None:
 
 
 def seed_company(employees: int) -> None:
-    """The company of ``manage.py seed_scale``, seeded once: a re-run reuses it."""
-    from acknowledgements import scale
+    """The company of ``bench/seed_scale.py``, seeded once: a re-run reuses it."""
+    from bench.seeding import people
+    from bench.seeding.command import Command
     from portal.models import User
 
-    have = User.objects.filter(email__endswith=f"@{scale.EMAIL_DOMAIN}").count()
+    have = User.objects.filter(email__endswith=f"@{people.EMAIL_DOMAIN}").count()
     if have >= employees:
         print(f"Reusing {have:,} seeded people.")
         return
     started = time.perf_counter()
-    call_command("seed_scale", employees=employees - have, force_add=have > 0)
+    call_command(Command(), employees=employees - have, force_add=have > 0)
     print(f"Seeded in {time.perf_counter() - started:.1f} s (command and its transaction).")
 
 

@@ -3,7 +3,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_scale \
         .venv/bin/python bench/compliance.py [--employees 100000]
 
-Seeds the company once with ``manage.py seed_scale`` (re-runs reuse it), runs VACUUM ANALYZE,
+Seeds the company once (``bench/seed_scale.py``; re-runs reuse it), runs VACUUM ANALYZE,
 then, signed in as a member of HR, measures server time through Django's test client (median of
 5, after one warm-up), queries and peak Python memory of: the dashboard, the staff list's first
 page, a deep page (the person at offset 50,000, reached with the keyset cursor) and the full CSV
@@ -27,8 +27,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from acknowledgements import scale
 from acknowledgements.publishing import SEED_SLUG
+from bench.seeding import people
 from portal import permissions
 from portal.models import User
 
@@ -42,7 +42,7 @@ def hr_member() -> User:
     person = User.objects.get(
         department__name="Human Resources",
         job_title="Head of Human Resources",
-        email__endswith=f"@{scale.EMAIL_DOMAIN}",
+        email__endswith=f"@{people.EMAIL_DOMAIN}",
     )
     person.groups.add(Group.objects.get_or_create(name=permissions.HR_GROUP)[0])
     return person

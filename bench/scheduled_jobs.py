@@ -3,7 +3,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_scale \
     REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/python bench/scheduled_jobs.py
 
-1. The company of ``manage.py seed_scale`` (100,000 people; seeded when the database has none),
+1. The company of ``bench/seed_scale.py`` (100,000 people; seeded when the database has none),
    made to owe every kind of notice: everyone's password set at some moment of the last 90 days
    (usable), 5,000 personal-use grants expiring over the next 30 days, and the reviewers of the
    seed policy, whose review is overdue. Then ``VACUUM ANALYZE``.

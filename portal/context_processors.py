@@ -19,6 +19,9 @@ class NavItem:
 
 # Other apps add their pages in AppConfig.ready(); each provider returns what ``user`` may use.
 NAV_PROVIDERS: list[Callable[[object], list[NavItem]]] = []
+# The same for pages about one's people, listed after every app's own pages, before the
+# portal's (the manager's team page).
+PEOPLE_NAV_PROVIDERS: list[Callable[[object], list[NavItem]]] = []
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
@@ -27,10 +30,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     if not user.is_authenticated:
         return {}
     items = [NavItem("Home", reverse("home"), "")]
-    for provider in NAV_PROVIDERS:
+    for provider in [*NAV_PROVIDERS, *PEOPLE_NAV_PROVIDERS]:
         items.extend(provider(user))
-    if permissions.is_line_manager(user):
-        items.append(NavItem("My team", reverse("team"), "Manager"))
     if permissions.can_import_staff(user):
         items.append(NavItem("Staff import", reverse("staff_import"), "HR"))
     if permissions.can_view_audit_log(user):

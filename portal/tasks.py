@@ -5,9 +5,13 @@ from django.conf import settings
 
 from portal import outbox, scheduling
 from portal.models import JobRun, Notification, User
+from portal.outbox.broker import DELIVER_TASK, HELP_SWEEP_TASK, SWEEP_TASK
+
+# The outbox queues its three tasks by these names (``portal.outbox.broker``), never importing
+# this module: the tasks depend on the outbox, not the other way.
 
 
-@shared_task(bind=True, max_retries=settings.OUTBOX_MAX_ATTEMPTS)
+@shared_task(bind=True, name=DELIVER_TASK, max_retries=settings.OUTBOX_MAX_ATTEMPTS)
 def deliver_notification(self, notification_id: int) -> None:
     if outbox.deliver(notification_id):
         return
@@ -15,12 +19,12 @@ def deliver_notification(self, notification_id: int) -> None:
     raise self.retry(countdown=outbox.retry_delay(attempts).total_seconds())
 
 
-@shared_task
+@shared_task(name=SWEEP_TASK)
 def sweep_outbox() -> int:
     return scheduling.run_job("outbox-sweep").found
 
 
-@shared_task
+@shared_task(name=HELP_SWEEP_TASK)
 def help_sweep_outbox() -> int:
     """Another sweep of a large backlog, alongside the minute's (``outbox.sweep_all``)."""
     return outbox.sweep()

@@ -12,7 +12,6 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/<int:pk>/", views.inbox_message, name="inbox_message"),
     path("inbox/read-all/", views.inbox_mark_all_read, name="inbox_mark_all_read"),
-    path("team/", views.team, name="team"),
     path("staff/import/", views.staff_import, name="staff_import"),
     path("audit/", views.audit_log, name="audit_log"),
     path("healthz", views.healthz, name="healthz"),
@@ -57,6 +56,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("", include("acknowledgements.urls")),
+    path("", include("acknowledgements.root_urls")),
     path("", include("requests.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -46,12 +46,6 @@ def inbox_mark_all_read(request: HttpRequest) -> HttpResponse:
     return redirect("inbox")
 
 
-@require_GET
-@role_required(permissions.is_line_manager, "Only line managers have a team page.")
-def team(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/team.html", {"reports": selectors.team_of(request.user)})
-
-
 @require_http_methods(["GET", "POST"])
 @role_required(permissions.can_import_staff, "Only HR can import the staff directory.")
 def staff_import(request: HttpRequest) -> HttpResponse:

@@ -1,5 +1,5 @@
 """Django admin for superusers. Requests and staff notices are read-only here: every change
-goes through ``requests.workflow`` or ``requests.staff_changes`` so that it is checked, recorded
+goes through ``requests.workflow`` or ``requests.staff.changes`` so that it is checked, recorded
 and announced."""
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ from requests.models import (
     AuthorisationRequest,
     CatalogueItem,
     RequestEvent,
-    StaffChange,
-    StaffChangeTask,
 )
+from requests.staff.models import StaffChange, StaffChangeTask
 
 
 @admin.register(CatalogueItem)

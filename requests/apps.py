@@ -9,7 +9,9 @@ class RequestsConfig(AppConfig):
     def ready(self) -> None:
         from portal import context_processors, outbox, scheduling
         from portal import todo as portal_todo
-        from requests import navigation, staff_jobs, staff_lifecycle, todo
+        from requests import navigation, todo
+        from requests.staff import jobs as staff_jobs
+        from requests.staff import lifecycle as staff_lifecycle
 
         context_processors.NAV_PROVIDERS.append(navigation.items)
         portal_todo.PROVIDERS.extend(
@@ -46,3 +48,19 @@ class RequestsConfig(AppConfig):
             ),
         ):
             scheduling.register(job)
+        _add_demo_notices()
+
+
+def _add_demo_notices() -> None:
+    from portal import demo
+    from requests import demo_data
+
+    # After the policy (order 10): the leavers are colleagues it has already asked to sign.
+    demo.register(
+        demo.Part(
+            name="notices",
+            order=20,
+            seed=demo_data.seed_demo,
+            summary="{notices} starter and leaver notices for IT",
+        )
+    )

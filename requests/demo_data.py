@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from portal.models import Department, User
-from requests import staff_changes
-from requests.models import StaffChange
+from requests.staff import changes as staff_changes
+from requests.staff.models import StaffChange
 
 Kind = StaffChange.Kind
+Notice = tuple[User, staff_changes.NoticeDetails]  # who gives it, and what it says
 
 
 @transaction.atomic
@@ -20,14 +21,15 @@ def seed_demo() -> dict[str, int]:
     today = timezone.localdate()
     hr = User.objects.get(email="hr@example.com")
     manager = User.objects.get(email="manager@example.com")
+    wanted = _newcomers(hr, manager, today) + _leavers(manager, today)
+    return {"notices": _give(wanted, today)}
+
+
+def _newcomers(hr: User, manager: User, today: date) -> list[Notice]:
+    """A starter in ten days, and an agency worker who started two days ago, from HR."""
     care = Department.objects.get(name="Residential Care")
     community = Department.objects.get(name="Community Support")
-    leavers = list(
-        User.objects.filter(line_manager=manager, is_active=True)
-        .exclude(email="employee@example.com")
-        .order_by("employee_number")[:2]
-    )
-    wanted = [
+    return [
         (
             hr,
             staff_changes.NoticeDetails(
@@ -61,18 +63,32 @@ def seed_demo() -> dict[str, int]:
             ),
         ),
     ]
-    for days, person in zip((5, -2), leavers, strict=False):
-        wanted.append(
-            (
-                manager,
-                staff_changes.NoticeDetails(
-                    kind=Kind.LEAVER,
-                    leaver=person.email,
-                    end_date=today + timedelta(days=days),
-                    equipment="Work phone",
-                ),
-            )
+
+
+def _leavers(manager: User, today: date) -> list[Notice]:
+    """Two of the manager's team leaving, one in five days and one two days ago."""
+    # The role accounts the demo signs in with are never among them.
+    leavers = list(
+        User.objects.filter(line_manager=manager, is_active=True)
+        .exclude(email="employee@example.com")
+        .order_by("employee_number")[:2]
+    )
+    return [
+        (
+            manager,
+            staff_changes.NoticeDetails(
+                kind=Kind.LEAVER,
+                leaver=person.email,
+                end_date=today + timedelta(days=days),
+                equipment="Work phone",
+            ),
         )
+        for days, person in zip((5, -2), leavers, strict=False)
+    ]
+
+
+def _give(wanted: list[Notice], today: date) -> int:
+    """Submit each notice not already given for that person; how many were new."""
     created = 0
     for actor, details in wanted:
         email = details.email or details.leaver
@@ -80,4 +96,4 @@ def seed_demo() -> dict[str, int]:
             continue
         staff_changes.submit_notice(actor=actor, details=details, today=today)
         created += 1
-    return {"notices": created}
+    return created

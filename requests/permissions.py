@@ -10,7 +10,8 @@ from django.http import Http404
 
 from portal import permissions as roles
 from portal.models import User
-from requests.models import Attachment, AuthorisationRequest, Comment, StaffChange
+from requests.models import Attachment, AuthorisationRequest, Comment
+from requests.staff.models import StaffChange
 
 
 def can_view(user: User, request: AuthorisationRequest) -> bool:
@@ -125,6 +126,7 @@ Found = TypeVar("Found", bound=Model)
 SEEN_BY: dict[type[Model], tuple[str, Callable[[User, Any], bool]]] = {
     AuthorisationRequest: ("request", can_view),
     Attachment: ("attachment", can_view_attachment),
+    StaffChange: ("notice", can_view_notice),
 }
 
 

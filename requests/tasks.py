@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from requests import staff_lifecycle
+from requests.staff import lifecycle as staff_lifecycle
 
 
 @shared_task

@@ -6,8 +6,9 @@ from django.urls import reverse
 
 from portal.models import User
 from portal.todo import TodoItem
-from requests import permissions, selectors, staff_selectors
+from requests import permissions, selectors
 from requests.models import AuthorisationRequest
+from requests.staff import selectors as staff_selectors
 
 State = AuthorisationRequest.State
 

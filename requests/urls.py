@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
-from requests.views import queue, register, requesting, reviewing, staff_changes
+from requests.views import queue, register, requesting, reviewing
 
 app_name = "requests"
 
@@ -25,18 +25,5 @@ urlpatterns = [
     path("register/new/", register.register_add, name="register_add"),
     path("register/<int:pk>/edit/", register.register_edit, name="register_edit"),
     # Starters, leavers and temporary workers: HR's and managers' notices, IT's board
-    path("staff-changes/", staff_changes.notices, name="staff_changes"),
-    path("staff-changes/new/", staff_changes.choose_kind, name="staff_change_kind"),
-    path("staff-changes/new/<str:kind>/", staff_changes.new_notice, name="staff_change_new"),
-    path("staff-changes/<int:pk>/", staff_changes.detail, name="staff_change"),
-    path(
-        "staff-changes/<int:pk>/tasks/<int:task_pk>/",
-        staff_changes.complete_task,
-        name="staff_change_task",
-    ),
-    path("staff-changes/<int:pk>/link/", staff_changes.link_account, name="staff_change_link"),
-    path("staff-changes/<int:pk>/extend/", staff_changes.extend, name="staff_change_extend"),
-    path("staff-changes/<int:pk>/cancel/", staff_changes.cancel, name="staff_change_cancel"),
-    path("staff-changes/<int:pk>/invite/", staff_changes.invite, name="staff_change_invite"),
-    path("it/starters-leavers/", staff_changes.board, name="staff_board"),
+    path("", include("requests.staff.urls")),
 ]

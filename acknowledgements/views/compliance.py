@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
-from acknowledgements import charts, compliance, permissions
+from acknowledgements import charts, compliance, permissions, publishing
 from acknowledgements.models import Policy, PolicyVersion
 from portal.permissions import role_required
 
@@ -73,13 +73,26 @@ def _columns(applied: str) -> list[Column]:
     return found
 
 
+def _signing_days(
+    policy: Policy, baseline: PolicyVersion | None, today: date, counting: dict[int, int]
+) -> tuple[list[charts.Point], list[charts.Point]]:
+    """The days with signatures, and every day from the baseline's publication to today."""
+    per_day = compliance.signatures_per_day(policy, today, counting)
+    signed_days = [charts.Point(row.day, row.count) for row in per_day]
+    published = baseline.published_at if baseline and baseline.published_at else None
+    start = timezone.localdate(published) if published else today
+    if signed_days:
+        start = min(start, signed_days[0].day)
+    return signed_days, charts.fill_days(signed_days, start, max(today, start))
+
+
 def _section(version: PolicyVersion, sort: str, today: date, managers_page: str | None) -> Section:
     policy = version.policy
     counting = compliance.counting_numbers(policy)  # read once for both below
     found = compliance.breakdown(policy, today, counting)
     departments, _ = compliance.sort_rows(found.departments, sort)
     managers, _ = compliance.sort_rows(found.managers, sort)
-    baseline = compliance.baseline_version(policy)
+    baseline = publishing.baseline_version(policy)
     signed_days, days = _signing_days(policy, baseline, today, counting)
     bars = [charts.Bar(row.name, row.percent_signed) for row in departments]
     slug = policy.slug
@@ -100,20 +113,6 @@ def _section(version: PolicyVersion, sort: str, today: date, managers_page: str 
         daily_summary=charts.line_summary(days),
         signing_days=signed_days,
     )
-
-
-def _signing_days(
-    policy: Policy, baseline: PolicyVersion | None, today: date, counting: dict[int, int]
-) -> tuple[list[charts.Point], list[charts.Point]]:
-    """The days with signatures, and every day of the chart: from publication, or the first
-    signature if earlier, to today."""
-    per_day = compliance.signatures_per_day(policy, today, counting)
-    signed_days = [charts.Point(row.day, row.count) for row in per_day]
-    published = baseline.published_at if baseline and baseline.published_at else None
-    start = timezone.localdate(published) if published else today
-    if signed_days:
-        start = min(start, signed_days[0].day)
-    return signed_days, charts.fill_days(signed_days, start, max(today, start))
 
 
 @require_GET

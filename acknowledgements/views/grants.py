@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from acknowledgements import grants, permissions
-from acknowledgements.forms_grants import GrantForm, RevokeForm
+from acknowledgements.forms.grants import GrantForm, RevokeForm
 from acknowledgements.models import PersonalUseGrant
 from portal.idempotency import once
 from portal.models import Department, User

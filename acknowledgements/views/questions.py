@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from acknowledgements import documents, permissions, publishing, questions
 from acknowledgements.documents import Section
-from acknowledgements.forms_questions import AnswerForm, QuestionForm
+from acknowledgements.forms.questions import AnswerForm, QuestionForm
 from acknowledgements.models import Policy, PolicyVersion, Question
 from portal import permissions as roles
 from portal.idempotency import once

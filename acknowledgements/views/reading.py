@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -11,7 +11,14 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
-from acknowledgements import changes, documents, permissions, publishing, selectors
+from acknowledgements import (
+    changes,
+    documents,
+    permissions,
+    publishing,
+    selectors,
+    signature_status,
+)
 from acknowledgements.models import Policy, PolicyVersion
 
 SUMMARY_SECTION = "5"  # "Summary of Acceptable Use of ICT": highlighted for every reader
@@ -32,9 +39,10 @@ def reading_line_of(status: selectors.PolicyStatus, today: date) -> ReadingLine:
     if status.current is not None and signed is not None and signed.version_id == status.current.pk:
         return ReadingLine("signed", timezone.localdate(signed.signed_at), signed.version.label)
     if status.needs_signature:
-        if today > assignment.due_date:
-            return ReadingLine("overdue", assignment.due_date + timedelta(days=1))
-        return ReadingLine("due", assignment.due_date)
+        state = signature_status.status_of(assignment, today)
+        if state == signature_status.OVERDUE:
+            return ReadingLine(state, signature_status.overdue_since(assignment.due_date))
+        return ReadingLine(state, assignment.due_date)
     if signed is not None:
         # An earlier version, and nothing new to sign (the newer version was a minor change).
         return ReadingLine("signed", timezone.localdate(signed.signed_at), signed.version.label)

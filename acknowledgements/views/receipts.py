@@ -9,7 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from acknowledgements import permissions, receipts, selectors
-from acknowledgements.forms_signing import VerifyForm
+from acknowledgements.forms.signing import VerifyForm
 from acknowledgements.models import Acknowledgement
 from portal import outbox
 from portal.models import User

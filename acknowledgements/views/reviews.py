@@ -11,7 +11,7 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods
 
 from acknowledgements import permissions, publishing, reviews
-from acknowledgements.forms_reviews import OutcomeForm
+from acknowledgements.forms.reviews import OutcomeForm
 from acknowledgements.models import PolicyReview
 from portal.permissions import role_required
 

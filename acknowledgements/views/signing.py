@@ -9,7 +9,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from acknowledgements import publishing, selectors, signing
-from acknowledgements.forms_signing import SignForm
+from acknowledgements.forms.signing import SignForm
 from acknowledgements.models import Acknowledgement, Policy, PolicyVersion
 
 ALREADY_SIGNED = "You had already signed this version. Your receipt is below."

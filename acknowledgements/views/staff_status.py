@@ -10,7 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from acknowledgements import permissions, staff_status
-from acknowledgements.forms_staff_status import ReminderForm, StaffFilterForm
+from acknowledgements.forms.staff_status import ReminderForm, StaffFilterForm
 from acknowledgements.models import Policy, PolicyVersion
 from portal import permissions as roles
 from portal.models import Department, User

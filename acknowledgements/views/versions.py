@@ -13,8 +13,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from acknowledgements import changes, permissions, publishing
-from acknowledgements.forms_versions import DraftForm, PublishForm
+from acknowledgements import changes, permissions, publishing, signature_status
+from acknowledgements.forms.versions import DraftForm, PublishForm
 from acknowledgements.models import Assignment, Policy, PolicyVersion
 from portal.permissions import role_required
 
@@ -37,7 +37,7 @@ def _version(slug: str, number: int) -> PolicyVersion:
     )
 
 
-def _baseline(version: PolicyVersion) -> PolicyVersion | None:
+def _compared_with(version: PolicyVersion) -> PolicyVersion | None:
     """What ``version`` is compared with: the current text for a draft, else its predecessor."""
     if version.is_draft:
         return publishing.current_version(version.policy)
@@ -50,7 +50,7 @@ def _baseline(version: PolicyVersion) -> PolicyVersion | None:
 
 
 def _comparison(version: PolicyVersion) -> dict[str, Any]:
-    baseline = _baseline(version)
+    baseline = _compared_with(version)
     found = changes.section_changes(baseline.body if baseline else "", version.body)
     counts = Counter(change.kind for change in found)
     return {
@@ -186,7 +186,7 @@ def publish(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 
 def _published_message(published: PolicyVersion) -> str:
     # For a minor version these are the people who had not signed its predecessor yet.
-    to_sign = Assignment.objects.filter(version=published, acknowledgement__isnull=True).count()
+    to_sign = Assignment.objects.filter(signature_status.unsigned_q(), version=published).count()
     people, were = _people(to_sign)
     if published.material_change:
         outcome = f"{people} {were} asked to sign it within 21 days."

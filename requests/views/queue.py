@@ -11,7 +11,7 @@ from portal import permissions as roles
 from portal.models import Department
 from requests import permissions, selectors
 from requests import queue as request_queue
-from requests.forms_reviewing import QueueFilterForm
+from requests.forms.reviewing import QueueFilterForm
 
 
 @require_GET

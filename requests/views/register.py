@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from portal.idempotency import once
 from portal.permissions import role_required
 from requests import catalogue, permissions
-from requests.forms_register import CatalogueItemForm, SearchForm
+from requests.forms.register import CatalogueItemForm, SearchForm
 from requests.models import CatalogueItem
 
 IT_ONLY = "Only the IT Department can add to or change the register of authorised items."

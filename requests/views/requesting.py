@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from portal.idempotency import once
 from portal.models import User
 from requests import catalogue, permissions, requesting, selectors, workflow
-from requests.forms import form_for
+from requests.forms.requesting import form_for
 from requests.models import AuthorisationRequest, CatalogueItem
 from requests.workflow import TransitionRefused
 

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from portal.idempotency import once
 from portal.models import User
 from requests import attachments, comments, permissions, workflow
-from requests.forms_reviewing import ActionForm, CommentForm, UploadForm
+from requests.forms.reviewing import ActionForm, CommentForm, UploadForm
 from requests.models import Attachment, AuthorisationRequest
 
 SUCCESS = {

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from acknowledgements import publishing, signing
-from acknowledgements.forms_signing import AGREE_LABEL
+from acknowledgements.forms.signing import AGREE_LABEL
 from acknowledgements.models import Acknowledgement, Assignment, PolicyVersion
 from portal.models import AuditEvent, Notification, User
 from tests.acknowledgements.factories import (

@@ -24,8 +24,9 @@ from acknowledgements.models import Acknowledgement
 from portal import demo_data as company_demo
 from portal import outbox
 from portal.models import Notification, User
-from requests import staff_lifecycle
-from requests.models import Kind, StaffChange
+from requests.models import Kind
+from requests.staff import lifecycle as staff_lifecycle
+from requests.staff.models import StaffChange
 from tests.acknowledgements.factories import PersonalUseGrantFactory
 from tests.e2e.accessibility import violations
 from tests.e2e.conftest import DESKTOP, BrowserLog

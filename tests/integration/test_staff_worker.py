@@ -16,7 +16,7 @@ from portal import outbox
 from portal.models import Notification, User
 from portal.staff_import import import_staff
 from requests import tasks
-from requests.models import StaffChangeTask
+from requests.staff.models import StaffChangeTask
 from tests.integration.conftest import DELIVERY_DEADLINE, NEW_PASSWORD
 from tests.portal.test_staff_import import staff_csv
 from tests.portal.test_staff_import_roles import row_for

@@ -237,7 +237,7 @@ def test_a_register_entry_sent_twice_is_added_once(client: Client, it_user) -> N
 def test_a_starter_notice_sent_twice_is_given_once(
     client: Client, hr_user, manager, department, it_user
 ) -> None:
-    from requests.models import StaffChange
+    from requests.staff.models import StaffChange
 
     client.force_login(hr_user)
     start = timezone.localdate() + timedelta(days=14)
@@ -261,7 +261,7 @@ def test_an_invitation_sent_again_twice_goes_once(
     client: Client, hr_user, manager, department, it_user
 ) -> None:
     from portal.models import Notification
-    from requests.models import StaffChangeTask
+    from requests.staff.models import StaffChangeTask
     from tests.requests.staff import give, starter_details, tick
 
     start = timezone.localdate() + timedelta(days=14)

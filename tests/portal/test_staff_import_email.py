@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from portal import outbox
 from portal.models import AuditEvent, Notification, User
+from portal.outbox import delivery, sweeping
 from portal.staff_import import import_staff
-from requests.staff_lifecycle import INVITATION_KIND
+from requests.staff.lifecycle import INVITATION_KIND
 from tests.factories import PASSWORD, NotificationFactory, UserFactory
 from tests.portal.test_staff_import import staff_csv
 from tests.portal.test_staff_import_roles import row_for
@@ -105,10 +106,10 @@ def test_an_invitation_picked_up_before_the_change_makes_no_link(employee) -> No
     """A sweep read the old address just before the change: the link, made for the account as
     it now is, is not sent there."""
     NotificationFactory(recipient=employee, kind=INVITATION_KIND, body_text="Your link")
-    [message] = outbox._lease(10, timezone.now())
+    [message] = sweeping.lease(10, timezone.now())
     User.objects.filter(pk=employee.pk).update(email=NEW)
 
-    outcome, fields = outbox._send(message, None, timezone.now())
+    outcome, fields = delivery.send(message, None, timezone.now())
 
     assert not outcome.handled
     assert "address changed" in fields["last_error"]

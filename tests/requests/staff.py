@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import date
 
 from portal.models import Department, User
-from requests import staff_changes, staff_lifecycle
-from requests.models import StaffChange, StaffChangeTask
+from requests.staff import changes as staff_changes
+from requests.staff import lifecycle as staff_lifecycle
+from requests.staff.models import StaffChange, StaffChangeTask
 
 TODAY = date(2026, 3, 16)
 Kind = StaffChange.Kind

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from requests.forms import (
+from requests.forms.requesting import (
     DownloadRequestForm,
     HardwareRequestForm,
     SoftwareRequestForm,

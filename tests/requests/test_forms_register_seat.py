@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from requests.forms import SubscriptionRequestForm
+from requests.forms.requesting import SubscriptionRequestForm
 from requests.models import Kind
 from tests.requests.factories import CatalogueItemFactory
 

@@ -15,8 +15,10 @@ from acknowledgements.models import Assignment
 from portal import outbox
 from portal import permissions as roles
 from portal.models import AuditEvent, Notification, User
-from requests import staff_changes, staff_checklist, staff_lifecycle
-from requests.models import StaffChange, StaffChangeTask
+from requests.staff import changes as staff_changes
+from requests.staff import checklist as staff_checklist
+from requests.staff import lifecycle as staff_lifecycle
+from requests.staff.models import StaffChange, StaffChangeTask
 from tests.acknowledgements.factories import AcknowledgementFactory
 from tests.factories import PASSWORD, UserFactory
 from tests.requests.staff import (

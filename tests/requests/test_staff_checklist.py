@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from requests import staff_checklist
-from requests.models import StaffChange, StaffChangeTask
+from requests.staff import checklist as staff_checklist
+from requests.staff.models import StaffChange, StaffChangeTask
 
 Kind = StaffChange.Kind
 Task = StaffChangeTask.Kind

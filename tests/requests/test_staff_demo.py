@@ -7,8 +7,8 @@ from io import StringIO
 from django.core.management import call_command
 
 from portal.models import Notification
-from requests import staff_selectors
-from requests.models import StaffChange
+from requests.staff import selectors as staff_selectors
+from requests.staff.models import StaffChange
 
 
 def test_seed_demo_adds_notices_once(db) -> None:

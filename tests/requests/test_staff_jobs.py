@@ -13,8 +13,9 @@ import pytest
 
 from portal import scheduling
 from portal.models import Notification, User
-from requests import staff_changes, staff_jobs
-from requests.models import StaffChange, StaffChangeTask
+from requests.staff import changes as staff_changes
+from requests.staff import jobs as staff_jobs
+from requests.staff.models import StaffChange, StaffChangeTask
 from tests.factories import UserFactory
 from tests.requests.staff import give, leaver_details, starter_details, temporary_details, tick
 

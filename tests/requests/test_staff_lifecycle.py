@@ -20,8 +20,10 @@ from django.utils import timezone
 from acknowledgements import grants, publishing
 from acknowledgements.models import PersonalUseGrant
 from portal.models import AuditEvent, User
-from requests import staff_changes, staff_lifecycle, tasks
-from requests.models import StaffChange, StaffChangeTask
+from requests import tasks
+from requests.staff import changes as staff_changes
+from requests.staff import lifecycle as staff_lifecycle
+from requests.staff.models import StaffChange, StaffChangeTask
 from tests.acknowledgements.factories import PersonalUseGrantFactory
 from tests.factories import PASSWORD, UserFactory
 from tests.requests.staff import (

@@ -12,8 +12,10 @@ import pytest
 from django.utils import timezone
 
 from acknowledgements import publishing
-from requests import staff_changes, staff_selectors
-from requests.models import AuthorisationRequest, Kind, StaffChange, StaffChangeTask
+from requests.models import AuthorisationRequest, Kind
+from requests.staff import changes as staff_changes
+from requests.staff import selectors as staff_selectors
+from requests.staff.models import StaffChange, StaffChangeTask
 from tests.acknowledgements.factories import PersonalUseGrantFactory
 from tests.factories import UserFactory
 from tests.requests.factories import AuthorisationRequestFactory

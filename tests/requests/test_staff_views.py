@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from acknowledgements import publishing
 from portal.models import AuditEvent, Notification, User
-from requests.models import StaffChange, StaffChangeTask
+from requests.staff.models import StaffChange, StaffChangeTask
 from tests.factories import UserFactory
 from tests.requests.staff import give, leaver_details, starter_details, temporary_details, tick
 

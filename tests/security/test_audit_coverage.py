@@ -29,10 +29,14 @@ from django.utils.http import urlsafe_base64_encode
 
 from acknowledgements import publishing, reviews
 from acknowledgements.models import PolicyReview
+from bench.seeding.command import Command
 from portal import throttle
 from portal.models import AuditEvent, Notification, User
-from requests import staff_changes, staff_lifecycle, workflow
-from requests.models import AuthorisationRequest, StaffChange, StaffChangeTask
+from requests import workflow
+from requests.models import AuthorisationRequest
+from requests.staff import changes as staff_changes
+from requests.staff import lifecycle as staff_lifecycle
+from requests.staff.models import StaffChange, StaffChangeTask
 from tests.acknowledgements.factories import PolicyFactory
 from tests.conftest import ROOT
 from tests.factories import PASSWORD, UserFactory
@@ -42,7 +46,8 @@ from tests.security.world import PDF, World
 NEW_PASSWORD = "a-new-long-passphrase-for-spring"
 RESET_PASSWORD = "a-reset-passphrase-for-autumn"
 WRONG_PASSWORD = "not-the-password-at-all"
-APPS = ("portal", "acknowledgements", "requests")
+# The apps, and the benchmarks' seeding of a company at scale, which is audited like them.
+APPS = ("portal", "acknowledgements", "requests", "bench")
 
 # Audit actions built at run time, and every value they take.
 DYNAMIC_ACTIONS = {
@@ -421,7 +426,7 @@ def _staff_imported(world: World) -> None:
 
 
 def _scale_seeded(world: World) -> None:
-    call_command("seed_scale", employees=20, force_add=True, stdout=io.StringIO())
+    call_command(Command(), employees=20, force_add=True, stdout=io.StringIO())
 
 
 # --- Operations, the annual review, starters and leavers ---------------------------------------

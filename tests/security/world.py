@@ -28,7 +28,7 @@ from acknowledgements.models import (
 )
 from portal import permissions
 from portal.models import Department, Notification, User
-from requests import attachments, catalogue, comments, staff_changes, workflow
+from requests import attachments, catalogue, comments, workflow
 from requests.models import (
     Attachment,
     AuthorisationRequest,
@@ -37,6 +37,7 @@ from requests.models import (
     Kind,
     StaffChange,
 )
+from requests.staff import changes as staff_changes
 from tests.acknowledgements.factories import AcknowledgementFactory
 from tests.factories import PASSWORD, DepartmentFactory, UserFactory
 from tests.requests.staff import temporary_details

@@ -9,7 +9,7 @@
   extension moves the date, so the new end is announced too):
   ``staff-temporary-ending:<notice>:<end date>``.
 - Accounts of leavers and temporary workers end after their last day
-  (``staff_lifecycle.end_expired_access``).
+  (``lifecycle.end_expired_access``).
 
 Each job takes the moment it runs for; the windows are "on or before the occasion and not yet
 claimed", so a run after a missed day still sends what is owed, and a second run sends nothing.
@@ -27,7 +27,7 @@ from portal import outbox
 from portal import permissions as roles
 from portal.models import User
 from portal.scheduling import JobResult
-from requests import staff_lifecycle, staff_selectors
+from requests.staff import lifecycle, selectors
 
 STARTER_NOTICE_DAYS = 3
 TEMPORARY_NOTICE_DAYS = 7
@@ -48,7 +48,7 @@ def _it_people(today: date) -> list[User]:
 
 def starters_job(now: datetime) -> JobResult:
     today = timezone.localdate(now)
-    starters = list(staff_selectors.starters_beginning_in(STARTER_NOTICE_DAYS, today=today))
+    starters = list(selectors.starters_beginning_in(STARTER_NOTICE_DAYS, today=today))
     it = _it_people(today)
     notices = [
         outbox.Notice(
@@ -73,7 +73,7 @@ def starters_job(now: datetime) -> JobResult:
 def overdue_job(now: datetime) -> JobResult:
     today = timezone.localdate(now)
     overdue = (
-        staff_selectors.overdue_tasks(today=today)
+        selectors.overdue_tasks(today=today)
         .order_by()
         .aggregate(tasks=Count("pk"), notices=Count("notice", distinct=True))
     )
@@ -96,7 +96,7 @@ def temporary_job(now: datetime) -> JobResult:
     today = timezone.localdate(now)
     ending = [
         notice
-        for notice in staff_selectors.temporary_access_ending_in(TEMPORARY_NOTICE_DAYS, today=today)
+        for notice in selectors.temporary_access_ending_in(TEMPORARY_NOTICE_DAYS, today=today)
         if notice.line_manager is not None and notice.line_manager.is_active
     ]
     notices = [
@@ -114,5 +114,5 @@ def temporary_job(now: datetime) -> JobResult:
 
 
 def end_access_job(now: datetime) -> JobResult:
-    ended = staff_lifecycle.end_expired_access(now=now)
+    ended = lifecycle.end_expired_access(now=now)
     return JobResult(found=ended, summary=f"{ended} account(s) ended")

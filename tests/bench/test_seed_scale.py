@@ -1,4 +1,4 @@
-"""manage.py seed_scale: a whole company, signed about 70%, with a hash chain that verifies."""
+"""bench/seeding: a whole company, signed about 70%, with a hash chain that verifies."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from acknowledgements import chain, scale
+from acknowledgements import chain
 from acknowledgements.models import Acknowledgement, Assignment, PolicyVersion
+from bench.seeding import people
+from bench.seeding.command import Command
 from portal import permissions
 from portal.models import Department, User
 from requests.models import AuthorisationRequest, RequestEvent
@@ -24,7 +26,7 @@ EMPLOYEES = 200
 
 def seed(*args: str) -> str:
     out = StringIO()
-    call_command("seed_scale", "--employees", str(EMPLOYEES), *args, stdout=out)
+    call_command(Command(), "--employees", str(EMPLOYEES), *args, stdout=out)
     return out.getvalue()
 
 
@@ -41,7 +43,7 @@ def seeded(db: None) -> PolicyVersion:
 
 
 def test_the_plan_for_a_hundred_thousand_matches_the_company_asked_for():
-    plan = scale.Plan.for_employees(100_000)
+    plan = people.Plan.for_employees(100_000)
 
     assert plan.departments == 60
     assert plan.senior_managers == 400
@@ -56,7 +58,7 @@ def test_seed_creates_the_number_of_people_asked_for(seeded):
 def test_every_department_has_a_budget_holder_from_that_department(seeded):
     departments = list(Department.objects.select_related("budget_holder"))
 
-    assert len(departments) == scale.Plan.for_employees(EMPLOYEES).departments
+    assert len(departments) == people.Plan.for_employees(EMPLOYEES).departments
     for department in departments:
         assert department.budget_holder is not None
         assert department.budget_holder.department_id == department.pk
@@ -69,7 +71,7 @@ def test_everyone_but_the_chief_executive_has_a_line_manager(seeded):
 
 
 def test_line_managers_have_about_twelve_staff_and_report_to_senior_managers(seeded):
-    plan = scale.Plan.for_employees(EMPLOYEES)
+    plan = people.Plan.for_employees(EMPLOYEES)
     line_managers = User.objects.filter(
         job_title__in=["Registered Manager", "Team Leader"]
     ).annotate(reports=Count("direct_reports"))
@@ -220,5 +222,5 @@ def test_force_add_adds_a_second_company_and_the_chain_continues(seeded):
 
 def test_too_small_a_company_is_a_clear_error(db):
     with pytest.raises(CommandError, match="at least 20 employees"):
-        call_command("seed_scale", "--employees", "5", stdout=StringIO())
+        call_command(Command(), "--employees", "5", stdout=StringIO())
     assert not User.objects.exists()

@@ -1,6 +1,6 @@
 """The portal account of a starter, leaver or temporary worker: made, invited and ended.
 
-Creating the account is part of IT ticking off "account created" (``staff_changes``); ending it
+Creating the account is part of IT ticking off "account created" (``changes``); ending it
 is the scheduled ``end_expired_access``, which runs every hour and is safe to run twice.
 """
 
@@ -26,7 +26,7 @@ from portal import audit, outbox, staff_import
 from portal import permissions as roles
 from portal.models import User
 from requests import permissions
-from requests.models import StaffChange
+from requests.staff.models import StaffChange
 
 Kind = StaffChange.Kind
 INVITATION_KIND = "sign-in-invitation"
@@ -197,75 +197,102 @@ def create_or_link_account(
                 "No account in the staff directory has this notice's email address or employee "
                 "number any more. Tick off the task on the notice to create a new one."
             )
-        user = User(email=notice.email, employee_number=notice.employee_number or None)
-        for name, value in _values(notice).items():
-            setattr(user, name, value)
-        user.set_unusable_password()
-        user.full_clean(exclude=["password"])
-        user.save()
-        action = StaffChange.AccountAction.CREATED
-        audit.record(
-            actor=actor,
-            action="user.created",
-            obj=user,
-            data={"notice": notice.pk, "employment_type": user.employment_type},
-        )
+        user, action = _create_account(actor, notice), StaffChange.AccountAction.CREATED
     else:
-        user = User.objects.select_for_update().get(pk=user.pk)
-        reactivate = not user.is_active
-        if reactivate and permissions.holds_role(user):
-            raise AccountConflict(REACTIVATING_A_ROLE_HOLDER.format(name=user.full_name))
-        if (
-            reactivate
-            and notice.submitted_by is not None
-            and not permissions.can_give_notice_about(notice.submitted_by, user)
-        ):
-            # The directory moved on since the notice was given (the person now reports to
-            # someone else, say): the notice no longer speaks for them, and reactivating would
-            # apply its details.
-            raise AccountConflict(
-                f"{user.full_name} is no longer someone {notice.submitted_by.full_name} may give "
-                "notice about. Ask HR or their current line manager to give a new notice."
-            )
-        if confirmation != LinkConfirmation(account=user.pk, reactivate=reactivate):
-            raise LinkNeedsConfirmation(
-                f"{notice.full_name}'s email address or employee number is already in the "
-                f"staff directory, as {user.full_name}. Check the differences and confirm that "
-                "this is the same person before the notice is linked."
-            )
-        changed: list[str] = []
-        if reactivate:
-            if user.pk == notice.line_manager_id:
-                raise AccountConflict(f"{user.full_name} cannot be their own line manager.")
-            for name, value in _values(notice).items():
-                if getattr(user, name) != value:
-                    changed.append(name)
-                setattr(user, name, value)
-            if notice.employee_number and not user.employee_number:
-                user.employee_number = notice.employee_number
-                changed.append("employee_number")
-            user.is_active = True
-            user.full_clean(exclude=["password"])
-            user.save()
-            action = StaffChange.AccountAction.REACTIVATED
-        else:
-            action = StaffChange.AccountAction.LINKED
-        audit.record(
-            actor=actor,
-            action="user.linked",
-            obj=user,
-            data={
-                "notice": notice.pk,
-                "employment_type": user.employment_type,
-                "reactivated": reactivate,
-                "changed": changed,
-            },
-        )
+        user, action = _link_account(actor, notice, user.pk, confirmation)
     notice.person, notice.account_action = user, action
     notice.save(update_fields=["person", "account_action"])
     for hook in staff_import.PEOPLE_ADDED_HOOKS:  # the policy to sign, for one
         hook([user.pk])
     return user, action == StaffChange.AccountAction.CREATED
+
+
+def _create_account(actor: User, notice: StaffChange) -> User:
+    """A new account with the notice's details and no password until the invitation."""
+    user = User(email=notice.email, employee_number=notice.employee_number or None)
+    for name, value in _values(notice).items():
+        setattr(user, name, value)
+    user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    audit.record(
+        actor=actor,
+        action="user.created",
+        obj=user,
+        data={"notice": notice.pk, "employment_type": user.employment_type},
+    )
+    return user
+
+
+def _link_account(
+    actor: User, notice: StaffChange, pk: int, confirmation: LinkConfirmation | None
+) -> tuple[User, str]:
+    """The directory's account, locked: linked as it is, or a returner's reactivated."""
+    user = User.objects.select_for_update().get(pk=pk)
+    reactivate = not user.is_active
+    _check_may_link(notice, user, reactivate, confirmation)
+    if reactivate:
+        changed = _reactivate(notice, user)
+        action = StaffChange.AccountAction.REACTIVATED
+    else:
+        changed = []
+        action = StaffChange.AccountAction.LINKED
+    audit.record(
+        actor=actor,
+        action="user.linked",
+        obj=user,
+        data={
+            "notice": notice.pk,
+            "employment_type": user.employment_type,
+            "reactivated": reactivate,
+            "changed": changed,
+        },
+    )
+    return user, action
+
+
+def _check_may_link(
+    notice: StaffChange, user: User, reactivate: bool, confirmation: LinkConfirmation | None
+) -> None:
+    """Refuse a link the notice cannot speak for, or one IT has not confirmed as it stands."""
+    if reactivate and permissions.holds_role(user):
+        raise AccountConflict(REACTIVATING_A_ROLE_HOLDER.format(name=user.full_name))
+    if (
+        reactivate
+        and notice.submitted_by is not None
+        and not permissions.can_give_notice_about(notice.submitted_by, user)
+    ):
+        # The directory moved on since the notice was given (the person now reports to
+        # someone else, say): the notice no longer speaks for them, and reactivating would
+        # apply its details.
+        raise AccountConflict(
+            f"{user.full_name} is no longer someone {notice.submitted_by.full_name} may give "
+            "notice about. Ask HR or their current line manager to give a new notice."
+        )
+    if confirmation != LinkConfirmation(account=user.pk, reactivate=reactivate):
+        raise LinkNeedsConfirmation(
+            f"{notice.full_name}'s email address or employee number is already in the "
+            f"staff directory, as {user.full_name}. Check the differences and confirm that "
+            "this is the same person before the notice is linked."
+        )
+
+
+def _reactivate(notice: StaffChange, user: User) -> list[str]:
+    """A returner's account takes the notice's details again; the fields that changed."""
+    if user.pk == notice.line_manager_id:
+        raise AccountConflict(f"{user.full_name} cannot be their own line manager.")
+    changed: list[str] = []
+    for name, value in _values(notice).items():
+        if getattr(user, name) != value:
+            changed.append(name)
+        setattr(user, name, value)
+    if notice.employee_number and not user.employee_number:
+        user.employee_number = notice.employee_number
+        changed.append("employee_number")
+    user.is_active = True
+    user.full_clean(exclude=["password"])
+    user.save()
+    return changed
 
 
 # --- The invitation ---------------------------------------------------------------------------

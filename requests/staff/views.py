@@ -6,6 +6,9 @@ notice, a manager those for their own reports. Only IT ticks off tasks.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -17,18 +20,25 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from portal import permissions as roles
 from portal.idempotency import once
-from requests import permissions, staff_changes, staff_checklist, staff_lifecycle, staff_selectors
-from requests.forms_staff import (
+from portal.models import AuditEvent, User
+from requests import permissions
+from requests.staff import changes, checklist, lifecycle, selectors
+from requests.staff.forms import (
     FORMS,
     CancelForm,
     ExtendForm,
     LinkForm,
     ListFilterForm,
+    NoticeForm,
     TaskForm,
 )
-from requests.models import StaffChange, StaffChangeTask
+from requests.staff.models import StaffChange, StaffChangeTask
 
 PAGE_SIZE = 50
+DIRECTORY_CHANGED = (
+    "The staff directory has changed since this page was shown. Check the differences again "
+    "before you confirm."
+)
 KIND_INTROS = {
     StaffChange.Kind.STARTER: "Someone joining: IT prepares their account and equipment before "
     "their first day, and they sign the policy within 7 days of starting.",
@@ -75,7 +85,7 @@ def notices(request: HttpRequest) -> HttpResponse:
         "requests/staff/notices.html",
         {
             "form": form,
-            "page": _page(request, staff_selectors.listed(user, **filters)),
+            "page": _page(request, selectors.listed(user, **filters)),
             "can_submit": permissions.can_submit_notice(user),
             "sees_all": permissions.sees_every_notice(user),
         },
@@ -102,32 +112,39 @@ def new_notice(request: HttpRequest, kind: str) -> HttpResponse:
     # HTTP library's call without a timeout.
     if kind not in FORMS:
         raise Http404("No such kind of notice.")
-    form_class = FORMS[kind]
     hr = roles.is_hr(user)
-    form = form_class(request.POST if request.method == "POST" else None, hr=hr)
+    form = FORMS[kind](request.POST if request.method == "POST" else None, hr=hr)
     if request.method == "POST" and form.is_valid():
-        try:
-            notice = staff_changes.submit_notice(actor=user, details=form.details())
-        except ValidationError as exc:
-            for field, problems in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, problems)
-        else:
-            messages.success(
-                request, f"{notice.reference} has gone to the IT Department. You will be told "
-                "when their checklist is done.",
+        notice = _submit(user, form)
+        if notice is not None:
+            return _done(
+                request, notice, f"{notice.reference} has gone to the IT Department. You will "
+                "be told when their checklist is done.",
             )  # fmt: skip
-            return redirect("requests:staff_change", notice.pk)
-    return render(
-        request,
-        "requests/staff/new_notice.html",
-        {
-            "form": form,
-            "kind": kind,
-            "label": StaffChange.Kind(kind).label,
-            "intro": KIND_INTROS[kind],
-            "hr": hr,
-        },
-    )
+    context = {
+        "form": form,
+        "kind": kind,
+        "label": StaffChange.Kind(kind).label,
+        "intro": KIND_INTROS[kind],
+        "hr": hr,
+    }
+    return render(request, "requests/staff/new_notice.html", context)
+
+
+def _submit(user: User, form: NoticeForm) -> StaffChange | None:
+    """The notice given to IT, or ``None`` with the rules it broke shown on the form."""
+    try:
+        return changes.submit_notice(actor=user, details=form.details())
+    except ValidationError as exc:
+        for field, problems in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, problems)
+        return None
+
+
+def _done(request: HttpRequest, notice: StaffChange, message: str) -> HttpResponse:
+    """Back to the notice, saying what was done."""
+    messages.success(request, message)
+    return redirect("requests:staff_change", notice.pk)
 
 
 def _render(
@@ -141,83 +158,111 @@ def _render(
 ) -> HttpResponse:
     user = request.user
     it = permissions.can_work_staff_board(user)
-    can_change = permissions.can_change_notice(user, notice) and notice.is_open
-    today = timezone.localdate()
-    tasks = staff_selectors.tasks_of(notice)
-    for task in tasks:
-        task.hint = staff_checklist.hint(notice.kind, task.kind)
-        task.overdue = not task.is_done and task.due_date < today
-        task.form = None
-        if it and notice.is_open and not task.is_done:
-            same = bound_task is not None and bound_task.task.pk == task.pk
-            task.form = bound_task if same else TaskForm(task=task)
-    events = staff_selectors.history(notice)
-    for event in events:
-        event.label = _describe(event)
     person = notice.person
-    leaving = notice.kind in (StaffChange.Kind.LEAVER, StaffChange.Kind.TEMPORARY)
     context = {
         "notice": notice,
-        "tasks": tasks,
+        "tasks": _tasks(notice, workable=it, bound_task=bound_task),
         "is_it": it,
-        "policy": staff_selectors.policy_state(person)
-        if person and notice.kind == StaffChange.Kind.STARTER
-        else None,
-        "holdings": staff_selectors.holdings(person) if person and leaving else None,
-        "extend_form": (extend_form or ExtendForm())
-        if can_change
-        and notice.kind == StaffChange.Kind.TEMPORARY
-        and notice.account_ended_at is None
-        else None,
-        "cancel_form": (cancel_form or CancelForm())
-        if permissions.can_cancel_notice(user, notice) and notice.is_open
-        else None,
-        "can_invite": it and person is not None and staff_lifecycle.needs_invitation(person),
-        "events": events,
+        **_about_person(notice),
+        **_change_forms(user, notice, extend_form=extend_form, cancel_form=cancel_form),
+        "can_invite": it and person is not None and lifecycle.needs_invitation(person),
+        "events": _events(notice),
     }
     return render(request, "requests/staff/detail.html", context, status=status)
 
 
+def _tasks(
+    notice: StaffChange, *, workable: bool, bound_task: TaskForm | None
+) -> list[StaffChangeTask]:
+    """The checklist: each task with its hint, whether it is late and, for IT, its form."""
+    today = timezone.localdate()
+    tasks = selectors.tasks_of(notice)
+    for task in tasks:
+        task.hint = checklist.hint(notice.kind, task.kind)
+        task.overdue = not task.is_done and task.due_date < today
+        task.form = None
+        if workable and notice.is_open and not task.is_done:
+            same = bound_task is not None and bound_task.task.pk == task.pk
+            task.form = bound_task if same else TaskForm(task=task)
+    return tasks
+
+
+def _events(notice: StaffChange) -> list[AuditEvent]:
+    events = selectors.history(notice)
+    for event in events:
+        event.label = _describe(event)
+    return events
+
+
+def _about_person(notice: StaffChange) -> dict[str, object]:
+    """A starter's policy, and what a leaver or temporary worker holds."""
+    person = notice.person
+    starting = notice.kind == StaffChange.Kind.STARTER
+    leaving = notice.kind in (StaffChange.Kind.LEAVER, StaffChange.Kind.TEMPORARY)
+    return {
+        "policy": selectors.policy_state(person) if person and starting else None,
+        "holdings": selectors.holdings(person) if person and leaving else None,
+    }
+
+
+def _change_forms(
+    user: User,
+    notice: StaffChange,
+    *,
+    extend_form: ExtendForm | None,
+    cancel_form: CancelForm | None,
+) -> dict[str, object]:
+    """The forms to extend a temporary worker's access and to cancel, for whoever may."""
+    can_change = permissions.can_change_notice(user, notice) and notice.is_open
+    extendable = (
+        can_change and notice.kind == StaffChange.Kind.TEMPORARY and notice.account_ended_at is None
+    )
+    cancellable = permissions.can_cancel_notice(user, notice) and notice.is_open
+    return {
+        "extend_form": (extend_form or ExtendForm()) if extendable else None,
+        "cancel_form": (cancel_form or CancelForm()) if cancellable else None,
+    }
+
+
 @require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render(request, staff_selectors.notice_for(request.user, pk))
+    return _render(request, selectors.notice_for(request.user, pk))
 
 
 @require_POST
 def complete_task(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
-    notice = staff_selectors.notice_for(request.user, pk)
+    notice = selectors.notice_for(request.user, pk)
     if not permissions.can_work_staff_board(request.user):
         raise PermissionDenied("Only the IT Department ticks off checklist tasks.")
-    task = staff_selectors.task_for(notice, task_pk)
+    task = selectors.task_for(notice, task_pk)
     form = TaskForm(request.POST, task=task)
     if not form.is_valid():
         return _render(request, notice, bound_task=form)
     try:
-        staff_changes.complete_task(
+        changes.complete_task(
             actor=request.user,
             task=task,
             note=form.cleaned_data["note"],
             override_reason=form.cleaned_data.get("override_reason", ""),
         )
-    except staff_changes.LinkNeedsConfirmation:
+    except changes.LinkNeedsConfirmation:
         # Someone already in the directory: nothing is linked until IT has seen the differences.
         return _render_link(request, notice, task, note=form.cleaned_data["note"])
-    except staff_changes.TaskRefused as exc:
+    except changes.TaskRefused as exc:
         form.add_error(None, str(exc))
         notice.refresh_from_db()
         return _render(request, notice, bound_task=form)
     notice.refresh_from_db()
     done = f"“{task.get_kind_display()}” is ticked off."
-    if task.kind in staff_checklist.ACCOUNT_TASKS and notice.person_id:
+    if task.kind in checklist.ACCOUNT_TASKS and notice.person_id:
         done += f" {notice.full_name}'s portal account is ready and they have been invited."
     if notice.state == StaffChange.State.CLOSED:
         done += f" Every task is done: {notice.reference} is closed and the manager told."
-    messages.success(request, done)
-    return redirect("requests:staff_change", notice.pk)
+    return _done(request, notice, done)
 
 
 def _account_task(notice: StaffChange) -> StaffChangeTask | None:
-    return notice.tasks.filter(kind__in=staff_checklist.ACCOUNT_TASKS).first()
+    return notice.tasks.filter(kind__in=checklist.ACCOUNT_TASKS).first()
 
 
 def _render_link(
@@ -230,38 +275,41 @@ def _render_link(
     problem: str = "",
 ) -> HttpResponse:
     """The page that shows the notice beside the existing account, before IT confirms."""
-    try:
-        preview = staff_lifecycle.link_preview(notice)
-    except staff_lifecycle.AccountConflict as exc:
-        messages.error(request, str(exc))
+    preview = _preview_or_why_not(request, notice)
+    if preview is None:
         return redirect("requests:staff_change", notice.pk)
+    context = {
+        "notice": notice,
+        "task": task,
+        "preview": preview,
+        "form": form if form is not None else LinkForm(preview=preview, initial={"note": note}),
+        "blocked": preview.reactivate and bool(preview.roles),
+        "problem": problem,
+    }
+    return render(request, "requests/staff/link_account.html", context)
+
+
+def _preview_or_why_not(request: HttpRequest, notice: StaffChange) -> lifecycle.LinkPreview | None:
+    """The account the notice names, beside the notice; ``None``, with a message saying why,
+    when there is none to link."""
+    try:
+        preview = lifecycle.link_preview(notice)
+    except lifecycle.AccountConflict as exc:
+        messages.error(request, str(exc))
+        return None
     if preview is None:
         messages.info(
             request,
             "No account in the staff directory has this notice's email address or employee "
             "number: ticking off the task creates a new one.",
         )
-        return redirect("requests:staff_change", notice.pk)
-    if form is None:
-        form = LinkForm(preview=preview, initial={"note": note})
-    return render(
-        request,
-        "requests/staff/link_account.html",
-        {
-            "notice": notice,
-            "task": task,
-            "preview": preview,
-            "form": form,
-            "blocked": preview.reactivate and bool(preview.roles),
-            "problem": problem,
-        },
-    )
+    return preview
 
 
 @require_http_methods(["GET", "POST"])
 def link_account(request: HttpRequest, pk: int) -> HttpResponse:
     """IT confirms that the notice is about an account already in the directory."""
-    notice = staff_selectors.notice_for(request.user, pk)
+    notice = selectors.notice_for(request.user, pk)
     if not permissions.can_work_staff_board(request.user):
         raise PermissionDenied("Only the IT Department links a notice to a portal account.")
     task = _account_task(notice)
@@ -270,34 +318,35 @@ def link_account(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("requests:staff_change", notice.pk)
     if request.method == "GET":
         return _render_link(request, notice, task)
+    return _confirm_link(request, notice, task)
+
+
+def _confirm_link(request: HttpRequest, notice: StaffChange, task: StaffChangeTask) -> HttpResponse:
+    """IT's confirmation, checked against the directory as it is now."""
     try:
-        preview = staff_lifecycle.link_preview(notice)
-    except staff_lifecycle.AccountConflict:
+        preview = lifecycle.link_preview(notice)
+    except lifecycle.AccountConflict:
         preview = None
     if preview is None:
         return _render_link(request, notice, task)  # says why and goes back to the notice
     form = LinkForm(request.POST, preview=preview)
     if not form.is_valid():
         return _render_link(request, notice, task, form=form)
+    note = form.cleaned_data["note"]
     try:
-        staff_changes.complete_task(
-            actor=request.user,
-            task=task,
-            note=form.cleaned_data["note"],
-            confirmation=form.confirmation(),
+        changes.complete_task(
+            actor=request.user, task=task, note=note, confirmation=form.confirmation()
         )
-    except staff_changes.LinkNeedsConfirmation:
-        return _render_link(
-            request,
-            notice,
-            task,
-            note=form.cleaned_data["note"],
-            problem="The staff directory has changed since this page was shown. Check the "
-            "differences again before you confirm.",
-        )
-    except staff_changes.TaskRefused as exc:
+    except changes.LinkNeedsConfirmation:
+        return _render_link(request, notice, task, note=note, problem=DIRECTORY_CHANGED)
+    except changes.TaskRefused as exc:
         return _render_link(request, notice, task, form=form, problem=str(exc))
     notice.refresh_from_db()
+    return _done(request, notice, _linked(notice))
+
+
+def _linked(notice: StaffChange) -> str:
+    """What linking did: the account reactivated or linked as it was, and any invitation."""
     person = notice.person
     if notice.account_action == StaffChange.AccountAction.REACTIVATED:
         done = f"{person.full_name}'s account is reactivated with the notice's details"
@@ -306,67 +355,80 @@ def link_account(request: HttpRequest, pk: int) -> HttpResponse:
             f"{notice.reference} is linked to {person.full_name}'s account; none of its "
             "details changed"
         )
-    if staff_lifecycle.needs_invitation(person):
+    if lifecycle.needs_invitation(person):
         done += ", and they have been invited to choose a password"
-    messages.success(request, done + ".")
-    return redirect("requests:staff_change", notice.pk)
+    return done + "."
 
 
 @require_POST
 def extend(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = staff_selectors.notice_for(request.user, pk)
+    notice = selectors.notice_for(request.user, pk)
     if not permissions.can_change_notice(request.user, notice):
         raise PermissionDenied("Only the worker's line manager or HR can extend their access.")
-    form = ExtendForm(request.POST)
-    if form.is_valid():
-        try:
-            notice = staff_changes.extend_access(
-                actor=request.user, notice=notice, end_date=form.cleaned_data["end_date"]
-            )
-        except staff_changes.TaskRefused as exc:
-            form.add_error("end_date", str(exc))
-        else:
-            messages.success(
-                request,
-                f"{notice.full_name}'s access now ends on {date_format(notice.end_date, 'j F Y')}. "
-                "IT has been told.",
-            )
-            return redirect("requests:staff_change", notice.pk)
-    return _render(request, notice, extend_form=form)
+    return _change_notice(
+        request,
+        notice,
+        ExtendForm(request.POST),
+        "end_date",
+        partial(changes.extend_access, actor=request.user, notice=notice),
+        done=lambda changed: (
+            f"{changed.full_name}'s access now ends on "
+            f"{date_format(changed.end_date, 'j F Y')}. IT has been told."
+        ),
+        shown_as="extend_form",
+    )
 
 
 @require_POST
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = staff_selectors.notice_for(request.user, pk)
+    notice = selectors.notice_for(request.user, pk)
     if not permissions.can_cancel_notice(request.user, notice):
         raise PermissionDenied("Only HR or the manager who gave the notice can cancel it.")
-    form = CancelForm(request.POST)
+    return _change_notice(
+        request,
+        notice,
+        CancelForm(request.POST),
+        "reason",
+        partial(changes.cancel_notice, actor=request.user, notice=notice),
+        done=lambda changed: f"{changed.reference} is cancelled. IT has been told.",
+        shown_as="cancel_form",
+    )
+
+
+def _change_notice(
+    request: HttpRequest,
+    notice: StaffChange,
+    form: ExtendForm | CancelForm,
+    field: str,
+    change: Callable[..., StaffChange],
+    *,
+    done: Callable[[StaffChange], str],
+    shown_as: str,
+) -> HttpResponse:
+    """A manager's or HR's change from the notice page: ``change`` takes the form's ``field``
+    by its name; a refusal is shown on that field, on the notice page again."""
     if form.is_valid():
         try:
-            notice = staff_changes.cancel_notice(
-                actor=request.user, notice=notice, reason=form.cleaned_data["reason"]
-            )
-        except staff_changes.TaskRefused as exc:
-            form.add_error("reason", str(exc))
+            changed = change(**{field: form.cleaned_data[field]})
+        except changes.TaskRefused as exc:
+            form.add_error(field, str(exc))
         else:
-            messages.success(request, f"{notice.reference} is cancelled. IT has been told.")
-            return redirect("requests:staff_change", notice.pk)
-    return _render(request, notice, cancel_form=form)
+            return _done(request, changed, done(changed))
+    return _render(request, notice, **{shown_as: form})
 
 
 @require_POST
 @once
 def invite(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = staff_selectors.notice_for(request.user, pk)
+    notice = selectors.notice_for(request.user, pk)
     if not permissions.can_work_staff_board(request.user):
         raise PermissionDenied("Only the IT Department sends sign-in invitations.")
     try:
-        notice = staff_changes.resend_invitation(actor=request.user, notice=notice)
-    except staff_changes.TaskRefused as exc:
+        notice = changes.resend_invitation(actor=request.user, notice=notice)
+    except changes.TaskRefused as exc:
         messages.error(request, str(exc))
-    else:
-        messages.success(request, f"A new invitation has gone to {notice.person.email}.")
-    return redirect("requests:staff_change", notice.pk)
+        return redirect("requests:staff_change", notice.pk)
+    return _done(request, notice, f"A new invitation has gone to {notice.person.email}.")
 
 
 @require_GET
@@ -385,7 +447,7 @@ def board(request: HttpRequest) -> HttpResponse:
             "form": form,
             "filters": filters,
             "today": today,
-            "page": _page(request, staff_selectors.board(today=today, **filters)),
+            "page": _page(request, selectors.board(today=today, **filters)),
             "task_kinds": StaffChangeTask.Kind,
         },
     )

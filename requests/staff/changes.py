@@ -20,8 +20,9 @@ from django.utils.formats import date_format
 from portal import audit, outbox, typed
 from portal import permissions as roles
 from portal.models import Department, User
-from requests import permissions, staff_checklist, staff_lifecycle, staff_selectors
-from requests.models import StaffChange, StaffChangeTask
+from requests import permissions
+from requests.staff import checklist, lifecycle, selectors
+from requests.staff.models import StaffChange, StaffChangeTask
 
 Kind = StaffChange.Kind
 State = StaffChange.State
@@ -262,7 +263,7 @@ def submit_notice(*, actor: User, details: NoticeDetails, today: date | None = N
                     else "Someone has just given the same notice. Open the list to see it."
                 }
             ) from None
-        StaffChangeTask.objects.bulk_create(staff_checklist.tasks_for(notice))
+        StaffChangeTask.objects.bulk_create(checklist.tasks_for(notice))
         audit.record(
             actor=actor,
             action="staff_change.submitted",
@@ -331,7 +332,7 @@ def complete_task(
     task: StaffChangeTask,
     note: str = "",
     override_reason: str = "",
-    confirmation: staff_lifecycle.LinkConfirmation | None = None,
+    confirmation: lifecycle.LinkConfirmation | None = None,
     now: datetime | None = None,
 ) -> StaffChangeTask:
     """IT ticks off one task; who and when are recorded. The last one closes the notice and the
@@ -349,28 +350,8 @@ def complete_task(
         notice = _locked(task.notice)
         _check_open(notice)
         task = StaffChangeTask.objects.select_related("completed_by").get(pk=task.pk)
-        if task.is_done:
-            raise TaskRefused(
-                f"“{task.get_kind_display()}” was already ticked off by "
-                f"{task.completed_by.full_name if task.completed_by else 'someone'} on "
-                f"{_day(timezone.localdate(task.completed_at))}."
-            )
-        if task.kind in staff_checklist.ACCOUNT_TASKS:
-            _make_account(actor, notice, confirmation)
-        elif confirmation is not None:
-            raise TaskRefused("Only the account task links a notice to an existing account.")
-        elif task.kind == Task.POLICY_SIGNED:
-            if notice.person is None:
-                raise TaskRefused(
-                    "Create the portal account first: the policy is signed in the portal."
-                )
-            if staff_selectors.has_signed_policy(notice.person):
-                override_reason = ""  # nothing to override
-            elif not override_reason:
-                raise TaskRefused(
-                    f"{notice.full_name} has not signed the policy yet, so access to systems "
-                    "waits (policy 4.6). To go ahead anyway, record the reason as an override."
-                )
+        _check_not_done(task)
+        override_reason = _ready_to_tick(actor, notice, task, confirmation, override_reason)
         task.completed_at, task.completed_by = now, actor
         task.note, task.override_reason = note, override_reason
         task.save(update_fields=["completed_at", "completed_by", "note", "override_reason"])
@@ -380,29 +361,74 @@ def complete_task(
             obj=notice,
             data={"task": task.kind, "override": bool(override_reason)},
         )
-        if not notice.tasks.filter(completed_at__isnull=True).exists():
-            notice.state, notice.closed_at = State.CLOSED, now
-            notice.save(update_fields=["state", "closed_at"])
-            audit.record(actor=actor, action="staff_change.closed", obj=notice)
-            _tell_manager_done(notice)
+        _close_when_done(actor, notice, now)
     return task
 
 
+def _check_not_done(task: StaffChangeTask) -> None:
+    if task.is_done:
+        raise TaskRefused(
+            f"“{task.get_kind_display()}” was already ticked off by "
+            f"{task.completed_by.full_name if task.completed_by else 'someone'} on "
+            f"{_day(timezone.localdate(task.completed_at))}."
+        )
+
+
+def _ready_to_tick(
+    actor: User,
+    notice: StaffChange,
+    task: StaffChangeTask,
+    confirmation: lifecycle.LinkConfirmation | None,
+    override_reason: str,
+) -> str:
+    """What a task needs before it is ticked off: the account task makes or links the account,
+    the policy task needs the policy signed or IT's reason. Returns the override that stands."""
+    if task.kind in checklist.ACCOUNT_TASKS:
+        _make_account(actor, notice, confirmation)
+    elif confirmation is not None:
+        raise TaskRefused("Only the account task links a notice to an existing account.")
+    elif task.kind == Task.POLICY_SIGNED:
+        return _policy_override(notice, override_reason)
+    return override_reason
+
+
+def _policy_override(notice: StaffChange, override_reason: str) -> str:
+    if notice.person is None:
+        raise TaskRefused("Create the portal account first: the policy is signed in the portal.")
+    if selectors.has_signed_policy(notice.person):
+        return ""  # nothing to override
+    if not override_reason:
+        raise TaskRefused(
+            f"{notice.full_name} has not signed the policy yet, so access to systems "
+            "waits (policy 4.6). To go ahead anyway, record the reason as an override."
+        )
+    return override_reason
+
+
+def _close_when_done(actor: User, notice: StaffChange, now: datetime) -> None:
+    """The last task ticked off closes the notice, and the manager is told."""
+    if not notice.tasks.filter(completed_at__isnull=True).exists():
+        notice.state, notice.closed_at = State.CLOSED, now
+        notice.save(update_fields=["state", "closed_at"])
+        audit.record(actor=actor, action="staff_change.closed", obj=notice)
+        _tell_manager_done(notice)
+
+
 def _make_account(
-    actor: User, notice: StaffChange, confirmation: staff_lifecycle.LinkConfirmation | None
+    actor: User, notice: StaffChange, confirmation: lifecycle.LinkConfirmation | None
 ) -> None:
     try:
-        user, _created = staff_lifecycle.create_or_link_account(
+        user, _created = lifecycle.create_or_link_account(
             actor=actor, notice=notice, confirmation=confirmation
         )
-    except staff_lifecycle.LinkNeedsConfirmation as exc:
+    except lifecycle.LinkNeedsConfirmation as exc:
         raise LinkNeedsConfirmation(str(exc)) from None
-    except staff_lifecycle.AccountConflict as exc:
+    except lifecycle.AccountConflict as exc:
         raise TaskRefused(str(exc)) from None
     except ValidationError as exc:
         raise TaskRefused(" ".join(exc.messages)) from None
-    if staff_lifecycle.needs_invitation(user):
-        staff_lifecycle.send_invitation(actor=actor, notice=notice, user=user)
+    if lifecycle.needs_invitation(user):
+        lifecycle.send_invitation(actor=actor, notice=notice, user=user)
 
 
 def resend_invitation(*, actor: User, notice: StaffChange) -> StaffChange:
@@ -414,13 +440,13 @@ def resend_invitation(*, actor: User, notice: StaffChange) -> StaffChange:
         person = notice.person
         if person is None:
             raise TaskRefused("There is no portal account yet: tick off the account task first.")
-        if not staff_lifecycle.needs_invitation(person):
+        if not lifecycle.needs_invitation(person):
             raise TaskRefused(
                 f"{person.full_name} has already chosen a password (or their account has "
                 "ended), so there is nothing to invite them to. They can use “Forgot your "
                 "password?” on the sign-in page."
             )
-        staff_lifecycle.send_invitation(actor=actor, notice=notice, user=person)
+        lifecycle.send_invitation(actor=actor, notice=notice, user=person)
     return notice
 
 
@@ -456,8 +482,8 @@ def extend_access(
             )
         notice.end_date = end_date
         notice.save(update_fields=["end_date"])
-        for task in notice.tasks.filter(kind__in=staff_checklist.END_DATE_TASKS):
-            task.due_date = staff_checklist.due_date(notice, task.kind)
+        for task in notice.tasks.filter(kind__in=checklist.END_DATE_TASKS):
+            task.due_date = checklist.due_date(notice, task.kind)
             task.save(update_fields=["due_date"])
         if notice.person is not None and notice.governs_account:
             # Only an account this notice made or reactivated ends with it; a linked account's

@@ -1,8 +1,15 @@
+"""``seed_scale``: the company of ``company.seed_company`` from the command line.
+
+Run by ``bench/seed_scale.py`` and by the benchmarks' set-up; tests call it with
+``call_command(Command(), ...)``.
+"""
+
 import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from acknowledgements import scale
+from bench.seeding import company
+from bench.seeding.people import SeedRefused
 
 
 def positive(value: str) -> int:
@@ -40,8 +47,8 @@ class Command(BaseCommand):
     ) -> None:
         started = time.perf_counter()
         try:
-            result = scale.seed_company(employees=employees, force_add=force_add, seed=seed)
-        except scale.SeedRefused as refused:
+            result = company.seed_company(employees=employees, force_add=force_add, seed=seed)
+        except SeedRefused as refused:
             raise CommandError(str(refused)) from None
         elapsed = time.perf_counter() - started
         self.stdout.write(

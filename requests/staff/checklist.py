@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from requests.models import StaffChange, StaffChangeTask
+from requests.staff.models import StaffChange, StaffChangeTask
 
 Kind = StaffChange.Kind
 Task = StaffChangeTask.Kind

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.http import QueryDict
 
-from acknowledgements import compliance, staff_status
+from acknowledgements import compliance, signature_status, staff_status
 from acknowledgements.models import PolicyVersion
 from portal.models import User
 
@@ -24,8 +24,8 @@ class DateInput(forms.DateInput):
 
 
 def _id_or_none(value: str) -> int | str | None:
-    if value == staff_status.NONE:
-        return staff_status.NONE
+    if value == compliance.NONE:
+        return compliance.NONE
     return int(value) if value else None
 
 
@@ -44,7 +44,7 @@ class StaffFilterForm(forms.Form):
     status = forms.ChoiceField(
         label="Status",
         required=False,
-        choices=[("", "Any status"), *compliance.STATUS_LABELS.items()],
+        choices=[("", "Any status"), *signature_status.LABELS.items()],
     )
     version = forms.TypedChoiceField(
         label="Assigned version", required=False, coerce=int, empty_value=None
@@ -88,7 +88,7 @@ class StaffFilterForm(forms.Form):
         ]
         self.fields["department"].choices = [
             ("", "Any department"),
-            (staff_status.NONE, "No department"),
+            (compliance.NONE, "No department"),
             *((str(pk), name) for pk, name in departments),
         ]
         if managers is None:
@@ -97,7 +97,7 @@ class StaffFilterForm(forms.Form):
         else:
             self.fields["manager"].choices = [
                 ("", "Any line manager"),
-                (staff_status.NONE, "No line manager"),
+                (compliance.NONE, "No line manager"),
                 *((str(pk), name) for pk, name in managers),
             ]
         for field in self.fields.values():

@@ -3,7 +3,7 @@ the board's filters.
 
 The forms read and tidy what was typed; the rules a notice must meet (an active leaver, an end
 date after the start, an existing account named only by someone who may act for its owner, no
-second open notice...) live in ``staff_changes.submit_notice``.
+second open notice...) live in ``changes.submit_notice``.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from typing import Any
 from django import forms
 
 from portal.models import Department
-from requests import staff_lifecycle, staff_selectors
-from requests.models import StaffChange, StaffChangeTask
-from requests.staff_changes import MAX_REASON_LENGTH, NoticeDetails
+from requests.staff import lifecycle, selectors
+from requests.staff.changes import MAX_REASON_LENGTH, NoticeDetails
+from requests.staff.models import StaffChange, StaffChangeTask
 
 Kind = StaffChange.Kind
 MAX_TEXT = 4000
@@ -195,7 +195,7 @@ class LinkForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args: Any, preview: staff_lifecycle.LinkPreview, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, preview: lifecycle.LinkPreview, **kwargs: Any) -> None:
         kwargs["initial"] = {
             **kwargs.get("initial", {}),
             "account": preview.account.pk,
@@ -203,8 +203,8 @@ class LinkForm(forms.Form):
         }
         super().__init__(*args, **kwargs)
 
-    def confirmation(self) -> staff_lifecycle.LinkConfirmation:
-        return staff_lifecycle.LinkConfirmation(
+    def confirmation(self) -> lifecycle.LinkConfirmation:
+        return lifecycle.LinkConfirmation(
             account=self.cleaned_data["account"], reactivate=self.cleaned_data["reactivate"]
         )
 
@@ -232,14 +232,14 @@ class ListFilterForm(forms.Form):
     state = forms.ChoiceField(
         label="State",
         required=False,
-        choices=[*StaffChange.State.choices, (staff_selectors.EVERYTHING, "Every notice")],
+        choices=[*StaffChange.State.choices, (selectors.EVERYTHING, "Every notice")],
     )
 
     def filters(self) -> dict[str, str]:
         """The chosen filters; anything unreadable falls back to open notices of every kind."""
         if not self.is_valid():
-            return {"kind": "", "state": staff_selectors.OPEN}
+            return {"kind": "", "state": selectors.OPEN}
         return {
             "kind": self.cleaned_data["kind"],
-            "state": self.cleaned_data["state"] or staff_selectors.OPEN,
+            "state": self.cleaned_data["state"] or selectors.OPEN,
         }

@@ -1,0 +1,1 @@
+"""The benchmarks, and the seeding of the company they measure (``bench/seeding/``)."""
