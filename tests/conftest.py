@@ -17,6 +17,8 @@ from django.db import connection
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 
+from acknowledgements import publishing
+from acknowledgements.models import PolicyVersion
 from portal import outbox, permissions
 from tests.factories import PASSWORD, DepartmentFactory, UserFactory
 
@@ -156,3 +158,9 @@ def reviewer(db: None):
 @pytest.fixture
 def superuser(db: None):
     return UserFactory(email="admin@example.com", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def version(db: None) -> PolicyVersion:
+    """The seed policy's published version 1, as the portal installs it."""
+    return publishing.load_seed_policy()

@@ -14,23 +14,14 @@ from urllib.parse import quote
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.test import RequestFactory
 
-from acknowledgements import documents, publishing, signing
+from acknowledgements import documents, publishing
 from acknowledgements.models import Acknowledgement, Assignment, Policy, PolicyVersion
-from portal.models import AuditEvent, User
-from tests.factories import PASSWORD, UserFactory
+from portal.models import AuditEvent
+from tests.acknowledgements.helpers import sign, verify
+from tests.factories import UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def sign(user: User, version: PolicyVersion) -> Acknowledgement:
-    request = RequestFactory().post(
-        "/policies/acceptable-use/sign/", REMOTE_ADDR="192.0.2.10", HTTP_USER_AGENT="Edge/120"
-    )
-    return signing.sign(
-        user=user, version=version, printed_name=user.full_name, password=PASSWORD, request=request
-    )
 
 
 def three_signatures() -> list[Acknowledgement]:
@@ -70,12 +61,6 @@ def tampering() -> Iterator[None]:
 def raw(sql: str, params: list) -> None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-
-
-def verify() -> str:
-    out = StringIO()
-    call_command("verify_acknowledgements", stdout=out)
-    return out.getvalue()
 
 
 # --- verify_acknowledgements ------------------------------------------------------------------

@@ -23,14 +23,15 @@ import pytest
 from django.core import checks
 from django.core.management import CommandError, call_command
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
-from django.test import Client, RequestFactory
+from django.test import Client
 from django.urls import reverse
 
-from acknowledgements import chain, publishing, sealing, signing
+from acknowledgements import chain, publishing, sealing
 from acknowledgements.models import Acknowledgement, PolicyVersion
 from portal import audit, db_roles
-from portal.models import AuditEvent, Notification, User
-from tests.factories import PASSWORD
+from portal.models import AuditEvent, Notification
+from tests.acknowledgements.helpers import sign
+from tests.helpers import refused_sql as refused
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -93,26 +94,6 @@ def connected_as(role: str) -> Iterator[object]:
     finally:
         replacement.close()
         connections[DEFAULT_DB_ALIAS] = original
-
-
-def refused(sql: str, params: list | None = None) -> DatabaseError:
-    """Run ``sql`` on the current connection; it must fail. Returns the error."""
-    with (
-        pytest.raises(DatabaseError) as error,
-        transaction.atomic(),
-        connection.cursor() as cursor,
-    ):
-        cursor.execute(sql, params)
-    return error.value
-
-
-def sign(user: User, version: PolicyVersion) -> Acknowledgement:
-    request = RequestFactory().post(
-        "/policies/acceptable-use/sign/", REMOTE_ADDR="192.0.2.10", HTTP_USER_AGENT="Edge/120"
-    )
-    return signing.sign(
-        user=user, version=version, printed_name=user.full_name, password=PASSWORD, request=request
-    )
 
 
 @pytest.fixture

@@ -14,13 +14,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from acknowledgements import compliance, publishing, staff_status
-from acknowledgements.models import Assignment, Policy, PolicyVersion
+from acknowledgements.models import Assignment, Policy
 from portal import csv_cells
 from portal.models import AuditEvent, User
+from tests.acknowledgements.dashboard.helpers import _bulk_sign
 from tests.acknowledgements.factories import AcknowledgementFactory
-from tests.acknowledgements.test_dashboard import _bulk_sign
-from tests.acknowledgements.test_staff_status import bulk_staff
+from tests.acknowledgements.staff_status.helpers import bulk_staff
 from tests.factories import DepartmentFactory, UserFactory
+from tests.helpers import signed_in
 
 LONDON = ZoneInfo("Europe/London")
 HEADER = [
@@ -43,11 +44,6 @@ HEADER = [
 ]
 
 
-def signed_in(client: Client, user: User) -> Client:
-    client.force_login(user)
-    return client
-
-
 def export_url(policy: Policy) -> str:
     return reverse("acknowledgements:staff_export", args=[policy.slug])
 
@@ -65,16 +61,6 @@ def rows(response) -> list[dict[str, str]]:
     header = next(reader)
     assert header == HEADER
     return [dict(zip(header, row, strict=True)) for row in reader]
-
-
-@pytest.fixture
-def version(db: None) -> PolicyVersion:
-    return publishing.load_seed_policy()
-
-
-@pytest.fixture
-def policy(version: PolicyVersion) -> Policy:
-    return version.policy
 
 
 # --- Who may export ---------------------------------------------------------------------------

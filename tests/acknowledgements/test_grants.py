@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.test import Client, RequestFactory
+from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,6 +15,7 @@ from acknowledgements.models import Assignment, PersonalUseGrant, PolicyVersion
 from portal.models import AuditEvent, Notification, User
 from tests.acknowledgements.factories import PersonalUseGrantFactory
 from tests.factories import PASSWORD, DepartmentFactory, UserFactory
+from tests.helpers import signed_in
 
 NOT_FOUND = b"The page may have moved, or you may not have access to it."
 FORBIDDEN = b"You do not have access to this page"
@@ -25,11 +26,6 @@ POLICY_41 = (
 POLICY_51 = (
     "does not interfere with staff productivity or responsibilities, and does not incur costs"
 )
-
-
-def signed_in(client: Client, user: User) -> Client:
-    client.force_login(user)
-    return client
 
 
 def page_url(person: User) -> str:
@@ -49,11 +45,6 @@ def grant(manager: User, employee: User, **overrides: object) -> PersonalUseGran
         "note": "",
     } | overrides
     return grants.grant_personal_use(manager=manager, employee=employee, **values)
-
-
-@pytest.fixture
-def version(db: None) -> PolicyVersion:
-    return publishing.load_seed_policy()
 
 
 # --- The manager's page for one report --------------------------------------------------------

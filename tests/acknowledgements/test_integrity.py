@@ -17,6 +17,7 @@ from acknowledgements.models import Acknowledgement, PolicyVersion
 from portal.models import User
 from tests.acknowledgements.factories import PolicyVersionFactory
 from tests.factories import PASSWORD, UserFactory
+from tests.helpers import refused_sql
 
 
 def sign(user: User, version: PolicyVersion, *, ip: str = "192.0.2.10") -> Acknowledgement:
@@ -26,11 +27,6 @@ def sign(user: User, version: PolicyVersion, *, ip: str = "192.0.2.10") -> Ackno
     return signing.sign(
         user=user, version=version, printed_name=user.full_name, password=PASSWORD, request=request
     )
-
-
-@pytest.fixture
-def version(db: None) -> PolicyVersion:
-    return publishing.load_seed_policy()
 
 
 @pytest.fixture
@@ -129,17 +125,6 @@ def test_the_signer_and_version_cannot_be_deleted_from_under_a_record(ack, emplo
 
 
 # --- In the database itself (PostgreSQL) ------------------------------------------------------
-
-
-def refused_sql(sql: str, params: list | None = None) -> DatabaseError:
-    """Run ``sql`` in a savepoint that must fail; return the error (the test stays usable)."""
-    with (
-        pytest.raises(DatabaseError) as refused,
-        transaction.atomic(),
-        connection.cursor() as cursor,
-    ):
-        cursor.execute(sql, params)
-    return refused.value
 
 
 def truncate(cursor) -> None:

@@ -22,11 +22,6 @@ from tests.factories import PASSWORD, UserFactory
 TODAY = date(2025, 3, 10)
 
 
-@pytest.fixture
-def seed(db: None) -> PolicyVersion:
-    return publishing.load_seed_policy()
-
-
 def _draft(reviewer: User, policy: Policy, *, edit: str = "", summary: str = "") -> PolicyVersion:
     draft = publishing.create_draft(actor=reviewer, policy=policy)
     body = draft.body.replace("## 1 Purpose", "## 1 Purpose\n\n" + edit) if edit else draft.body

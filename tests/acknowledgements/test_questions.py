@@ -4,26 +4,16 @@ and who may see or answer them."""
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from acknowledgements import publishing, questions
-from acknowledgements.models import Assignment, PolicyVersion, Question
-from portal.models import AuditEvent, Notification, User
+from acknowledgements.models import Assignment, Question
+from portal.models import AuditEvent, Notification
 from tests.factories import UserFactory
+from tests.helpers import signed_in
 
 NOT_FOUND = b"The page may have moved, or you may not have access to it."
 FORBIDDEN = b"You do not have access to this page"
-
-
-def signed_in(client: Client, user: User) -> Client:
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def version(db: None) -> PolicyVersion:
-    return publishing.load_seed_policy()
 
 
 @pytest.fixture

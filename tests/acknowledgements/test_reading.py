@@ -21,6 +21,7 @@ from tests.acknowledgements.factories import (
     PolicyVersionFactory,
 )
 from tests.factories import UserFactory
+from tests.helpers import signed_in
 
 NOT_FOUND = b"The page may have moved, or you may not have access to it."
 LIST_URL = reverse("acknowledgements:policy_list")
@@ -30,11 +31,6 @@ ASK_URL = reverse("acknowledgements:ask", args=[publishing.SEED_SLUG])
 
 OLD_51 = "and does not incur costs."
 NEW_51 = "and does not incur any costs to the company."
-
-
-def signed_in(client: Client, user: User) -> Client:
-    client.force_login(user)
-    return client
 
 
 def page_text(response) -> str:
@@ -51,17 +47,6 @@ def new_version(
     draft = publishing.create_draft(actor=actor, policy=policy)
     publishing.update_draft(actor=actor, version=draft, body=body, change_summary=summary)
     return publishing.publish(actor=actor, version=draft, material=material)
-
-
-@pytest.fixture
-def version(db: None) -> PolicyVersion:
-    return publishing.load_seed_policy()
-
-
-@pytest.fixture
-def assigned(employee, version) -> Assignment:
-    publishing.assign_outstanding(policy=version.policy)
-    return Assignment.objects.get(user=employee, version=version)
 
 
 def publish_version_2(reviewer: User, version: PolicyVersion) -> PolicyVersion:

@@ -13,11 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from acknowledgements import publishing, receipts, signing
-from acknowledgements.models import Acknowledgement, PolicyVersion
-from portal.models import User
+from acknowledgements import receipts, signing
+from acknowledgements.models import Acknowledgement
 from tests.acknowledgements.factories import AcknowledgementFactory
+from tests.acknowledgements.helpers import receipt_url
 from tests.factories import UserFactory
+from tests.helpers import signed_in
 
 NOT_FOUND = b"The page may have moved, or you may not have access to it."
 MY_RECEIPTS_URL = reverse("acknowledgements:my_receipts")
@@ -29,15 +30,6 @@ EN_DASH = "\u2013"
 ZOE_FIRST, ZOE_LAST = "Zo\u00eb", f"O{APOSTROPHE}Brien"
 ZOE = f"{ZOE_FIRST} {ZOE_LAST}"  # Zoë O, right single quote, Brien
 ZOE_LATIN1 = "Zo\u00eb O'Brien".encode("latin-1")
-
-
-def signed_in(client: Client, user: User) -> Client:
-    client.force_login(user)
-    return client
-
-
-def receipt_url(ack: Acknowledgement) -> str:
-    return reverse("acknowledgements:receipt", args=[ack.pk])
 
 
 def pdf_url(ack: Acknowledgement) -> str:
@@ -83,11 +75,6 @@ def tamper(ack: Acknowledgement, printed_name: str) -> None:
         [printed_name, ack.pk],
     )
     assert Acknowledgement.objects.get(pk=ack.pk).printed_name == printed_name
-
-
-@pytest.fixture
-def version(db: None) -> PolicyVersion:
-    return publishing.load_seed_policy()
 
 
 @pytest.fixture

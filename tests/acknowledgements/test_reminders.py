@@ -52,11 +52,6 @@ def test_the_reminder_owed(assigned: date, today: date, owed) -> None:
     assert reminders.reminder_owed(assigned, D, today) == owed
 
 
-@pytest.fixture
-def version(db):
-    return publishing.load_seed_policy()
-
-
 def assign(version, people, *, on: date = A, due: date = D) -> list[Assignment]:
     publishing.assign_outstanding(policy=version.policy, today=on, user_ids=[p.pk for p in people])
     Assignment.objects.filter(user__in=people).update(assigned_at=morning(on), due_date=due)

@@ -32,11 +32,6 @@ def reviewers(reviewer):
     return [reviewer, hr_director, it_lead]
 
 
-@pytest.fixture
-def seed(db) -> PolicyVersion:
-    return publishing.load_seed_policy()
-
-
 def review_due_on(seed: PolicyVersion, review_date: date) -> PolicyVersion:
     seed.next_review_date = review_date
     seed.save(update_fields=["next_review_date"])

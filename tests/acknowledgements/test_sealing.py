@@ -17,41 +17,26 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
-from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
 from acknowledgements import chain, publishing, receipts, sealing, signing, witness
-from acknowledgements.models import Acknowledgement, PolicyVersion
+from acknowledgements.models import Acknowledgement
 from portal import outbox, scheduling
-from portal.models import Notification, User
+from portal.models import Notification
+from tests.acknowledgements.helpers import sign, verify
 from tests.acknowledgements.test_commands import tampering
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import UserFactory
 
 VERIFY_URL = reverse("acknowledgements:verify")
 AUDITOR = "auditor@audit.example"
-
-
-def sign(user: User, version: PolicyVersion) -> Acknowledgement:
-    request = RequestFactory().post(
-        "/policies/acceptable-use/sign/", REMOTE_ADDR="192.0.2.10", HTTP_USER_AGENT="Edge/120"
-    )
-    return signing.sign(
-        user=user, version=version, printed_name=user.full_name, password=PASSWORD, request=request
-    )
 
 
 @pytest.fixture
 def signed(db: None) -> list[Acknowledgement]:
     version = publishing.load_seed_policy()
     return [sign(UserFactory(), version) for _ in range(3)]
-
-
-def verify(**options: object) -> str:
-    out = StringIO()
-    call_command("verify_acknowledgements", stdout=out, **options)
-    return out.getvalue()
 
 
 def check_page(client, reference: str):

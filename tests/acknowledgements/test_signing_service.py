@@ -47,17 +47,6 @@ def nothing_recorded(user, version) -> bool:
     )
 
 
-@pytest.fixture
-def version(db: None) -> PolicyVersion:
-    return publishing.load_seed_policy()
-
-
-@pytest.fixture
-def assigned(employee, version) -> Assignment:
-    publishing.assign_outstanding(policy=version.policy)
-    return Assignment.objects.get(user=employee, version=version)
-
-
 # --- What a signature records ---------------------------------------------------------------
 
 

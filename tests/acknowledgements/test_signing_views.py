@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
-from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
@@ -18,17 +17,14 @@ from tests.acknowledgements.factories import (
     PolicyFactory,
     PolicyVersionFactory,
 )
+from tests.acknowledgements.helpers import receipt_url
 from tests.factories import PASSWORD, UserFactory
+from tests.helpers import messages_of, signed_in
 
 SIGN_URL = reverse("acknowledgements:sign", args=[publishing.SEED_SLUG])
 DETAIL_URL = reverse("acknowledgements:policy_detail", args=[publishing.SEED_SLUG])
 LOCKED_OUT = b"Too many attempts"
 RECEIPT_KIND = "acknowledgement-receipt"
-
-
-def signed_in(client: Client, user: User) -> Client:
-    client.force_login(user)
-    return client
 
 
 def form_data(
@@ -49,31 +45,12 @@ def form_data(
     return data
 
 
-def receipt_url(ack: Acknowledgement) -> str:
-    return reverse("acknowledgements:receipt", args=[ack.pk])
-
-
-def messages_of(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
-
-
 def nothing_recorded(user: User) -> bool:
     return (
         not Acknowledgement.objects.filter(user=user).exists()
         and not Notification.objects.filter(recipient=user, kind=RECEIPT_KIND).exists()
         and not AuditEvent.objects.filter(action="policy.signed").exists()
     )
-
-
-@pytest.fixture
-def version(db: None) -> PolicyVersion:
-    return publishing.load_seed_policy()
-
-
-@pytest.fixture
-def assigned(employee, version) -> Assignment:
-    publishing.assign_outstanding(policy=version.policy)
-    return Assignment.objects.get(user=employee, version=version)
 
 
 def publish_new_version(actor: User, policy, note: str) -> PolicyVersion:

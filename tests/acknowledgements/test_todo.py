@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -21,11 +20,6 @@ from tests.acknowledgements.factories import (
 from tests.factories import UserFactory
 
 SIGN_SEED = "Sign the Acceptable Use of ICT Policy and Procedure"
-
-
-@pytest.fixture
-def version(db: None) -> PolicyVersion:
-    return publishing.load_seed_policy()
 
 
 def home(client: Client, user: User) -> str:

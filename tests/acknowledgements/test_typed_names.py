@@ -15,8 +15,8 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from acknowledgements import publishing, signing
-from acknowledgements.models import Acknowledgement, PolicyVersion
+from acknowledgements import signing
+from acknowledgements.models import Acknowledgement
 from portal import typed
 from portal.models import User
 from tests.acknowledgements.test_signing_service import sign
@@ -24,11 +24,6 @@ from tests.factories import PASSWORD, UserFactory
 
 NAME = "Zoë Łukasz Wójcik"
 NFD = unicodedata.normalize("NFD", NAME)
-
-
-@pytest.fixture
-def version(db: None) -> PolicyVersion:
-    return publishing.load_seed_policy()
 
 
 @pytest.fixture

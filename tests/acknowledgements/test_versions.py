@@ -14,19 +14,10 @@ from acknowledgements.models import Assignment, PolicyVersion
 from acknowledgements.views.versions import NOT_A_REVIEWER
 from portal.models import AuditEvent, User
 from tests.acknowledgements.factories import PolicyFactory, PolicyVersionFactory
+from tests.helpers import signed_in
 
 FORBIDDEN = b"You do not have access to this page"
 SLUG = publishing.SEED_SLUG
-
-
-def signed_in(client: Client, user: User) -> Client:
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def seed(db: None) -> PolicyVersion:
-    return publishing.load_seed_policy()
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from kombu import pools
 from portal.celery import app as celery_app
 from portal.models import Notification
 from tests.factories import PASSWORD
+from tests.helpers import free_port
 
 NEW_PASSWORD = "Lantern-orchard-winter-42"
 # Long enough for a loaded machine; a healthy worker handles a message in well under a second.
@@ -31,13 +32,6 @@ DELIVERY_DEADLINE = 30.0
 # A silent server gives up on a connection after this long, so that a client without a socket
 # timeout makes its test fail instead of hanging the suite.
 SILENT_SERVER_PATIENCE = 20.0
-
-
-def free_port() -> int:
-    """A local TCP port with nothing listening on it."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def reset_broker_pools() -> None:

@@ -9,6 +9,7 @@ from django.test import RequestFactory
 
 from portal import audit
 from portal.models import AuditEvent
+from tests.helpers import refused_sql
 
 
 @pytest.fixture
@@ -83,17 +84,6 @@ def test_secrets_are_scrubbed_at_any_depth(employee) -> None:
 
 
 # --- In the database itself (PostgreSQL) ------------------------------------------------------
-
-
-def refused_sql(sql: str, params: list | None = None) -> DatabaseError:
-    """Run ``sql`` in a savepoint that must fail; return the error (the test stays usable)."""
-    with (
-        pytest.raises(DatabaseError) as refused,
-        transaction.atomic(),
-        connection.cursor() as cursor,
-    ):
-        cursor.execute(sql, params)
-    return refused.value
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,7 @@ from portal import idempotency
 from portal.models import FormSubmission, User
 from requests.models import AuthorisationRequest, Kind
 from tests.portal.test_outbox import queued_tasks  # noqa: F401  (a fixture)
-from tests.requests.test_requesting import form_data
+from tests.requests.requesting.helpers import form_data
 
 TOKEN = re.compile(r'name="form_token" value="([A-Za-z0-9_-]+)"')
 

@@ -11,16 +11,12 @@ from django.utils import timezone
 from portal import scheduling
 from portal.models import AuditEvent, JobRun, Notification
 from tests.factories import NotificationFactory, UserFactory
+from tests.helpers import signed_in
 from tests.portal.test_outbox import queued_tasks  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db
 
 PAGE = reverse("operations")
-
-
-def signed_in(client, user):
-    client.force_login(user)
-    return client
 
 
 @pytest.mark.parametrize("actor", ["it_user", "superuser"])

@@ -9,7 +9,6 @@ where nothing listens.
 from __future__ import annotations
 
 import runpy
-import socket
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -29,15 +28,9 @@ from portal.celery import app as celery_app
 from portal.models import Notification
 from portal.tasks import deliver_notification, help_sweep_outbox
 from tests.factories import UserFactory
+from tests.helpers import free_port
 
 CHANGED_AT = datetime(2025, 1, 14, 9, 30, tzinfo=UTC)  # winter: London time is UTC
-
-
-def free_port() -> int:
-    """A local TCP port with nothing listening on it."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def notify_password_changed(user, *, key: str = "password-changed:test") -> Notification:

@@ -4,21 +4,17 @@ and answers only the methods it supports."""
 from __future__ import annotations
 
 import pytest
-from django.test import Client, RequestFactory
+from django.test import RequestFactory
 from django.urls import reverse
 
 from acknowledgements import publishing
 from portal.context_processors import navigation
 from portal.models import Notification, User
 from tests.factories import NotificationFactory, UserFactory
+from tests.helpers import signed_in
 
 FORBIDDEN = b"You do not have access to this page"
 NOT_FOUND = b"The page may have moved, or you may not have access to it."
-
-
-def signed_in(client: Client, user: User) -> Client:
-    client.force_login(user)
-    return client
 
 
 # --- Home and inbox ---------------------------------------------------------------------------

@@ -16,9 +16,10 @@ from django.utils import timezone
 
 from requests import attachments
 from requests.models import Attachment
+from tests.helpers import messages_of, signed_in
 from tests.portal.test_settings import production_env, run
 from tests.requests.factories import AuthorisationRequestFactory
-from tests.requests.test_attachments import PDF, messages_of, signed_in, upload
+from tests.requests.test_attachments import PDF, upload
 
 KB = 1024
 

@@ -9,15 +9,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from portal.models import AuditEvent, User
+from portal.models import AuditEvent
 from requests import attachments
 from requests.models import Attachment, AuthorisationRequest
-from tests.factories import DepartmentFactory, UserFactory
+from tests.helpers import messages_of, signed_in
 from tests.requests.factories import AuthorisationRequestFactory
 
 State = AuthorisationRequest.State
@@ -53,28 +52,10 @@ def media(settings, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def other_budget_holder(db: None) -> User:
-    department = DepartmentFactory(name="Day Services")
-    holder = UserFactory(email="day.services.budget@example.com", department=department)
-    department.budget_holder = holder
-    department.save()
-    return holder
-
-
-@pytest.fixture
 def ar(employee, manager) -> AuthorisationRequest:
     return AuthorisationRequestFactory(
         requester=employee, cost_one_off=Decimal("300"), state=State.AWAITING_BUDGET_HOLDER
     )
-
-
-def signed_in(client: Client, user: User) -> Client:
-    client.force_login(user)
-    return client
-
-
-def messages_of(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 def upload(client: Client, ar: AuthorisationRequest, name: str, content: bytes, **kwargs):

@@ -15,7 +15,8 @@ from portal import permissions as roles
 from portal.models import User
 from requests import queue
 from requests.models import AuthorisationRequest, Kind
-from tests.factories import DepartmentFactory, UserFactory
+from tests.factories import UserFactory
+from tests.helpers import signed_in
 from tests.requests.factories import AuthorisationRequestFactory, CatalogueItemFactory
 
 State = AuthorisationRequest.State
@@ -25,22 +26,8 @@ FORBIDDEN = b"You do not have access to this page"
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
-def signed_in(client: Client, user: User) -> Client:
-    client.force_login(user)
-    return client
-
-
 def pks(response) -> list[int]:
     return [row.pk for row in response.context["page"].rows]
-
-
-@pytest.fixture
-def other_budget_holder(db: None) -> User:
-    department = DepartmentFactory(name="Day Services")
-    holder = UserFactory(email="day.services.budget@example.com", department=department)
-    department.budget_holder = holder
-    department.save()
-    return holder
 
 
 # --- Approvals ------------------------------------------------------------------------------------

@@ -4,11 +4,11 @@ or changes it, and every change is audited."""
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
-from portal.models import AuditEvent, User
+from portal.models import AuditEvent
 from requests.models import AuthorisationRequest, CatalogueItem, Kind
+from tests.helpers import signed_in
 from tests.requests.factories import (
     AuthorisationRequestFactory,
     CatalogueItemFactory,
@@ -19,11 +19,6 @@ FORBIDDEN = b"You do not have access to this page"
 IT_ONLY = b"Only the IT Department can add to or change the register of authorised items."
 NOT_IT = ["employee", "manager", "outsider", "hr_user", "reviewer", "superuser"]
 EVERYONE = ["it_user", *NOT_IT]
-
-
-def signed_in(client: Client, user: User) -> Client:
-    client.force_login(user)
-    return client
 
 
 def names(response) -> list[str]:

@@ -11,14 +11,10 @@ from portal import permissions as roles
 from portal.models import User
 from requests.models import AuthorisationRequest
 from tests.factories import UserFactory
+from tests.helpers import signed_in
 from tests.requests.factories import AuthorisationRequestFactory
 
 State = AuthorisationRequest.State
-
-
-def signed_in(client: Client, user: User) -> Client:
-    client.force_login(user)
-    return client
 
 
 def join_it(user: User) -> None:
