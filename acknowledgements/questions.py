@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -163,13 +163,9 @@ def _with_people(questions: QuerySet[Question]) -> QuerySet[Question]:
     )
 
 
-def question_for(user: User, pk: int) -> Question | None:
-    """The question ``pk`` if ``user`` asked it or it was sent to them; otherwise nothing."""
-    return (
-        _with_people(Question.objects.filter(Q(asked_by=user) | Q(manager=user)))
-        .filter(pk=pk)
-        .first()
-    )
+def with_people() -> QuerySet[Question]:
+    """Every question, with the people and the policy its page names."""
+    return _with_people(Question.objects.all())
 
 
 @dataclass(frozen=True)

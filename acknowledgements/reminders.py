@@ -24,7 +24,6 @@ from acknowledgements import compliance, selectors, signature_status
 from acknowledgements.models import Assignment, PolicyVersion
 from portal import outbox
 from portal import permissions as roles
-from portal.models import User
 from portal.scheduling import JobResult
 
 DAYS_BEFORE = (7, 1)
@@ -190,12 +189,7 @@ def weekly_summary_job(now: datetime) -> JobResult:
         {"title": policy.title, "totals": compliance.totals(policy, today)}
         for policy in selectors.published_policies().order_by("title")
     ]
-    hr = (
-        User.objects.filter(is_active=True, groups__name=roles.HR_GROUP)
-        .exclude(end_date__lt=today)
-        .only("pk", "first_name", "email")
-        .distinct()
-    )
+    hr = roles.hr_staff().exclude(end_date__lt=today).only("pk", "first_name", "email").distinct()
     notices = [
         outbox.Notice(
             recipient=person,

@@ -52,7 +52,7 @@ def reviewers_for(policy: Policy) -> QuerySet[User]:
     named = policy.reviewers.filter(is_active=True)
     if named.exists():
         return named
-    return User.objects.filter(is_active=True, groups__name=roles.REVIEWERS_GROUP).distinct()
+    return roles.policy_reviewers().distinct()
 
 
 def with_progress(reviews: QuerySet[PolicyReview]) -> QuerySet[PolicyReview]:

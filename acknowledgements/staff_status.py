@@ -434,14 +434,6 @@ class PersonRecord:
     grant_history: list[grants.HistoryRow] = field(default_factory=list)
 
 
-def person_or_none(viewer: User, user_id: int) -> User | None:
-    """The person, if ``viewer`` may see their record (HR, or their line manager)."""
-    person = User.objects.select_related("department", "line_manager").filter(pk=user_id).first()
-    if person is None or not permissions.can_view_person(viewer, person):
-        return None
-    return person
-
-
 def person_record(person: User, today: date | None = None) -> PersonRecord:
     """Everything about ``person``'s acknowledgements. A fixed number of queries per policy,
     however many people the company has."""

@@ -23,6 +23,7 @@ from django.db.models import Count
 from django.test import Client
 from django.utils import timezone
 
+from portal import permissions
 from portal.models import Department, User
 from requests.models import AuthorisationRequest, Comment, Kind, RequestEvent
 
@@ -68,7 +69,7 @@ def seed(total: int) -> None:
     )
     it_user.set_password("bench-password-123")
     it_user.save()
-    it_user.groups.add(Group.objects.get(name="IT"))
+    it_user.groups.add(Group.objects.get(name=permissions.IT_GROUP))
     states = [s for s, weight in STATES for _ in range(weight)]
     kinds = list(Kind.values)
     start = timezone.now() - timedelta(days=730)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -12,15 +12,14 @@ from portal import operations, permissions, scheduling
 from portal.idempotency import once
 from portal.models import Notification
 
-
-def _operators_only(request: HttpRequest) -> None:
-    if not permissions.can_view_operations(request.user):
-        raise PermissionDenied("Only IT and administrators can see the portal's operations.")
+operators_only = permissions.role_required(
+    permissions.can_view_operations, "Only IT and administrators can see the portal's operations."
+)
 
 
 @require_GET
+@operators_only
 def operations_page(request: HttpRequest) -> HttpResponse:
-    _operators_only(request)
     return render(
         request,
         "portal/operations.html",
@@ -36,8 +35,8 @@ def operations_page(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @once
+@operators_only
 def run_job(request: HttpRequest, name: str) -> HttpResponse:
-    _operators_only(request)
     if name not in scheduling.JOBS:
         raise Http404("No such job.")
     try:
@@ -60,8 +59,8 @@ def run_job(request: HttpRequest, name: str) -> HttpResponse:
 
 
 @require_POST
+@operators_only
 def retry_notification(request: HttpRequest, pk: int) -> HttpResponse:
-    _operators_only(request)
     try:
         notification = operations.retry_notification(
             actor=request.user, notification_id=pk, request=request
@@ -79,8 +78,8 @@ def retry_notification(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@operators_only
 def retry_failed(request: HttpRequest) -> HttpResponse:
-    _operators_only(request)
     count = operations.retry_all_failed(actor=request.user, request=request)
     noun = "notification" if count == 1 else "notifications"
     messages.success(request, f"{count} failed {noun} will be sent again.")

@@ -1,9 +1,16 @@
-"""Role questions. Views ask these; none of them tests a group name itself."""
+"""Role questions, and who holds each role. Views and notices ask these; none of them tests a
+group name itself."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, Q
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
 
 from portal.models import User
 
@@ -36,6 +43,23 @@ def is_hr(user: AnyUser) -> bool:
 
 def is_policy_reviewer(user: AnyUser) -> bool:
     return user.is_active and REVIEWERS_GROUP in _group_names(user)
+
+
+def members_of(group: str) -> QuerySet[User]:
+    """The active members of a role group: whom a notice for that role goes to."""
+    return User.objects.filter(is_active=True, groups__name=group)
+
+
+def it_staff() -> QuerySet[User]:
+    return members_of(IT_GROUP)
+
+
+def hr_staff() -> QuerySet[User]:
+    return members_of(HR_GROUP)
+
+
+def policy_reviewers() -> QuerySet[User]:
+    return members_of(REVIEWERS_GROUP)
 
 
 def holds_role(user: User) -> bool:
@@ -100,3 +124,26 @@ def can_view_operations(user: AnyUser) -> bool:
 
 def can_use_admin(user: AnyUser) -> bool:
     return user.is_active and user.is_superuser
+
+
+View = Callable[..., HttpResponse]
+
+
+def role_required(may: Callable[[AnyUser], bool], refusal: str) -> Callable[[View], View]:
+    """Refuse the view with a 403 saying ``refusal`` to anyone ``may`` says no to.
+
+    Put it next to the function, under ``require_*`` and ``once``: a wrong method is still a 405
+    and a repeated form still goes to its first result, whoever sends it. Someone signed out
+    never gets this far: the sign-in middleware sends them to sign in first.
+    """
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not may(request.user):
+                raise PermissionDenied(refusal)
+            return view(request, *args, **kwargs)
+
+        return checked
+
+    return decorate

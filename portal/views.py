@@ -5,7 +5,6 @@ import functools
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from portal import accounts, audit, outbox, permissions, selectors, throttle
 from portal.forms import FirstPasswordResetForm, SignInForm, StaffImportForm
 from portal.models import Notification
+from portal.permissions import role_required
 from portal.staff_import import ImportFileError, import_staff
 from portal.todo import todo_for
 
@@ -47,9 +47,8 @@ def inbox_mark_all_read(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@role_required(permissions.can_import_staff, "Only HR can import the staff directory.")
 def staff_import(request: HttpRequest) -> HttpResponse:
-    if not permissions.can_import_staff(request.user):
-        raise PermissionDenied("Only HR can import the staff directory.")
     result = None
     # Bound on every POST, so that a POST without a file is told the file is required.
     if request.method == "POST":
@@ -77,9 +76,8 @@ def staff_import(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@role_required(permissions.can_view_audit_log, "Only IT and HR can read the audit log.")
 def audit_log(request: HttpRequest) -> HttpResponse:
-    if not permissions.can_view_audit_log(request.user):
-        raise PermissionDenied("Only IT and HR can read the audit log.")
     action = request.GET.get("action", "").strip()[:64]
     page = Paginator(selectors.audit_events(action=action), 50).get_page(request.GET.get("page"))
     return render(request, "portal/audit_log.html", {"page": page, "action": action})

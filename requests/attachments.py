@@ -23,7 +23,6 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
-from django.http import Http404
 from django.utils import timezone
 
 from portal import audit
@@ -280,12 +279,4 @@ def add_attachment(
     except BaseException:
         attachment.file.delete(save=False)
         raise
-    return attachment
-
-
-def attachment_for(user: User, pk: int) -> Attachment:
-    """The attachment, if ``user`` may see its request; a 404 otherwise."""
-    attachment = Attachment.objects.select_related("request").filter(pk=pk).first()
-    if attachment is None or not permissions.can_view(user, attachment.request):
-        raise Http404("No such attachment.")
     return attachment

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.db.models import Model, QuerySet
+from django.http import Http404
+
 from portal import permissions as roles
 from portal.models import User
-from requests.models import AuthorisationRequest, Comment
+from requests.models import Attachment, AuthorisationRequest, Comment
 from requests.staff.models import StaffChange
 
 
@@ -16,6 +22,10 @@ def can_view(user: User, request: AuthorisationRequest) -> bool:
         or (request.budget_holder_id is not None and request.budget_holder_id == user.pk)
         or (is_hr_authority(request) and roles.is_hr(user))
     )
+
+
+def can_view_attachment(user: User, attachment: Attachment) -> bool:
+    return can_view(user, attachment.request)
 
 
 def is_hr_authority(request: AuthorisationRequest) -> bool:
@@ -108,3 +118,24 @@ def can_give_notice_about(user: User, person: User) -> bool:
     their own line manager may, and HR for anyone without a role (a role holder's account is
     an administrator's to change, never HR's to make temporary)."""
     return roles.manages(user, person) or (roles.is_hr(user) and not holds_role(person))
+
+
+Found = TypeVar("Found", bound=Model)
+
+# What each record is called when it is not found, and who may see it.
+SEEN_BY: dict[type[Model], tuple[str, Callable[[User, Any], bool]]] = {
+    AuthorisationRequest: ("request", can_view),
+    Attachment: ("attachment", can_view_attachment),
+    StaffChange: ("notice", can_view_notice),
+}
+
+
+def visible_or_404(user: User, records: QuerySet[Found], **lookup: object) -> Found:
+    """The record ``lookup`` finds among ``records`` if ``user`` may see it (``SEEN_BY``);
+    otherwise a 404, the same whether it does not exist or is not theirs, so that its existence
+    is not disclosed."""
+    name, may_see = SEEN_BY[records.model]
+    found = records.filter(**lookup).first()
+    if found is None or not may_see(user, found):
+        raise Http404(f"No such {name}.")
+    return found

@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -172,10 +171,7 @@ def authorisers(request: AuthorisationRequest) -> list[User]:
         return [request.budget_holder]
     if not rules.is_hr_authority(request):
         return []
-    hr = Group.objects.filter(name=roles.HR_GROUP).first()
-    if hr is None:
-        return []
-    return list(hr.user_set.filter(is_active=True).exclude(pk=request.requester_id))
+    return list(roles.hr_staff().exclude(pk=request.requester_id))
 
 
 def _give_authority(request: AuthorisationRequest, actor: User) -> None:
@@ -185,12 +181,7 @@ def _give_authority(request: AuthorisationRequest, actor: User) -> None:
 
 
 def _notify_it(request: AuthorisationRequest, event: RequestEvent) -> None:
-    it_group = Group.objects.filter(name=roles.IT_GROUP).first()
-    if it_group is None:
-        return
-    recipients = (
-        [request.assignee] if request.assignee else it_group.user_set.filter(is_active=True)
-    )
+    recipients = [request.assignee] if request.assignee else roles.it_staff()
     for member in recipients:
         outbox.notify(
             recipient=member,

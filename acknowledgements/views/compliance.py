@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from acknowledgements import charts, compliance, permissions, publishing
 from acknowledgements.models import Policy, PolicyVersion
+from portal.permissions import role_required
 
 HR_ONLY = "The acknowledgement dashboard is for HR. Line managers can see their team's status."
 # A company has thousands of line managers: their table is shown a page at a time.
@@ -116,9 +116,8 @@ def _section(version: PolicyVersion, sort: str, today: date, managers_page: str 
 
 
 @require_GET
+@role_required(permissions.can_view_dashboard, HR_ONLY)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    if not permissions.can_view_dashboard(request.user):
-        raise PermissionDenied(HR_ONLY)
     today = timezone.localdate()
     applied = compliance.parse_sort(request.GET.get("sort"))
     versions = (

@@ -5,14 +5,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from acknowledgements import grants, permissions
 from acknowledgements.forms.grants import GrantForm, RevokeForm
+from acknowledgements.models import PersonalUseGrant
 from portal.idempotency import once
 from portal.models import Department, User
+from portal.permissions import role_required
 
 READ_ONLY = (
     "HR can read everyone's personal-use history, but only the person's own line manager can "
@@ -21,19 +23,15 @@ READ_ONLY = (
 
 
 def _team_member_or_404(viewer: User, user_id: int) -> tuple[User, bool]:
-    """The person and whether ``viewer`` may decide for them.
-
-    Their line manager decides; HR may read. Anyone else, whether or not the person exists,
-    sees a 404. People see their own grants on their own page.
-    """
-    employee = User.objects.select_related("department", "line_manager").filter(pk=user_id).first()
-    if employee is None:
-        raise Http404("No such person.")
-    may_grant = employee.pk != viewer.pk and permissions.can_grant_personal_use(viewer, employee)
-    may_read = may_grant or permissions.can_view_all_personal_use(viewer)
-    if not may_read:
-        raise Http404("No such person.")
-    return employee, may_grant
+    """The person and whether ``viewer`` may decide for them; a 404 for anyone who may not
+    open their page, whether or not the person exists."""
+    employee = permissions.visible_or_404(
+        viewer,
+        User.objects.select_related("department", "line_manager"),
+        may_see=permissions.can_open_team_member,
+        pk=user_id,
+    )
+    return employee, permissions.decides_personal_use_of(viewer, employee)
 
 
 @require_http_methods(["GET", "POST"])
@@ -45,29 +43,11 @@ def team_member(request: HttpRequest, user_id: int) -> HttpResponse:
     current = grants.current_grant_for(employee)
     form = None
     if may_grant:
-        initial = (
-            {"email": current.email, "internet": current.internet, "telephone": current.telephone}
-            if current
-            else {}
-        )
-        form = GrantForm(request.POST or None, initial=initial)
+        form = GrantForm(request.POST or None, initial=_as_granted(current))
         if request.method == "POST" and form.is_valid():
-            try:
-                grants.grant_personal_use(
-                    manager=request.user, employee=employee, **form.cleaned_data
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            except grants.GrantError as exc:
-                form.add_error(None, str(exc))
-            else:
-                what = ", ".join(grants.current_grant_for(employee).facilities)
-                messages.success(
-                    request,
-                    f"{employee.full_name} may now make occasional personal use of {what}. "
-                    "They have been told.",
-                )
-                return redirect("acknowledgements:team_personal_use", employee.pk)
+            granted = _grant(request, form, employee)
+            if granted is not None:
+                return granted
     return render(
         request,
         "acknowledgements/grants/team_member.html",
@@ -81,6 +61,32 @@ def team_member(request: HttpRequest, user_id: int) -> HttpResponse:
             "may_grant": may_grant,
         },
     )
+
+
+def _as_granted(current: PersonalUseGrant | None) -> dict[str, bool]:
+    """The form starts from what the person may use now."""
+    if current is None:
+        return {}
+    return {"email": current.email, "internet": current.internet, "telephone": current.telephone}
+
+
+def _grant(request: HttpRequest, form: GrantForm, employee: User) -> HttpResponse | None:
+    """Grant through the service and come back to the page; None when the form says why not."""
+    try:
+        grants.grant_personal_use(manager=request.user, employee=employee, **form.cleaned_data)
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return None
+    except grants.GrantError as exc:
+        form.add_error(None, str(exc))
+        return None
+    what = ", ".join(grants.current_grant_for(employee).facilities)
+    messages.success(
+        request,
+        f"{employee.full_name} may now make occasional personal use of {what}. "
+        "They have been told.",
+    )
+    return redirect("acknowledgements:team_personal_use", employee.pk)
 
 
 @require_POST
@@ -121,9 +127,8 @@ def my_personal_use(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@role_required(permissions.can_view_all_personal_use, "Only HR can read the personal-use register.")
 def all_personal_use(request: HttpRequest) -> HttpResponse:
-    if not permissions.can_view_all_personal_use(request.user):
-        raise PermissionDenied("Only HR can read the personal-use register.")
     departments = list(Department.objects.order_by("name"))
     chosen = next((d for d in departments if str(d.pk) == request.GET.get("department", "")), None)
     page = Paginator(grants.register(department_id=chosen.pk if chosen else None), 50).get_page(

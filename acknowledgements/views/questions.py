@@ -10,10 +10,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from acknowledgements import documents, permissions, publishing, questions
+from acknowledgements.documents import Section
 from acknowledgements.forms.questions import AnswerForm, QuestionForm
-from acknowledgements.models import Policy
+from acknowledgements.models import Policy, PolicyVersion, Question
 from portal import permissions as roles
 from portal.idempotency import once
+from portal.models import User
 
 
 @require_http_methods(["GET", "POST"])
@@ -24,42 +26,48 @@ def ask(request: HttpRequest, slug: str) -> HttpResponse:
     if version is None:
         raise Http404("This policy has no current version.")
     manager = questions.line_manager_of(request.user)
-    sections = version.sections()
-    choices = questions.section_choices(version)
     context = {"policy": policy, "version": version, "manager": manager}
     if manager is None:
         # Nothing to write: the page says who to ask instead.
         return render(request, "acknowledgements/questions/ask.html", context)
 
+    choices = questions.section_choices(version)
     wanted = request.GET.get("section", "")
     initial = {"section": wanted if wanted in dict(choices) else questions.WHOLE_POLICY}
     form = QuestionForm(request.POST or None, sections=choices, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            question = questions.asks_question(
-                asker=request.user,
-                version=version,
-                section=form.cleaned_data["section"],
-                text=form.cleaned_data["text"],
-            )
-        except questions.QuestionError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(
-                request,
-                f"Your question has been sent to {manager.full_name}. You will be told when "
-                "they answer.",
-            )
-            return redirect("acknowledgements:question", question.pk)
+        asked = _ask(request, form, version, manager)
+        if asked is not None:
+            return asked
 
-    chosen = form["section"].value() or ""
-    section = next((s for s in sections if s.number == chosen), None)
+    section = _section(version, form["section"].value() or "")
     context.update(
         form=form,
         section=section,
         section_html=documents.render_markdown(section.body) if section else "",
     )
     return render(request, "acknowledgements/questions/ask.html", context)
+
+
+def _ask(
+    request: HttpRequest, form: QuestionForm, version: PolicyVersion, manager: User
+) -> HttpResponse | None:
+    """Send the question through the service; None when the form now says why not."""
+    try:
+        # The form's fields are the question's: its section and its text.
+        question = questions.asks_question(asker=request.user, version=version, **form.cleaned_data)
+    except questions.QuestionError as exc:
+        form.add_error(None, str(exc))
+        return None
+    messages.success(
+        request,
+        f"Your question has been sent to {manager.full_name}. You will be told when they answer.",
+    )
+    return redirect("acknowledgements:question", question.pk)
+
+
+def _section(version: PolicyVersion, number: str) -> Section | None:
+    return next((s for s in version.sections() if s.number == number), None)
 
 
 @require_GET
@@ -85,36 +93,16 @@ def question_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def question_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    question = questions.question_for(request.user, pk)
-    if question is None or not permissions.can_view_question(request.user, question):
-        raise Http404("No such question.")
+    question = permissions.visible_or_404(request.user, questions.with_people(), pk=pk)
     form = None
     if permissions.can_answer_question(request.user, question):
         form = AnswerForm(request.POST or None)
     if request.method == "POST":
-        if question.manager_id != request.user.pk:
-            raise PermissionDenied("Only the line manager the question was sent to can answer it.")
-        if form is None:
-            messages.info(request, "This question has already been answered.")
-            return redirect("acknowledgements:question", question.pk)
-        if form.is_valid():
-            try:
-                questions.answer_question(
-                    manager=request.user, question=question, answer=form.cleaned_data["answer"]
-                )
-            except questions.AlreadyAnswered as exc:
-                messages.info(request, str(exc))
-                return redirect("acknowledgements:question", question.pk)
-            except questions.QuestionError as exc:
-                form.add_error("answer", str(exc))
-            else:
-                messages.success(
-                    request, f"Your answer has been sent to {question.asked_by.full_name}."
-                )
-                return redirect("acknowledgements:question", question.pk)
+        answered = _answer(request, question, form)
+        if answered is not None:
+            return answered
 
     version = question.assignment.version
-    section = next((s for s in version.sections() if s.number == question.section), None)
     return render(
         request,
         "acknowledgements/questions/detail.html",
@@ -122,8 +110,34 @@ def question_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "question": question,
             "version": version,
             "policy": version.policy,
-            "section": section,
+            "section": _section(version, question.section),
             "form": form,
             "is_asker": question.asked_by_id == request.user.pk,
         },
     )
+
+
+def _answer(
+    request: HttpRequest, question: Question, form: AnswerForm | None
+) -> HttpResponse | None:
+    """Answer through the service and come back to the question; None when the form says why
+    not."""
+    if question.manager_id != request.user.pk:
+        raise PermissionDenied("Only the line manager the question was sent to can answer it.")
+    if form is None:
+        messages.info(request, "This question has already been answered.")
+        return redirect("acknowledgements:question", question.pk)
+    if not form.is_valid():
+        return None
+    try:
+        questions.answer_question(
+            manager=request.user, question=question, answer=form.cleaned_data["answer"]
+        )
+    except questions.AlreadyAnswered as exc:
+        messages.info(request, str(exc))
+    except questions.QuestionError as exc:
+        form.add_error("answer", str(exc))
+        return None
+    else:
+        messages.success(request, f"Your answer has been sent to {question.asked_by.full_name}.")
+    return redirect("acknowledgements:question", question.pk)

@@ -131,12 +131,13 @@ def policy_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def version_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    version = get_object_or_404(
-        PolicyVersion.objects.select_related("policy"), policy__slug=slug, number=number
-    )
     # A draft is a 404 to everyone but reviewers: its existence is not disclosed.
-    if not permissions.can_read_version(request.user, version):
-        raise Http404("No such version.")
+    version = permissions.visible_or_404(
+        request.user,
+        PolicyVersion.objects.select_related("policy"),
+        policy__slug=slug,
+        number=number,
+    )
     current = (
         version
         if version.status == PolicyVersion.Status.PUBLISHED

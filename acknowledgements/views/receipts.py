@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -16,13 +16,9 @@ from portal.models import User
 
 
 def _acknowledgement_for(user: User, pk: int) -> Acknowledgement:
-    """The record, or a 404 for anyone who may not see it (its existence is not disclosed)."""
-    ack = get_object_or_404(
-        Acknowledgement.objects.select_related("user", "version__policy"), pk=pk
+    return permissions.visible_or_404(
+        user, Acknowledgement.objects.select_related("user", "version__policy"), pk=pk
     )
-    if not permissions.can_view_acknowledgement(user, ack):
-        raise Http404("No such receipt.")
-    return ack
 
 
 @require_GET

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -13,18 +13,17 @@ from django.views.decorators.http import require_GET, require_http_methods
 from acknowledgements import permissions, publishing, reviews
 from acknowledgements.forms.reviews import OutcomeForm
 from acknowledgements.models import PolicyReview
+from portal.permissions import role_required
 
 NOT_A_REVIEWER = "Only Policy reviewers take part in the annual review of a policy."
 
 
-def _reviewers_only(request: HttpRequest) -> None:
-    if not permissions.can_view_reviews(request.user):
-        raise PermissionDenied(NOT_A_REVIEWER)
+reviewers_only = role_required(permissions.can_view_reviews, NOT_A_REVIEWER)
 
 
 @require_GET
+@reviewers_only
 def review_list(request: HttpRequest) -> HttpResponse:
-    _reviewers_only(request)
     all_reviews = reviews.with_progress(PolicyReview.objects.order_by("-review_date", "-pk"))
     return render(
         request,
@@ -39,8 +38,8 @@ def review_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@reviewers_only
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _reviewers_only(request)
     review = get_object_or_404(PolicyReview.objects.select_related("policy", "version"), pk=pk)
     mine = reviews.outcome_for(review, request.user)
     may_record = permissions.can_record_outcome(request.user, review, mine)
@@ -49,21 +48,10 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if not may_record:
             messages.warning(request, _why_not(review, mine))
             return redirect("acknowledgements:review", pk=review.pk)
-        if form.is_valid():
-            try:
-                reviews.record_outcome(
-                    reviewer=request.user,
-                    review=review,
-                    outcome=form.cleaned_data["outcome"],
-                    notes=form.cleaned_data["notes"],
-                    request=request,
-                )
-            except (ValidationError, reviews.ReviewError) as exc:
-                form.add_error(None, exc.messages if isinstance(exc, ValidationError) else str(exc))
-            else:
-                review.refresh_from_db()
-                messages.success(request, _recorded_message(review))
-                return redirect("acknowledgements:review", pk=review.pk)
+        if form.is_valid() and _record(request, form, review):
+            review.refresh_from_db()
+            messages.success(request, _recorded_message(review))
+            return redirect("acknowledgements:review", pk=review.pk)
     return render(
         request,
         "acknowledgements/reviews/detail.html",
@@ -77,6 +65,22 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "today": timezone.localdate(),
         },
     )
+
+
+def _record(request: HttpRequest, form: OutcomeForm, review: PolicyReview) -> bool:
+    """Record the reviewer's outcome through the service; False when the form says why not."""
+    try:
+        # The form's fields are the outcome's: the outcome and the notes.
+        reviews.record_outcome(
+            reviewer=request.user, review=review, request=request, **form.cleaned_data
+        )
+    except ValidationError as exc:
+        form.add_error(None, exc.messages)
+        return False
+    except reviews.ReviewError as exc:
+        form.add_error(None, str(exc))
+        return False
+    return True
 
 
 def _why_not(review: PolicyReview, mine: object) -> str:

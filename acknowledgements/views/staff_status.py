@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -19,9 +18,7 @@ from portal.models import Department, User
 NOT_ALLOWED = "Only HR and line managers can see who has signed the policy."
 
 
-def _check_may_view(user: User) -> None:
-    if not permissions.can_view_staff_status(user):
-        raise PermissionDenied(NOT_ALLOWED)
+hr_and_managers_only = roles.role_required(permissions.can_view_staff_status, NOT_ALLOWED)
 
 
 def _filter_form(request: HttpRequest, policy: Policy) -> StaffFilterForm:
@@ -41,8 +38,8 @@ def _filter_form(request: HttpRequest, policy: Policy) -> StaffFilterForm:
 
 
 @require_GET
+@hr_and_managers_only
 def staff_list(request: HttpRequest, slug: str) -> HttpResponse:
-    _check_may_view(request.user)
     policy = get_object_or_404(Policy, slug=slug)
     form = _filter_form(request, policy)
     after = staff_status.parse_cursor(request.GET.get("after"))
@@ -64,8 +61,8 @@ def staff_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 @never_cache
 @require_GET
+@hr_and_managers_only
 def export_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse:
-    _check_may_view(request.user)
     policy = get_object_or_404(Policy, slug=slug)
     filters = _filter_form(request, policy).filters()
     people = staff_status.staff(request.user, policy, filters)
@@ -81,9 +78,9 @@ def export_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse:
 
 @require_GET
 def person(request: HttpRequest, user_id: int) -> HttpResponse:
-    found = staff_status.person_or_none(request.user, user_id)
-    if found is None:
-        raise Http404("No such person.")
+    found = permissions.visible_or_404(
+        request.user, User.objects.select_related("department", "line_manager"), pk=user_id
+    )
     record = staff_status.person_record(found)
     return render(
         request,
@@ -100,9 +97,9 @@ def person(request: HttpRequest, user_id: int) -> HttpResponse:
 @require_POST
 def remind(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
     policy = get_object_or_404(Policy, slug=slug)
-    report = User.objects.filter(pk=user_id).first()
-    if report is None or not permissions.can_remind(request.user, report):
-        raise Http404("No such person in your team.")
+    report = permissions.visible_or_404(
+        request.user, User.objects.all(), may_see=permissions.can_remind, pk=user_id
+    )
     back = ReminderForm(request.POST).back_query()
     try:
         staff_status.send_reminder(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -12,7 +11,6 @@ from portal import permissions as roles
 
 
 @require_GET
+@roles.role_required(roles.is_line_manager, "Only line managers have a team page.")
 def team(request: HttpRequest) -> HttpResponse:
-    if not roles.is_line_manager(request.user):
-        raise PermissionDenied("Only line managers have a team page.")
     return render(request, "acknowledgements/team/team.html", {"reports": team_of(request.user)})

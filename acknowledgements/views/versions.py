@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,18 +16,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from acknowledgements import changes, permissions, publishing, signature_status
 from acknowledgements.forms.versions import DraftForm, PublishForm
 from acknowledgements.models import Assignment, Policy, PolicyVersion
+from portal.permissions import role_required
 
 NOT_A_REVIEWER = "Only Policy reviewers can draft and publish new versions of a policy."
 
 
-def reviewers_only(view: Any) -> Any:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not permissions.can_manage_versions(request.user):
-            raise PermissionDenied(NOT_A_REVIEWER)
-        return view(request, *args, **kwargs)
-
-    return wrapper
+reviewers_only = role_required(permissions.can_manage_versions, NOT_A_REVIEWER)
 
 
 def _policy(slug: str) -> Policy:
@@ -182,25 +175,25 @@ def publish(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            # For a minor version these are the people who had not signed its predecessor yet.
-            to_sign = Assignment.objects.filter(
-                signature_status.unsigned_q(), version=published
-            ).count()
-            people, were = _people(to_sign)
-            if published.material_change:
-                outcome = f"{people} {were} asked to sign it within 21 days."
-            else:
-                outcome = (
-                    f"It is a minor change, so nobody signs again; {people} who had not yet "
-                    f"signed the previous version {were} asked to sign this one instead, by the "
-                    "same date."
-                )
-            messages.success(
-                request, f"{published.label} of the {published.policy} is published. {outcome}"
-            )
+            messages.success(request, _published_message(published))
             return redirect("acknowledgements:manage_policy", slug=slug)
     return render(
         request,
         "acknowledgements/versions/publish.html",
         {"policy": version.policy, "version": version, "form": form, **_comparison(version)},
     )
+
+
+def _published_message(published: PolicyVersion) -> str:
+    # For a minor version these are the people who had not signed its predecessor yet.
+    to_sign = Assignment.objects.filter(signature_status.unsigned_q(), version=published).count()
+    people, were = _people(to_sign)
+    if published.material_change:
+        outcome = f"{people} {were} asked to sign it within 21 days."
+    else:
+        outcome = (
+            f"It is a minor change, so nobody signs again; {people} who had not yet "
+            f"signed the previous version {were} asked to sign this one instead, by the "
+            "same date."
+        )
+    return f"{published.label} of the {published.policy} is published. {outcome}"

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.contrib.auth.models import Group
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -286,10 +285,7 @@ def _link(notice: StaffChange) -> str:
 
 
 def _tell_it(notice: StaffChange, kind: str, *, key: str, **context: object) -> None:
-    it_group = Group.objects.filter(name=roles.IT_GROUP).first()
-    if it_group is None:
-        return
-    for member in it_group.user_set.filter(is_active=True).order_by("pk"):
+    for member in roles.it_staff().order_by("pk"):
         outbox.notify(
             recipient=member,
             kind=kind,

@@ -38,7 +38,7 @@ TEMPORARY_KIND = "staff-temporary-ending"
 
 def _it_people(today: date) -> list[User]:
     return list(
-        User.objects.filter(is_active=True, groups__name=roles.IT_GROUP)
+        roles.it_staff()
         .exclude(end_date__lt=today)
         .only("pk", "first_name", "email")
         .order_by("pk")

@@ -46,14 +46,11 @@ def visible_notices(user: User) -> QuerySet[StaffChange]:
 
 def notice_for(user: User, pk: int) -> StaffChange:
     """The notice, or a 404 for anyone who may not know it exists."""
-    found = (
-        StaffChange.objects.select_related("person", "department", "line_manager", "submitted_by")
-        .filter(pk=pk)
-        .first()
+    return permissions.visible_or_404(
+        user,
+        StaffChange.objects.select_related("person", "department", "line_manager", "submitted_by"),
+        pk=pk,
     )
-    if found is None or not permissions.can_view_notice(user, found):
-        raise Http404("No such notice.")
-    return found
 
 
 def task_for(notice: StaffChange, pk: int) -> StaffChangeTask:

@@ -72,10 +72,12 @@ def _page(request: HttpRequest, rows) -> object:
 
 
 @require_GET
+@roles.role_required(
+    permissions.can_list_notices,
+    "Only HR, line managers and IT see notices of starters and leavers.",
+)
 def notices(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not permissions.can_list_notices(user):
-        raise PermissionDenied("Only HR, line managers and IT see notices of starters and leavers.")
     form = ListFilterForm(request.GET)
     filters = form.filters()
     return render(
@@ -91,19 +93,21 @@ def notices(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@roles.role_required(
+    permissions.can_submit_notice, "Only HR and line managers notify IT of starters and leavers."
+)
 def choose_kind(request: HttpRequest) -> HttpResponse:
-    if not permissions.can_submit_notice(request.user):
-        raise PermissionDenied("Only HR and line managers notify IT of starters and leavers.")
     kinds = [(value, label, KIND_INTROS[value]) for value, label in StaffChange.Kind.choices]
     return render(request, "requests/staff/choose_kind.html", {"kinds": kinds})
 
 
 @require_http_methods(["GET", "POST"])
 @once
+@roles.role_required(
+    permissions.can_submit_notice, "Only HR and line managers notify IT of starters and leavers."
+)
 def new_notice(request: HttpRequest, kind: str) -> HttpResponse:
     user = request.user
-    if not permissions.can_submit_notice(user):
-        raise PermissionDenied("Only HR and line managers notify IT of starters and leavers.")
     # Not ``FORMS.get``: bandit reads a ``.get`` on a name from this ``requests`` package as the
     # HTTP library's call without a timeout.
     if kind not in FORMS:
@@ -428,9 +432,11 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+@roles.role_required(
+    permissions.can_work_staff_board,
+    "Only the IT Department works the starters and leavers board.",
+)
 def board(request: HttpRequest) -> HttpResponse:
-    if not permissions.can_work_staff_board(request.user):
-        raise PermissionDenied("Only the IT Department works the starters and leavers board.")
     form = ListFilterForm(request.GET)
     filters = form.filters()
     today = timezone.localdate()

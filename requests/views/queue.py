@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from portal import permissions as roles
-from portal.models import Department, User
+from portal.models import Department
 from requests import permissions, selectors
 from requests import queue as request_queue
 from requests.forms.reviewing import QueueFilterForm
 
 
 @require_GET
+@roles.role_required(
+    selectors.may_authorise,
+    "Only a budget holder, or someone asked to authorise a cost, has approvals to give.",
+)
 def approvals(request: HttpRequest) -> HttpResponse:
-    if not selectors.may_authorise(request.user):
-        raise PermissionDenied(
-            "Only a budget holder, or someone asked to authorise a cost, has approvals to give."
-        )
     page = Paginator(selectors.awaiting_authority(request.user), 50).get_page(
         request.GET.get("page")
     )
@@ -28,22 +27,10 @@ def approvals(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@roles.role_required(permissions.can_work_queue, "Only the IT Department works the request queue.")
 def it_queue(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not permissions.can_work_queue(user):
-        raise PermissionDenied("Only the IT Department works the request queue.")
-    it_members = list(
-        User.objects.filter(groups__name=roles.IT_GROUP, is_active=True)
-        .order_by("first_name", "last_name", "pk")
-        .values_list("pk", "first_name", "last_name", "email")
-    )
-    form = QueueFilterForm(
-        request.GET,
-        departments=list(Department.objects.order_by("name").values_list("pk", "name")),
-        it_members=[
-            (pk, f"{first} {last}".strip() or email) for pk, first, last, email in it_members
-        ],
-    )
+    form = _filter_form(request)
     filters = form.filters()
     after = request_queue.parse_cursor(request.GET.get("after"))
     found = request_queue.page(filters, user, after=after)
@@ -60,4 +47,20 @@ def it_queue(request: HttpRequest) -> HttpResponse:
             ],
             "next_after": found.next_cursor.encode() if found.next_cursor else "",
         },
+    )
+
+
+def _filter_form(request: HttpRequest) -> QueueFilterForm:
+    """The queue's filters, offering every department and every active member of IT."""
+    it_members = list(
+        roles.it_staff()
+        .order_by("first_name", "last_name", "pk")
+        .values_list("pk", "first_name", "last_name", "email")
+    )
+    return QueueFilterForm(
+        request.GET,
+        departments=list(Department.objects.order_by("name").values_list("pk", "name")),
+        it_members=[
+            (pk, f"{first} {last}".strip() or email) for pk, first, last, email in it_members
+        ],
     )

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.idempotency import once
+from portal.permissions import role_required
 from requests import catalogue, permissions
 from requests.forms.register import CatalogueItemForm, SearchForm
 from requests.models import CatalogueItem
 
 IT_ONLY = "Only the IT Department can add to or change the register of authorised items."
 PAGE_SIZE = 50
+
+it_only = role_required(permissions.can_maintain_register, IT_ONLY)
 
 
 @require_GET
@@ -59,9 +62,8 @@ def _save(request: HttpRequest, form: CatalogueItemForm, *, added: bool) -> Http
 
 @require_http_methods(["GET", "POST"])
 @once
+@it_only
 def register_add(request: HttpRequest) -> HttpResponse:
-    if not permissions.can_maintain_register(request.user):
-        raise PermissionDenied(IT_ONLY)
     form = CatalogueItemForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         response = _save(request, form, added=True)
@@ -71,9 +73,8 @@ def register_add(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@it_only
 def register_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    if not permissions.can_maintain_register(request.user):
-        raise PermissionDenied(IT_ONLY)
     item = get_object_or_404(CatalogueItem, pk=pk)
     # Validation writes what was typed onto the instance; the heading keeps the saved name.
     saved_name = item.name

@@ -6,6 +6,10 @@ else every address here is a 404, so a request's existence is not disclosed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+from typing import Any, TypeVar
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -17,7 +21,7 @@ from portal.idempotency import once
 from portal.models import User
 from requests import attachments, comments, permissions, workflow
 from requests.forms.reviewing import ActionForm, CommentForm, UploadForm
-from requests.models import AuthorisationRequest
+from requests.models import Attachment, AuthorisationRequest
 
 SUCCESS = {
     "budget_approve": "You authorised the cost of {ref}. It has gone to the IT Department.",
@@ -49,9 +53,12 @@ EVENT_LABELS = {
 }
 STATE_LABELS = dict(AuthorisationRequest.State.choices)
 
+Done = TypeVar("Done")
+
 
 def _visible_request(user: User, pk: int) -> AuthorisationRequest:
-    found = (
+    return permissions.visible_or_404(
+        user,
         AuthorisationRequest.objects.select_related(
             "requester",
             "department",
@@ -59,13 +66,9 @@ def _visible_request(user: User, pk: int) -> AuthorisationRequest:
             "assignee",
             "catalogue_match",
             "authorised_by",
-        )
-        .filter(pk=pk)
-        .first()
+        ),
+        pk=pk,
     )
-    if found is None or not permissions.can_view(user, found):
-        raise Http404("No such request.")
-    return found
 
 
 def _action_forms(
@@ -122,6 +125,24 @@ def _render(
     return render(request, "requests/reviewing/detail.html", context, status=status)
 
 
+def _step(
+    request: HttpRequest,
+    ar: AuthorisationRequest,
+    take: Callable[[], Done],
+    refused: type[Exception],
+    success: Callable[[Done], str],
+) -> HttpResponse:
+    """Take one step on the request through its service, say how it went (``success`` of what
+    the step returns, or why it was refused), and go back to the request."""
+    try:
+        done = take()
+    except refused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, success(done))
+    return redirect("requests:detail", ar.pk)
+
+
 @require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _render(request, _visible_request(request.user, pk))
@@ -132,7 +153,7 @@ def act(request: HttpRequest, pk: int) -> HttpResponse:
     ar = _visible_request(request.user, pk)
     action = request.POST.get("action", "")
     available = {t.action: t for t in workflow.available_actions(request.user, ar)}
-    note, conditions, add_to_register = "", "", False
+    given: dict[str, Any] = {}
     if action in available:
         form = ActionForm(
             request.POST,
@@ -142,36 +163,40 @@ def act(request: HttpRequest, pk: int) -> HttpResponse:
         if not form.is_valid():
             # Keep what was typed, with the reason next to it.
             return _render(request, ar, action_form=form)
-        note = form.cleaned_data.get("note", "")
-        conditions = form.cleaned_data.get("conditions", "")
-        add_to_register = form.cleaned_data.get("add_to_register", False)
-    try:
-        # Steps not on offer still go to the service, which says why they are refused.
-        ar = workflow.perform(
-            actor=request.user,
-            request=ar,
-            action=action,
-            note=note,
-            conditions=conditions,
-            add_to_register=add_to_register,
-        )
-    except workflow.TransitionRefused as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, SUCCESS.get(action, "Done.").format(ref=ar.reference))
-    return redirect("requests:detail", ar.pk)
+        given = form.cleaned_data
+    # Steps not on offer still go to the service, which says why they are refused.
+    details = _action_details(given)
+    perform = partial(workflow.perform, actor=request.user, request=ar, action=action, **details)
+    said = SUCCESS.get(action, "Done.")
+    return _step(
+        request,
+        ar,
+        perform,
+        workflow.TransitionRefused,
+        lambda done: said.format(ref=done.reference),
+    )
+
+
+def _action_details(given: dict[str, Any]) -> dict[str, Any]:
+    """What the step's form gave the service; for a step not on offer, nothing."""
+    return {
+        "note": given.get("note", ""),
+        "conditions": given.get("conditions", ""),
+        "add_to_register": given.get("add_to_register", False),
+    }
 
 
 @require_POST
 def assign(request: HttpRequest, pk: int) -> HttpResponse:
     ar = _visible_request(request.user, pk)
-    try:
-        workflow.assign_to_me(actor=request.user, request=ar)
-    except workflow.TransitionRefused as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"{ar.reference} is now assigned to you.")
-    return redirect("requests:detail", ar.pk)
+    assign_me = partial(workflow.assign_to_me, actor=request.user, request=ar)
+    return _step(
+        request,
+        ar,
+        assign_me,
+        workflow.TransitionRefused,
+        lambda _: f"{ar.reference} is now assigned to you.",
+    )
 
 
 @require_POST
@@ -204,20 +229,26 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, " ".join(form.errors.get("file", ["The file could not be read."])))
         return redirect("requests:detail", ar.pk)
-    try:
-        added = attachments.add_attachment(
-            uploader=request.user, request=ar, upload=form.cleaned_data["file"]
-        )
-    except attachments.AttachmentRefused as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"{added.original_name} has been attached.")
-    return redirect("requests:detail", ar.pk)
+    add = partial(
+        attachments.add_attachment,
+        uploader=request.user,
+        request=ar,
+        upload=form.cleaned_data["file"],
+    )
+    return _step(
+        request,
+        ar,
+        add,
+        attachments.AttachmentRefused,
+        lambda added: f"{added.original_name} has been attached.",
+    )
 
 
 @require_GET
 def download(request: HttpRequest, pk: int) -> HttpResponse:
-    attachment = attachments.attachment_for(request.user, pk)
+    attachment = permissions.visible_or_404(
+        request.user, Attachment.objects.select_related("request"), pk=pk
+    )
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 
 from portal import permissions
 from portal.models import User
@@ -75,3 +77,45 @@ def test_group_names_cost_one_query(django_assert_num_queries, hr_user) -> None:
         assert permissions.can_view_audit_log(user)
     with django_assert_num_queries(0):
         assert permissions.can_import_staff(user)
+
+
+def test_role_members_are_the_groups_active_people(it_user, hr_user, reviewer, employee) -> None:
+    closed = UserFactory(email="closed.it@example.com", groups=[permissions.IT_GROUP])
+    User.objects.filter(pk=closed.pk).update(is_active=False)
+    assert list(permissions.it_staff()) == [it_user]
+    assert list(permissions.hr_staff()) == [hr_user]
+    assert list(permissions.policy_reviewers()) == [reviewer]
+    assert list(permissions.members_of(permissions.IT_GROUP)) == [it_user]
+
+
+@permissions.role_required(permissions.is_hr, "Only HR may see this.")
+def _hr_page(request, number: int) -> HttpResponse:
+    return HttpResponse(f"page {number}")
+
+
+def test_role_required_lets_the_role_through(rf, hr_user) -> None:
+    request = rf.get("/")
+    request.user = hr_user
+    response = _hr_page(request, number=7)
+    assert response.status_code == 200
+    assert response.content == b"page 7"
+
+
+@pytest.mark.parametrize("actor", ["it_user", "employee", "superuser"])
+def test_role_required_refuses_anyone_else_with_its_reason(rf, request, actor: str) -> None:
+    asking = rf.get("/")
+    asking.user = request.getfixturevalue(actor)
+    with pytest.raises(PermissionDenied) as refused:
+        _hr_page(asking, number=7)
+    assert str(refused.value) == "Only HR may see this."
+
+
+def test_role_required_refuses_a_signed_out_visitor(rf) -> None:
+    asking = rf.get("/")
+    asking.user = AnonymousUser()
+    with pytest.raises(PermissionDenied):
+        _hr_page(asking, number=7)
+
+
+def test_role_required_keeps_the_views_name() -> None:
+    assert _hr_page.__name__ == "_hr_page"
