@@ -80,7 +80,7 @@ def facts(ack: Acknowledgement) -> list[Fact]:
 EVIDENCE_FILENAME = "signature-record.json"
 
 
-def evidence(ack: Acknowledgement) -> dict[str, object]:
+def receipt_evidence(ack: Acknowledgement) -> dict[str, object]:
     """The sealed evidence a receipt carries: every field the record hash covers (under the
     names ``sealing.HASHED_FIELDS``), the record hash, and the seal with its key id."""
     return {
@@ -94,7 +94,7 @@ def evidence(ack: Acknowledgement) -> dict[str, object]:
 
 
 def evidence_json(ack: Acknowledgement) -> bytes:
-    return json.dumps(evidence(ack), indent=2, ensure_ascii=False).encode("utf-8")
+    return json.dumps(receipt_evidence(ack), indent=2, ensure_ascii=False).encode("utf-8")
 
 
 def pdf_filename(ack: Acknowledgement) -> str:
@@ -283,7 +283,7 @@ def normalise_reference(text: str) -> str:
 
 
 @dataclass(frozen=True)
-class Verification:
+class ReceiptVerification:
     """What the Verify page found, and each check ``verify_acknowledgements`` makes of it."""
 
     reference: str
@@ -359,7 +359,7 @@ def key_order_problem(ack: Acknowledgement, key_ids: Iterable[str]) -> str | Non
     return chain.retired_key_problem(ack.seal_key_id, *successor)
 
 
-def verify_reference(reference: str) -> Verification:
+def verify_reference(reference: str) -> ReceiptVerification:
     """Look a normalised reference up and re-check the record it names."""
     records = Acknowledgement.objects.select_related("user", "version__policy")
     if len(reference) == 64:
@@ -367,12 +367,12 @@ def verify_reference(reference: str) -> Verification:
     else:
         candidates = list(records.filter(record_hash__startswith=reference)[:2])
     if len(candidates) > 1:
-        return Verification(reference, ambiguous=True)
+        return ReceiptVerification(reference, ambiguous=True)
     if not candidates:
-        return Verification(reference)
+        return ReceiptVerification(reference)
     ack = candidates[0]
     keys = {key_id: public.key for key_id, public in sealing.public_keys().items()}
-    return Verification(
+    return ReceiptVerification(
         reference,
         acknowledgement=ack,
         chain_problem=chain_problem(ack),

@@ -90,7 +90,7 @@ def deliver(notification_id: int, *, connection: BaseEmailBackend | None = None)
             return True
         message = Outgoing(*row[1:])
         outcome, fields = send(message, connection, now)
-        record(message, fields)
+        record_fields(message, fields)
         return outcome.handled
 
 
@@ -114,7 +114,7 @@ def _lock_sendable(notification_id: int, now: datetime) -> tuple | None:
         return cursor.fetchone()
 
 
-def record(message: Outgoing, fields: dict[str, Any]) -> bool:
+def record_fields(message: Outgoing, fields: dict[str, Any]) -> bool:
     """Write ``fields`` to the message's row; False if it was leased and its lease is no longer
     this sweep's (it ran out and another sweep took the row): that sweep's record stands."""
     values = [db_time(v) if isinstance(v, datetime) else v for v in fields.values()]

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from portal.models import Notification
 from portal.outbox.broker import enqueue_sweep_helpers
-from portal.outbox.delivery import OUTGOING, Outgoing, record, send
+from portal.outbox.delivery import OUTGOING, Outgoing, record_fields, send
 from portal.outbox.sql import NOTIFICATIONS, db_time, quick
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ def lease(size: int, now: datetime) -> list[Outgoing]:
 
 def release(messages: list[Outgoing]) -> None:
     """Give back leased messages this sweep will not send: due again at once, their attempts
-    untouched. Only rows still under this sweep's lease (see ``delivery.record``)."""
+    untouched. Only rows still under this sweep's lease (see ``delivery.record_fields``)."""
     if messages:
         Notification.objects.filter(
             pk__in=[m.pk for m in messages],
@@ -120,7 +120,7 @@ def sweep(*, limit: int = 5000) -> int:
                     if time.monotonic() >= stop_at:
                         break
                     outcome, fields = send(message, mail, timezone.now())
-                    if not record(message, fields):
+                    if not record_fields(message, fields):
                         log.warning("Notification %s: its lease ran out while sending", message.pk)
                     done += 1
                     looked_at += 1
