@@ -206,7 +206,7 @@ def _record_grant(
             "email": terms["email"],
             "internet": terms["internet"],
             "telephone": terms["telephone"],
-            "expires_on": expires_on.isoformat() if expires_on else None,
+            "expires_on": expires_on,
             "replaces": previous.pk if previous is not None else None,
         },
     )

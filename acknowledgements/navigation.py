@@ -1,45 +1,54 @@
 from __future__ import annotations
 
-from django.urls import reverse
-
 from acknowledgements import permissions
 from acknowledgements.models import Policy
 from acknowledgements.publishing import SEED_SLUG
 from portal import permissions as roles
-from portal.context_processors import NavItem
+from portal.context_processors import NavEntry, NavItem, offered
 from portal.models import User
 
 
+def _may_see_team_status(user: User) -> bool:
+    # The team's status page is per policy; the menu offers the acceptable use policy's.
+    return roles.is_line_manager(user) and Policy.objects.filter(slug=SEED_SLUG).exists()
+
+
+PAGES = (
+    NavEntry("Policy", "acknowledgements:policy_list"),
+    NavEntry("Personal use", "acknowledgements:my_personal_use"),
+    NavEntry("Questions", "acknowledgements:questions", "Manager", roles.is_line_manager),
+    NavEntry(
+        "Team status",
+        "acknowledgements:staff_list",
+        "Manager",
+        _may_see_team_status,
+        args=(SEED_SLUG,),
+    ),
+    NavEntry(
+        "Manage policy",
+        "acknowledgements:manage_index",
+        "Reviewer",
+        permissions.can_manage_versions,
+    ),
+    NavEntry(
+        "Policy reviews", "acknowledgements:reviews", "Reviewer", permissions.can_view_reviews
+    ),
+    NavEntry(
+        "Acknowledgements", "acknowledgements:dashboard", "HR", permissions.can_view_dashboard
+    ),
+    NavEntry(
+        "Personal-use register",
+        "acknowledgements:all_personal_use",
+        "HR",
+        permissions.can_view_all_personal_use,
+    ),
+)
+PEOPLE_PAGES = (NavEntry("My team", "team", "Manager", roles.is_line_manager),)
+
+
 def items(user: User) -> list[NavItem]:
-    found = [
-        NavItem("Policy", reverse("acknowledgements:policy_list"), ""),
-        NavItem("Personal use", reverse("acknowledgements:my_personal_use"), ""),
-    ]
-    if roles.is_line_manager(user):
-        found.append(NavItem("Questions", reverse("acknowledgements:questions"), "Manager"))
-        # The team's status page is per policy; the menu offers the acceptable use policy's.
-        if Policy.objects.filter(slug=SEED_SLUG).exists():
-            found.append(
-                NavItem(
-                    "Team status",
-                    reverse("acknowledgements:staff_list", args=[SEED_SLUG]),
-                    "Manager",
-                )
-            )
-    if permissions.can_manage_versions(user):
-        found.append(NavItem("Manage policy", reverse("acknowledgements:manage_index"), "Reviewer"))
-    if permissions.can_view_reviews(user):
-        found.append(NavItem("Policy reviews", reverse("acknowledgements:reviews"), "Reviewer"))
-    if permissions.can_view_dashboard(user):
-        found.append(NavItem("Acknowledgements", reverse("acknowledgements:dashboard"), "HR"))
-    if permissions.can_view_all_personal_use(user):
-        found.append(
-            NavItem("Personal-use register", reverse("acknowledgements:all_personal_use"), "HR")
-        )
-    return found
+    return offered(user, PAGES)
 
 
 def people_items(user: User) -> list[NavItem]:
-    if roles.is_line_manager(user):
-        return [NavItem("My team", reverse("team"), "Manager")]
-    return []
+    return offered(user, PEOPLE_PAGES)

@@ -145,7 +145,7 @@ def _open_review(version: PolicyVersion) -> PolicyReview | None:
             actor=None,
             action="policy.review_opened",
             obj=review,
-            data={"review_date": review.review_date.isoformat(), "reviewers": len(reviewers)},
+            data={"review_date": review.review_date, "reviewers": len(reviewers)},
         )
     return review
 
@@ -236,9 +236,7 @@ def _complete(
         obj=review,
         data={
             "result": review.result,
-            "next_review_date": (
-                review.next_review_date.isoformat() if review.next_review_date else None
-            ),
+            "next_review_date": review.next_review_date,
         },
         request=request,
     )

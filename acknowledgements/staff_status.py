@@ -41,7 +41,7 @@ from django.utils import timezone
 
 from acknowledgements import compliance, grants, permissions, publishing, signature_status
 from acknowledgements.models import Acknowledgement, Assignment, Policy, PolicyVersion, Question
-from portal import audit, csv_cells, outbox
+from portal import audit, csv_cells, keyset, outbox
 from portal import permissions as roles
 from portal.models import Notification, User
 
@@ -207,15 +207,7 @@ def parse_cursor(value: str | None) -> Cursor | None:
     return Cursor(last, first, int(pk))
 
 
-@dataclass(frozen=True)
-class Page:
-    rows: list[User]
-    next_cursor: Cursor | None
-    after: Cursor | None
-
-    @property
-    def is_first(self) -> bool:
-        return self.after is None
+Page = keyset.Page[User, Cursor]
 
 
 def page(
@@ -241,17 +233,17 @@ def page(
             # Redundant, but it lets the database start its index scan at the cursor.
             last_name__gte=after.last_name,
         )
-    found = list(rows.select_related("department", "line_manager")[: size + 1])
-    next_cursor = None
-    if len(found) > size:
-        found = found[:size]
-        last = found[-1]
-        next_cursor = Cursor(last.last_name, last.first_name, last.pk)
-    for person in found:
+    found = keyset.cut(
+        rows.select_related("department", "line_manager"),
+        size=size,
+        after=after,
+        cursor_of=lambda last: Cursor(last.last_name, last.first_name, last.pk),
+    )
+    for person in found.rows:
         person.status_label = LABELS[person.status]
         person.badge = BADGES[person.status]
         person.may_remind = person.status in UNSIGNED and permissions.can_remind(viewer, person)
-    return Page(rows=found, next_cursor=next_cursor, after=after)
+    return found
 
 
 # --- CSV export -------------------------------------------------------------------------------

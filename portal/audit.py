@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Required, TypedDict, Unpack
 
 from django.db import models
@@ -15,7 +16,10 @@ _SECRET_WORDS = ("password", "token", "secret", "session", "csrf")
 
 
 def _scrub(value: Any) -> Any:
-    """``value`` without secret-named keys, in dictionaries at any depth, lists included."""
+    """``value`` without secret-named keys, in dictionaries at any depth, lists included; dates
+    and times are stored as ISO 8601 text."""
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, dict):
         return {
             key: _scrub(item)

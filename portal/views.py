@@ -88,13 +88,24 @@ class SignInView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-class PasswordChangeView(auth_views.PasswordChangeView):
-    success_url = reverse_lazy("password_change_done")
+class _RecordsPasswordChange:
+    """The new password is saved, audited and its owner told in one transaction."""
+
+    how: str  # "changed" or "reset", as the audit event and the notice say
 
     def form_valid(self, form):  # type: ignore[no-untyped-def]
         with transaction.atomic():
             response = super().form_valid(form)
-            accounts.password_changed(user=form.user, how="changed", request=self.request)
+            accounts.password_changed(user=form.user, how=self.how, request=self.request)
+        return response
+
+
+class PasswordChangeView(_RecordsPasswordChange, auth_views.PasswordChangeView):
+    success_url = reverse_lazy("password_change_done")
+    how = "changed"
+
+    def form_valid(self, form):  # type: ignore[no-untyped-def]
+        response = super().form_valid(form)
         messages.success(self.request, "Your password has been changed.")
         return response
 
@@ -113,14 +124,9 @@ class PasswordResetView(auth_views.PasswordResetView):
         return HttpResponseRedirect(self.get_success_url())
 
 
-class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+class PasswordResetConfirmView(_RecordsPasswordChange, auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("password_reset_complete")
-
-    def form_valid(self, form):  # type: ignore[no-untyped-def]
-        with transaction.atomic():
-            response = super().form_valid(form)
-            accounts.password_changed(user=form.user, how="reset", request=self.request)
-        return response
+    how = "reset"
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:

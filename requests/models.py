@@ -44,6 +44,17 @@ class CatalogueItem(models.Model):
         return f"{self.name} ({self.get_kind_display()})"
 
 
+def _cost_field(verbose_name: str) -> models.DecimalField:
+    """A sum in pounds and pence, never negative, nothing when not given."""
+    return models.DecimalField(
+        verbose_name,
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0.00"))],
+    )
+
+
 class AuthorisationRequest(models.Model):
     class State(models.TextChoices):
         AWAITING_BUDGET_HOLDER = "awaiting_budget", "Awaiting budget holder"
@@ -88,20 +99,8 @@ class AuthorisationRequest(models.Model):
     version_or_model = models.CharField("version or model", max_length=200, blank=True)
     link = models.URLField(max_length=500, blank=True)
     quantity = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
-    cost_one_off = models.DecimalField(
-        "one-off cost (£)",
-        max_digits=10,
-        decimal_places=2,
-        default=Decimal("0.00"),
-        validators=[MinValueValidator(Decimal("0.00"))],
-    )
-    cost_recurring = models.DecimalField(
-        "recurring cost (£)",
-        max_digits=10,
-        decimal_places=2,
-        default=Decimal("0.00"),
-        validators=[MinValueValidator(Decimal("0.00"))],
-    )
+    cost_one_off = _cost_field("one-off cost (£)")
+    cost_recurring = _cost_field("recurring cost (£)")
     recurring_period = models.CharField(
         max_length=8, choices=Period.choices, default=Period.NONE, blank=True
     )

@@ -1,23 +1,22 @@
 from __future__ import annotations
 
-from django.urls import reverse
-
-from portal.context_processors import NavItem
+from portal.context_processors import NavEntry, NavItem, offered
 from portal.models import User
 from requests import permissions, selectors
 
+PAGES = (
+    NavEntry("My requests", "requests:mine"),
+    NavEntry("Authorised register", "requests:register"),
+    NavEntry("Approvals", "requests:approvals", "Budget holder", selectors.may_authorise),
+    NavEntry(
+        "Staff notices", "requests:staff_changes", "HR / Manager", permissions.can_submit_notice
+    ),
+    NavEntry("IT queue", "requests:queue", "IT", permissions.can_work_queue),
+    NavEntry(
+        "Starters and leavers", "requests:staff_board", "IT", permissions.can_work_staff_board
+    ),
+)
+
 
 def items(user: User) -> list[NavItem]:
-    found = [
-        NavItem("My requests", reverse("requests:mine"), ""),
-        NavItem("Authorised register", reverse("requests:register"), ""),
-    ]
-    if selectors.may_authorise(user):
-        found.append(NavItem("Approvals", reverse("requests:approvals"), "Budget holder"))
-    if permissions.can_submit_notice(user):
-        found.append(NavItem("Staff notices", reverse("requests:staff_changes"), "HR / Manager"))
-    if permissions.can_work_queue(user):
-        found.append(NavItem("IT queue", reverse("requests:queue"), "IT"))
-    if permissions.can_work_staff_board(user):
-        found.append(NavItem("Starters and leavers", reverse("requests:staff_board"), "IT"))
-    return found
+    return offered(user, PAGES)

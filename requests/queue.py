@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from portal import keyset
 from portal.models import User
 from requests.models import AuthorisationRequest
 
@@ -44,15 +45,7 @@ class Cursor:
         return f"{self.submitted_at.astimezone(UTC).isoformat()},{self.pk}"
 
 
-@dataclass(frozen=True)
-class Page:
-    rows: list[AuthorisationRequest]
-    next_cursor: Cursor | None
-    after: Cursor | None
-
-    @property
-    def is_first(self) -> bool:
-        return self.after is None
+Page = keyset.Page[AuthorisationRequest, Cursor]
 
 
 def parse_cursor(value: str | None) -> Cursor | None:
@@ -130,14 +123,10 @@ def page(
             Q(submitted_at__gt=after.submitted_at)
             | Q(submitted_at=after.submitted_at, pk__gt=after.pk)
         )
-    found = list(
-        rows.select_related("requester", "department", "assignee", "catalogue_match").order_by(
-            "submitted_at", "pk"
-        )[: size + 1]
+    rows = rows.select_related("requester", "department", "assignee", "catalogue_match")
+    return keyset.cut(
+        rows.order_by("submitted_at", "pk"),
+        size=size,
+        after=after,
+        cursor_of=lambda last: Cursor(last.submitted_at, last.pk),
     )
-    next_cursor = None
-    if len(found) > size:
-        found = found[:size]
-        last = found[-1]
-        next_cursor = Cursor(last.submitted_at, last.pk)
-    return Page(rows=found, next_cursor=next_cursor, after=after)

@@ -271,8 +271,8 @@ def submit_notice(*, actor: User, details: NoticeDetails, today: date | None = N
             data={
                 "kind": notice.kind,
                 "person": notice.person_id,
-                "start_date": notice.start_date.isoformat() if notice.start_date else None,
-                "end_date": notice.end_date.isoformat() if notice.end_date else None,
+                "start_date": notice.start_date,
+                "end_date": notice.end_date,
             },
         )
         _tell_it(notice, "staff-change-new", key="new")
@@ -493,7 +493,7 @@ def extend_access(
             actor=actor,
             action="staff_change.extended",
             obj=notice,
-            data={"from": old.isoformat(), "to": end_date.isoformat()},
+            data={"from": old, "to": end_date},
         )
         _tell_it(
             notice, "staff-change-update", key=f"extended-{event.pk}", change="extended", old=old

@@ -185,17 +185,18 @@ def holdings(person: User) -> Holdings:
 # --- For the scheduled reminders (set-based: one query whatever the numbers) ------------------
 # Each looks at a window from today rather than one day, so a reminder whose day beat missed is
 # still found the next morning; the jobs' outbox keys make sure it goes once.
+def _open_within(kind: str, field: str, days: int, today: date | None) -> QuerySet[StaffChange]:
+    """Open notices of ``kind`` whose date ``field`` falls from today to ``days`` ahead."""
+    today = _today(today)
+    window = {f"{field}__gte": today, f"{field}__lte": today + timedelta(days=days)}
+    return StaffChange.objects.filter(kind=kind, state=OPEN, **window)
+
+
 def starters_beginning_in(days: int, *, today: date | None = None) -> QuerySet[StaffChange]:
     """Open starter notices that start from today to ``days`` ahead and still have tasks to do
     (IT's reminder three days before a start), each with ``open_tasks``, its count."""
-    today = _today(today)
     return (
-        StaffChange.objects.filter(
-            kind=StaffChange.Kind.STARTER,
-            state=OPEN,
-            start_date__gte=today,
-            start_date__lte=today + timedelta(days=days),
-        )
+        _open_within(StaffChange.Kind.STARTER, "start_date", days, today)
         .annotate(open_tasks=Count("tasks", filter=Q(tasks__completed_at__isnull=True)))
         .filter(open_tasks__gt=0)
         .select_related("department", "line_manager")
@@ -217,15 +218,9 @@ def overdue_tasks(*, today: date | None = None) -> QuerySet[StaffChangeTask]:
 def temporary_access_ending_in(days: int, *, today: date | None = None) -> QuerySet[StaffChange]:
     """Temporary workers whose access ends from today to ``days`` ahead and has not ended yet
     (their line manager is told a week before)."""
-    today = _today(today)
     return (
-        StaffChange.objects.filter(
-            kind=StaffChange.Kind.TEMPORARY,
-            state=OPEN,
-            end_date__gte=today,
-            end_date__lte=today + timedelta(days=days),
-            account_ended_at__isnull=True,
-        )
+        _open_within(StaffChange.Kind.TEMPORARY, "end_date", days, today)
+        .filter(account_ended_at__isnull=True)
         .select_related("line_manager", "person")
         .order_by("end_date", "pk")
     )
