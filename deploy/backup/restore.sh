@@ -101,9 +101,9 @@ restore_files() {
 }
 
 owner_url() {
-    local auth="$owner"
-    if [ -n "${PORTAL_DB_OWNER_PASSWORD:-}" ]; then
-        auth="$owner:$PORTAL_DB_OWNER_PASSWORD"
+    local password="${1-${PORTAL_DB_OWNER_PASSWORD:-}}" auth="$owner"
+    if [ -n "$password" ]; then
+        auth="$owner:$password"
     fi
     echo "postgres://$auth@${PGHOST:-127.0.0.1}:${PGPORT:-5432}/$database"
 }
@@ -111,7 +111,7 @@ owner_url() {
 check_records() {
     local manage="${PORTAL_MANAGE:-python3 manage.py}"
     if [ "$verify" -eq 0 ]; then
-        echo "Now run, where the portal's code is, with DATABASE_URL=$(owner_url | sed 's/:[^:@]*@/:PASSWORD@/'):"
+        echo "Now run, where the portal's code is, with DATABASE_URL=$(owner_url "${PORTAL_DB_OWNER_PASSWORD:+PASSWORD}"):"
         echo "  $manage grant_runtime_role $runtime"
         echo "  $manage verify_acknowledgements"
         return

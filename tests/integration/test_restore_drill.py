@@ -227,6 +227,18 @@ def test_the_restored_database_belongs_to_the_owner_and_stays_append_only(
     assert rights == [(True, False, False)]
 
 
+def test_without_the_portal_code_restore_says_what_to_run_next(
+    drill: Drill, signatures, tmp_path: Path
+) -> None:
+    restored = restore(drill, back_up(tmp_path / "backups"), "--no-verify")
+
+    assert restored.returncode == 0, restored.stderr
+    assert f"grant_runtime_role {drill.runtime}\n" in restored.stdout
+    assert "verify_acknowledgements\n" in restored.stdout
+    assert f"DATABASE_URL=postgres://{drill.owner}@" in restored.stdout
+    assert counts_in_restored(drill)["acknowledgements"] == len(signatures)
+
+
 def test_restore_refuses_a_database_that_already_has_tables(
     drill: Drill, signatures, tmp_path: Path
 ) -> None:
