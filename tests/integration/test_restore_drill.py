@@ -30,6 +30,7 @@ from acknowledgements.models import Acknowledgement
 from portal.models import AuditEvent, User
 from tests.acknowledgements.helpers import sign
 from tests.factories import UserFactory
+from tests.helpers import execute
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -48,12 +49,6 @@ class Drill:
     owner: str
     runtime: str
     media: Path
-
-
-def execute(sql: str, params: list | None = None) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall() if cursor.description else []
 
 
 def libpq_environment() -> dict[str, str]:
