@@ -21,6 +21,13 @@ def messages_of(response) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
 
 
+def execute(sql: str, params: list | None = None) -> list[tuple]:
+    """Run ``sql`` on the test's own connection; the rows it returns, if any."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
+
+
 def refused_sql(sql: str, params: list | None = None) -> DatabaseError:
     """Run ``sql`` in a savepoint that must fail; return the error (the test stays usable)."""
     with (

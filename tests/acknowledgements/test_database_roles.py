@@ -31,6 +31,7 @@ from acknowledgements.models import Acknowledgement, PolicyVersion
 from portal import audit, db_roles
 from portal.models import AuditEvent, Notification
 from tests.acknowledgements.helpers import sign
+from tests.helpers import execute
 from tests.helpers import refused_sql as refused
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -47,12 +48,6 @@ GUARD_TRIGGERS = {
 class Roles:
     owner: str
     runtime: str
-
-
-def execute(sql: str, params: list | None = None) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall() if cursor.description else []
 
 
 @pytest.fixture

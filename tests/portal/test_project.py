@@ -202,6 +202,32 @@ def test_compose_health_checks_ask_real_urls() -> None:
             assert resolve(urlsplit(url).path).url_name == "healthz"
 
 
+def test_the_backup_service_dumps_the_database_nightly_into_its_own_volume() -> None:
+    config = compose_config()
+    backup, db = config["services"]["backup"], config["services"]["db"]
+    # pg_dump must be of the server's major version: the same image as the database.
+    assert backup["image"] == db["image"]
+    env = backup["environment"]
+    assert (env["PGHOST"], env["PGDATABASE"], env["PGUSER"], env["PGPASSWORD"]) == (
+        "db",
+        db["environment"]["POSTGRES_DB"],
+        db["environment"]["POSTGRES_USER"],
+        SECRETS["POSTGRES_PASSWORD"],
+    )
+    assert env["PORTAL_BACKUPS_KEEP"] == "14"
+    assert backup["depends_on"]["db"]["condition"] == "service_healthy"
+
+    scripts = ROOT / "deploy" / "backup"
+    assert f"{scripts}:/opt/portal-backup:ro" in backup["volumes"]
+    (program,) = backup["command"]
+    assert (scripts / Path(program).relative_to("/opt/portal-backup")).is_file()
+    assert f"backups:{env['PORTAL_BACKUPS_DIR']}:rw" in backup["volumes"]
+    assert f"media:{env['PORTAL_MEDIA_ROOT']}:ro" in backup["volumes"]
+    web_media = next(v for v in config["services"]["web"]["volumes"] if v.startswith("media:"))
+    assert web_media.split(":")[1] == config["services"]["web"]["environment"]["PORTAL_MEDIA_ROOT"]
+    assert "backups" in config["volumes"]
+
+
 @pytest.mark.parametrize(
     ("command", "expected"),
     [
