@@ -15,7 +15,8 @@ RUN pip install .
 COPY . .
 # collectstatic needs settings but no secrets or services: give it throwaway values.
 RUN DJANGO_SECRET_KEY=collectstatic-only-$(python -c 'import secrets; print(secrets.token_hex(32))') \
-    DJANGO_DEBUG=0 DATABASE_URL=sqlite:////tmp/build.sqlite3 \
+    DJANGO_DEBUG=0 DATABASE_URL=sqlite:////tmp/build.sqlite3 PORTAL_TRIAL=1 \
+    EMAIL_URL=smtp://collectstatic-sends-no-mail \
     PORTAL_SEALING_KEY_FILE=/nonexistent/collectstatic-needs-no-key \
     python manage.py collectstatic --noinput \
     && mkdir -p /app/var/media && chown -R portal /app/var

@@ -6,9 +6,10 @@
 
 Not a test. It DROPS and recreates the database named by DATABASE_URL and empties the Redis
 database named by REDIS_URL, then runs the production stack on this machine: gunicorn (sync
-workers), PostgreSQL, Redis and one Celery worker, with production settings: DEBUG off, a secret
-key from the environment (a fresh one if DJANGO_SECRET_KEY is unset), HTTPS as behind a
-TLS-terminating proxy (the load generator sends X-Forwarded-Proto), Argon2 passwords.
+workers), PostgreSQL, Redis, one Celery worker and a local mail server (bench/smtp_sink.py),
+with production settings: DEBUG off, a secret key from the environment (a fresh one if
+DJANGO_SECRET_KEY is unset), HTTPS as behind a TLS-terminating proxy (the load generator sends
+X-Forwarded-Proto), Argon2 passwords.
 
 1. Seeds the employees in bulk. Their password is a real Argon2 hash of a known password, hashed
    once and shared, so seeding takes seconds. Each is signed in by writing the session that
@@ -91,6 +92,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--hasher-seconds", type=float, default=20.0)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument(
+        "--smtp-port", type=int, default=8766, help="the local mail server (bench/smtp_sink.py)"
+    )
+    parser.add_argument(
         "--max-minutes", type=float, default=60.0, help="give up on the load after this long"
     )
     args = parser.parse_args()
@@ -111,7 +115,8 @@ def configure(args: argparse.Namespace) -> dict[str, str]:
             "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_load"
         ),
         "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
-        "EMAIL_URL": "console://",  # the worker's log; every receipt is still a real delivery
+        # bench/smtp_sink.py, started with the servers: every receipt is a real SMTP delivery.
+        "EMAIL_URL": f"smtp://127.0.0.1:{args.smtp_port}",
         "PORTAL_LOG_LEVEL": "WARNING",
         "PORTAL_VAR_DIR": str(ROOT / "var" / "launch-day"),
     }
@@ -415,6 +420,12 @@ def start_servers(args: argparse.Namespace, env: dict[str, str]) -> list[subproc
             f"--concurrency={args.celery_concurrency}",
             "--without-gossip",
             "--without-mingle",
+        ],
+        "smtp": [
+            sys.executable,
+            str(ROOT / "bench" / "smtp_sink.py"),
+            str(args.smtp_port),
+            str(logs / "smtp-count"),
         ],
     }
     processes = []

@@ -1,5 +1,6 @@
-"""Deployment checks: which database role the portal really runs as, and whether HTTPS can be
-seen behind the proxy."""
+"""Deployment checks: which database role the portal really runs as, whether HTTPS can be seen
+behind the proxy, and whether the services it stands on are the production ones (PostgreSQL,
+Redis, a mail server, a sealing key of its own)."""
 
 from __future__ import annotations
 
@@ -82,5 +83,80 @@ def https_behind_a_proxy(app_configs: object = None, **kwargs: object) -> list[C
                 "proxy in front of the portal (README, Configuration)."
             ),
             id="portal.W004",
+        )
+    ]
+
+
+SETTINGS_HINT = "README, Configuration: every setting and its production value."
+# Backends that deliver nothing: a message "sent" through them is printed, kept in memory,
+# written to a file nobody reads, or dropped.
+UNDELIVERED_MAIL = {
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+}
+
+
+@register(Tags.database, deploy=True)
+def database_engine(app_configs: object = None, **kwargs: object) -> list[CheckMessage]:
+    """Warn when the records live in SQLite: the demo's database, or a trial's."""
+    if settings.DATABASES[DEFAULT_DB_ALIAS]["ENGINE"] != "django.db.backends.sqlite3":
+        return []
+    return [
+        Warning(
+            "The portal keeps its records in SQLite, which has no separate running role for "
+            "the signature tables and no consistent backup while it is written.",
+            hint="Set DATABASE_URL to a PostgreSQL database and PORTAL_TRIAL=0. " + SETTINGS_HINT,
+            id="portal.W005",
+        )
+    ]
+
+
+@register(deploy=True)
+def broker(app_configs: object = None, **kwargs: object) -> list[CheckMessage]:
+    """Warn when tasks go through the demo's folder broker rather than Redis."""
+    if settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+        return []
+    return [
+        Warning(
+            f"Tasks go through the {settings.CELERY_BROKER_URL.split(':')[0]} broker, not "
+            "Redis: workers on another host never see them, and a lost worker's task is not "
+            "handed to another.",
+            hint="Set REDIS_URL, such as redis://redis:6379/0. " + SETTINGS_HINT,
+            id="portal.W006",
+        )
+    ]
+
+
+@register(deploy=True)
+def mail_server(app_configs: object = None, **kwargs: object) -> list[CheckMessage]:
+    """Warn when e-mail is printed or kept rather than sent."""
+    if settings.EMAIL_BACKEND not in UNDELIVERED_MAIL:
+        return []
+    return [
+        Warning(
+            f"E-mail goes to {settings.EMAIL_BACKEND.rsplit('.', 2)[-2]}, not a mail server: "
+            "receipts, reminders and password resets never arrive.",
+            hint="Set EMAIL_URL (smtp://user:password@host:587?tls=1) or EMAIL_HOST. "
+            + SETTINGS_HINT,
+            id="portal.W007",
+        )
+    ]
+
+
+@register(Tags.security, deploy=True)
+def sealing_key(app_configs: object = None, **kwargs: object) -> list[CheckMessage]:
+    """Warn when no sealing key is configured and the demo makes its own in var/."""
+    if not settings.SEALING_KEY_MAKE:
+        return []
+    return [
+        Warning(
+            "PORTAL_SEALING_KEY_FILE is not set: signature records are sealed with a key the "
+            f"portal made for itself in {settings.SEALING_KEY_FILE}, beside the data it seals.",
+            hint="Make a key with `manage.py make_sealing_key PATH`, keep it outside the "
+            "database and its backups, and set PORTAL_SEALING_KEY_FILE to PATH (README, Running "
+            "the production stack).",
+            id="portal.W008",
         )
     ]

@@ -134,7 +134,17 @@ try:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL I understand: {exc}") from None
+# A trial of the stack on SQLite, which nobody relies on: with DEBUG off the portal starts on
+# SQLite only when told so, because one file cannot hold the signatures of a live deployment
+# (no separate running role, no backups while it is written, one writer at a time).
+TRIAL = env_bool("PORTAL_TRIAL", False)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    if not DEBUG and not TRIAL:
+        raise ImproperlyConfigured(
+            "DATABASE_URL must name a PostgreSQL database (postgres://user:password@host:5432/"
+            "portal) when DJANGO_DEBUG is off; it is unset or names SQLite. For a trial that "
+            "nobody relies on, set PORTAL_TRIAL=1 to run on SQLite anyway."
+        )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # The demo runs the web server, a worker and beat against one file.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
@@ -302,7 +312,14 @@ _email_host = env_str("EMAIL_HOST")
 _email_url = env_str("EMAIL_URL") or (
     f"smtp://{_email_host}:{env_int('EMAIL_PORT', 25, minimum=1)}" if _email_host else "console://"
 )
-globals().update(email_settings(_email_url))
+_email = email_settings(_email_url)
+globals().update(_email)
+if not DEBUG and _email["EMAIL_BACKEND"] != "django.core.mail.backends.smtp.EmailBackend":
+    raise ImproperlyConfigured(
+        f"EMAIL_URL must name a mail server (smtp://... or smtps://...), or EMAIL_HOST a plain "
+        f"SMTP relay, when DJANGO_DEBUG is off; {_email_url.split(':')[0]}:// delivers nothing, "
+        "so receipts, reminders and password resets would never arrive."
+    )
 # A hung mail server must not hold an outbox row (and a worker) until the task's time limit.
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "IT Department <it-portal@caretech.example>")

@@ -7,6 +7,11 @@ from pathlib import Path
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-" + "x" * 40)
 os.environ.setdefault("DJANGO_HTTPS", "0")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
+# The suite runs with DEBUG off, on SQLite unless DATABASE_URL names PostgreSQL: a trial as far
+# as the portal's refusal goes. Production refuses mail that goes nowhere; the tests' mail goes
+# to the in-memory mailbox (EMAIL_BACKEND below), so this server is never reached.
+os.environ.setdefault("PORTAL_TRIAL", "1")
+os.environ.setdefault("EMAIL_URL", "smtp://127.0.0.1:25")
 # A sealing key of the test run's own, made in a throwaway folder; processes the tests start
 # (workers, commands) inherit the variable and so seal and verify with the same key.
 if not os.environ.get("PORTAL_SEALING_KEY_FILE"):

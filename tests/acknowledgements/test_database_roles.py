@@ -33,6 +33,7 @@ from portal.models import AuditEvent, Notification
 from tests.acknowledgements.helpers import sign
 from tests.helpers import execute
 from tests.helpers import refused_sql as refused
+from tests.portal.test_settings import production_env, run
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -339,6 +340,25 @@ def test_the_deployment_check_warns_when_the_portal_runs_as_a_superuser(postgres
 def test_the_deployment_check_is_quiet_for_the_running_role(roles):
     with connected_as(roles.runtime):
         assert database_warnings() == []
+
+
+def test_deploy_check_passes_with_production_values(roles, tmp_path):
+    # The whole of `check --deploy` as production runs it: PostgreSQL as the running role,
+    # Redis, a mail server, a trusted proxy and a sealing key.
+    database = connection.settings_dict
+    env = production_env(
+        tmp_path,
+        DATABASE_URL=(
+            f"postgres://{roles.runtime}@{database['HOST'] or '127.0.0.1'}:"
+            f"{database['PORT'] or 5432}/{database['NAME']}"
+        ),
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        PORTAL_TRIAL="0",
+    )
+    assert len(env["DJANGO_SECRET_KEY"]) == 60
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
 
 
 def test_the_deployment_check_warns_when_the_running_role_may_create_objects(roles):
