@@ -40,6 +40,9 @@ def take_beat_lock(**_signal_kwargs: object) -> None:
     client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5)
     me = holder_name()
     lock = Lock(client, LOCK_NAME, timeout=LOCK_SECONDS, thread_local=False)
+    stopped = threading.Event()
+    # Given back on the way out, however soon that is; a lock this beat does not hold is left.
+    atexit.register(give_back, lock, stopped)
     if not lock.acquire(blocking=False, token=me):
         first = client.get(LOCK_NAME)
         named = first.decode() if first else "another beat (its lock has just lapsed; try again)"
@@ -48,10 +51,8 @@ def take_beat_lock(**_signal_kwargs: object) -> None:
             named,
         )
         sys.exit(1)
-    logger.info("Beat lock taken by %s: no other beat can start while this one runs.", me)
-    stopped = threading.Event()
     threading.Thread(target=keep_lock, args=(lock, stopped), daemon=True).start()
-    atexit.register(give_back, lock, stopped)
+    logger.info("Beat lock taken by %s: no other beat can start while this one runs.", me)
 
 
 def keep_lock(lock: Lock, stopped: threading.Event) -> None:
@@ -69,7 +70,11 @@ def keep_lock(lock: Lock, stopped: threading.Event) -> None:
 
 def give_back(lock: Lock, stopped: threading.Event) -> None:
     stopped.set()
+    if lock.local.token is None:
+        return  # never taken
     try:
         lock.release()
+    except redis.exceptions.LockNotOwnedError:
+        pass  # lapsed already, or taken by another beat
     except redis.exceptions.RedisError:
         logger.warning("Beat lock not released; it lapses within %s seconds.", LOCK_SECONDS)
