@@ -59,13 +59,19 @@ SECRETS = {
 }
 
 
-def compose(*args: str, without: str = "") -> subprocess.CompletedProcess[str]:
+def compose(
+    *args: str, without: str = "", env_file: Path | None = None, **environment: str
+) -> subprocess.CompletedProcess[str]:
+    """docker-compose on this repository's file. The secrets come from the environment, unless
+    ``env_file`` is given: then everything comes from that file, as from a .env beside the stack."""
     if not COMPOSE.exists():
         missing_service(f"needs docker-compose at {COMPOSE}: apt-get install docker-compose")
     assert COMPOSE_FILE.exists(), "docker-compose.yml is missing"
-    env = {"PATH": "/usr/bin:/bin", **{k: v for k, v in SECRETS.items() if k != without}}
+    secrets_in_env = {} if env_file else {k: v for k, v in SECRETS.items() if k != without}
+    env = {"PATH": "/usr/bin:/bin", **secrets_in_env, **environment}
+    env_file_args = ["--env-file", str(env_file)] if env_file else []
     return subprocess.run(
-        [str(COMPOSE), "-f", str(COMPOSE_FILE), *args],
+        [str(COMPOSE), "-f", str(COMPOSE_FILE), *env_file_args, *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -74,15 +80,15 @@ def compose(*args: str, without: str = "") -> subprocess.CompletedProcess[str]:
     )
 
 
-def compose_config() -> dict:
+def compose_config(env_file: Path | None = None, **environment: str) -> dict:
     """The file as docker-compose resolves it: anchors merged, variables filled in."""
     shebang = COMPOSE.read_bytes().split(b"\n", 1)[0].decode(errors="replace")
     if not (shebang.startswith("#!") and "python" in shebang):
-        result = compose("config", "--format", "json")
+        result = compose("config", "--format", "json", env_file=env_file, **environment)
         assert result.returncode == 0, result.stderr
         return json.loads(result.stdout)
     # docker-compose 1.x is a Python program: the interpreter it runs on has its YAML parser.
-    result = compose("config")
+    result = compose("config", env_file=env_file, **environment)
     assert result.returncode == 0, result.stderr
     to_json = "import json, sys, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)"
     converted = subprocess.run(
