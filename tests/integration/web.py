@@ -5,7 +5,7 @@ web processes and hosts.
 process that gave it (``X-Test-Worker``), so a test can show that several processes served it.
 ``Gunicorn`` starts ``gunicorn --workers N`` on a local port with the test settings, pointed at
 the test database, and waits until it answers. ``Nginx`` puts a real nginx in front of it, as the
-compose stack's reverse proxy does.
+compose stack's reverse proxy does, serving plain HTTP or, given a certificate, HTTPS.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import ssl
 import subprocess
 import sys
 import threading
@@ -118,7 +119,7 @@ http {{
     uwsgi_temp_path {home}/uwsgi;
     scgi_temp_path {home}/scgi;
     server {{
-        listen 127.0.0.1:{port};
+        listen 127.0.0.1:{port}{tls};
         location / {{
             proxy_pass {upstream};
             proxy_set_header Host $http_host;
@@ -130,13 +131,29 @@ http {{
 """
 
 
-class Nginx:
-    """nginx on ``port`` passing every request to ``upstream``, one process, config in ``home``."""
+# TLS as the compose stack's proxy serves it (deploy/nginx/templates/), certificate and key in
+# the Let's Encrypt layout.
+NGINX_TLS = """ ssl;
+        ssl_certificate {directory}/fullchain.pem;
+        ssl_certificate_key {directory}/privkey.pem;
+        ssl_protocols TLSv1.2 TLSv1.3"""
 
-    def __init__(self, port: int, upstream: str, home: Path) -> None:
-        self.url = f"http://127.0.0.1:{port}"
+
+class Nginx:
+    """nginx on ``port`` passing every request to ``upstream``, one process, config in ``home``.
+
+    With ``tls``, a folder holding ``fullchain.pem`` and ``privkey.pem``, it serves HTTPS only,
+    and ``trust`` is a client context that verifies it against that certificate.
+    """
+
+    def __init__(self, port: int, upstream: str, home: Path, *, tls: Path | None = None) -> None:
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
+        self.trust: ssl.SSLContext | bool = True
+        if tls is not None:
+            self.trust = ssl.create_default_context(cafile=str(tls / "fullchain.pem"))
+        listen = NGINX_TLS.format(directory=tls) if tls else ""
         config = home / "nginx.conf"
-        config.write_text(NGINX_CONFIG.format(home=home, port=port, upstream=upstream))
+        config.write_text(NGINX_CONFIG.format(home=home, port=port, upstream=upstream, tls=listen))
         self.error_log = home / "error.log"
         binary = shutil.which("nginx") or "/usr/sbin/nginx"
         self.process = subprocess.Popen(
@@ -147,7 +164,8 @@ class Nginx:
         give_up = time.monotonic() + READY_DEADLINE
         while True:
             try:
-                if httpx.get(f"{self.url}/healthz", timeout=5).status_code == 200:
+                answer = httpx.get(f"{self.url}/healthz", timeout=5, verify=self.trust)
+                if answer.status_code == 200:
                     return
             except httpx.TransportError:
                 pass
@@ -162,9 +180,13 @@ class Nginx:
 
 
 def post_form(client: httpx.Client, path: str, data: dict[str, str]) -> httpx.Response:
-    """GET the form (for its CSRF cookie and token), then POST ``data`` to it."""
+    """GET the form (for its CSRF cookie and token), then POST ``data`` to it with the Origin a
+    browser sends (over HTTPS, Django's CSRF check wants the Origin or the Referer)."""
     page = client.get(path)
     page.raise_for_status()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
     assert token, f"no CSRF token on {path}"
-    return client.post(path, data={"csrfmiddlewaretoken": token.group(1), **data})
+    origin = f"{client.base_url.scheme}://{client.base_url.netloc.decode()}"
+    return client.post(
+        path, data={"csrfmiddlewaretoken": token.group(1), **data}, headers={"Origin": origin}
+    )
