@@ -1,4 +1,5 @@
-"""The portal behind a real nginx that terminates TLS, as the compose stack runs it.
+"""The portal behind a real nginx that terminates TLS, configured by the compose stack's own
+template (deploy/nginx/templates/) and serving a certificate made by make_local_certificate.
 
 gunicorn trusts only nginx's address (127.0.0.1). Each browser connects from a loopback address
 of its own, so the test can tell which address the portal believed: signatures, the audit log
@@ -9,6 +10,8 @@ made up. Two colleagues in a care home share one address (``CARE_HOME``).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -20,7 +23,7 @@ from portal import local_certificate
 from portal.models import AuditEvent, User
 from tests.factories import PASSWORD, UserFactory
 from tests.helpers import free_port
-from tests.integration.web import Gunicorn, Nginx, post_form
+from tests.integration.web import Gunicorn, Nginx, post_form, stack_servers
 
 FAILURE_LIMIT = 3  # failed sign-ins before an account is paused at one address
 FAILURES_PER_CLIENT = 6  # failed sign-ins from one address, any accounts, before it is limited
@@ -30,14 +33,29 @@ LOCKED_OUT = "Too many attempts"
 SIGN_IN = reverse("login")
 
 
+@dataclass(frozen=True)
+class Stack:
+    proxy: Nginx
+    web: Gunicorn
+    http_url: str  # the plain HTTP side, for the redirect and the ACME challenge
+    acme: Path  # the webroot certbot would write its challenge files into
+
+
 @pytest.fixture(scope="module")
-def stack(
-    django_db_setup: None, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[Nginx, Gunicorn]]:
-    tls = tmp_path_factory.mktemp("tls")
+def stack(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    tls, acme = tmp_path_factory.mktemp("tls"), tmp_path_factory.mktemp("acme")
     local_certificate.write(tls, ["localhost", "127.0.0.1"])
+    https_port, http_port, web_port = free_port(), free_port(), free_port()
+    servers = stack_servers(
+        http_port=http_port,
+        https_port=https_port,
+        upstream=f"http://127.0.0.1:{web_port}",
+        tls=tls,
+        acme=acme,
+        base_url=f"https://127.0.0.1:{https_port}",
+    )
     web = Gunicorn(
-        free_port(),
+        web_port,
         workers=1,
         PORTAL_TRUSTED_PROXIES="127.0.0.1",
         DJANGO_HTTPS="1",
@@ -45,9 +63,10 @@ def stack(
         PORTAL_SIGN_IN_FAILURES_PER_CLIENT=str(FAILURES_PER_CLIENT),
     )
     try:
-        proxy = Nginx(free_port(), web.url, tmp_path_factory.mktemp("nginx"), tls=tls)
+        home = tmp_path_factory.mktemp("nginx")
+        proxy = Nginx(https_port, web.url, home, tls=tls, servers=servers)
         try:
-            yield proxy, web
+            yield Stack(proxy, web, f"http://127.0.0.1:{http_port}", acme)
         finally:
             proxy.stop()
     finally:
@@ -60,9 +79,8 @@ def browser(url: str, address: str, trust: object = True) -> httpx.Client:
     return httpx.Client(base_url=url, transport=transport, timeout=30)
 
 
-def through_nginx(stack: tuple[Nginx, Gunicorn], address: str) -> httpx.Client:
-    proxy, _ = stack
-    return browser(proxy.url, address, proxy.trust)
+def through_nginx(stack: Stack, address: str) -> httpx.Client:
+    return browser(stack.proxy.url, address, stack.proxy.trust)
 
 
 def sign_in(client: httpx.Client, email: str, password: str) -> httpx.Response:
@@ -181,10 +199,32 @@ def test_through_tls_nginx_the_portal_knows_the_request_is_https(stack) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_straight_to_gunicorn_a_claim_of_https_is_not_believed(stack) -> None:
-    _, web = stack
-    with browser(web.url, "127.0.0.8") as client:
+    with browser(stack.web.url, "127.0.0.8") as client:
         answer = client.get(SIGN_IN, headers={"X-Forwarded-Proto": "https"})
 
     assert answer.status_code == 301
     assert answer.headers["Location"].startswith("https://")
     assert "Strict-Transport-Security" not in answer.headers
+
+
+# --- Plain HTTP: a redirect, and the ACME challenge for certbot ---------------------------------
+@pytest.mark.django_db(transaction=True)
+def test_plain_http_is_sent_to_the_portals_https_address(stack) -> None:
+    with browser(stack.http_url, "127.0.0.9") as client:
+        answer = client.get(f"{SIGN_IN}?next=/policies/")
+
+    assert answer.status_code == 301
+    assert answer.headers["Location"] == f"{stack.proxy.url}{SIGN_IN}?next=/policies/"
+
+
+def test_the_acme_challenge_is_served_over_plain_http_from_the_webroot(stack) -> None:
+    challenges = stack.acme / ".well-known" / "acme-challenge"
+    challenges.mkdir(parents=True, exist_ok=True)
+    (challenges / "token-123").write_text("token-123.thumbprint")
+    with browser(stack.http_url, "127.0.0.9") as client:
+        answer = client.get("/.well-known/acme-challenge/token-123")
+        missing = client.get("/.well-known/acme-challenge/no-such-token")
+
+    assert answer.status_code == 200
+    assert answer.text == "token-123.thumbprint"
+    assert missing.status_code == 404

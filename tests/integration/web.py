@@ -118,8 +118,13 @@ http {{
     fastcgi_temp_path {home}/fastcgi;
     uwsgi_temp_path {home}/uwsgi;
     scgi_temp_path {home}/scgi;
+{servers}
+}}
+"""
+
+PLAIN_SERVER = """
     server {{
-        listen 127.0.0.1:{port}{tls};
+        listen 127.0.0.1:{port};
         location / {{
             proxy_pass {upstream};
             proxy_set_header Host $http_host;
@@ -127,40 +132,82 @@ http {{
             proxy_set_header X-Forwarded-Proto $scheme;
         }}
     }}
-}}
 """
 
+STACK_TEMPLATE = ROOT / "deploy" / "nginx" / "templates" / "default.conf.template"
 
-# TLS as the compose stack's proxy serves it (deploy/nginx/templates/), certificate and key in
-# the Let's Encrypt layout.
-NGINX_TLS = """ ssl;
-        ssl_certificate {directory}/fullchain.pem;
-        ssl_certificate_key {directory}/privkey.pem;
-        ssl_protocols TLSv1.2 TLSv1.3"""
+
+def _nginx() -> str:
+    return shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def _nginx_version() -> tuple[int, ...]:
+    shown = subprocess.run([_nginx(), "-v"], capture_output=True, text=True, check=True).stderr
+    found = re.search(r"nginx/(\d+)\.(\d+)\.(\d+)", shown)
+    assert found, shown
+    return tuple(int(part) for part in found.groups())
+
+
+def _replace_once(text: str, old: str, new: str) -> str:
+    assert text.count(old) == 1, f"the stack's nginx template no longer has {old!r} once"
+    return text.replace(old, new)
+
+
+def stack_servers(
+    *, http_port: int, https_port: int, upstream: str, tls: Path, acme: Path, base_url: str
+) -> str:
+    """The compose stack's own server blocks (deploy/nginx/templates/), filled in as the nginx
+    image fills them from the environment, with what only a container has moved onto this
+    machine: the ports, gunicorn's address, the certificate's folder and the ACME webroot."""
+    text = STACK_TEMPLATE.read_text()
+    for name, value in {"PORTAL_BASE_URL": base_url, "PORTAL_MAX_BODY_MB": "11"}.items():
+        assert f"${{{name}}}" in text, f"the stack's nginx template no longer reads {name}"
+        text = text.replace(f"${{{name}}}", value)  # as the image's envsubst does
+    text = _replace_once(text, "listen 80;", f"listen 127.0.0.1:{http_port};")
+    text = _replace_once(text, "listen 443 ssl;", f"listen 127.0.0.1:{https_port} ssl;")
+    text = _replace_once(text, "http://web:8000", upstream)
+    text = _replace_once(text, "root /var/www/acme;", f"root {acme};")
+    text = text.replace("/etc/nginx/tls/", f"{tls}/")
+    if _nginx_version() < (1, 25, 1):
+        # Debian 12's nginx predates the http2 directive (the stack's image has it); HTTP/2 is
+        # not what these tests are about.
+        text = _replace_once(text, "http2 on;", "")
+    return text
 
 
 class Nginx:
-    """nginx on ``port`` passing every request to ``upstream``, one process, config in ``home``.
+    """nginx passing every request to ``upstream``, one process, config in ``home``.
 
-    With ``tls``, a folder holding ``fullchain.pem`` and ``privkey.pem``, it serves HTTPS only,
-    and ``trust`` is a client context that verifies it against that certificate.
+    By default a plain HTTP server on ``port``. ``servers`` replaces it with other server blocks
+    (``stack_servers``), whose HTTPS side is on ``port`` with the certificate in ``tls``, a
+    folder holding ``fullchain.pem``; ``trust`` is then a client context that verifies it.
     """
 
-    def __init__(self, port: int, upstream: str, home: Path, *, tls: Path | None = None) -> None:
+    def __init__(
+        self,
+        port: int,
+        upstream: str,
+        home: Path,
+        *,
+        tls: Path | None = None,
+        servers: str | None = None,
+    ) -> None:
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
         self.trust: ssl.SSLContext | bool = True
         if tls is not None:
             self.trust = ssl.create_default_context(cafile=str(tls / "fullchain.pem"))
-        listen = NGINX_TLS.format(directory=tls) if tls else ""
+        servers = servers or PLAIN_SERVER.format(port=port, upstream=upstream)
         config = home / "nginx.conf"
-        config.write_text(NGINX_CONFIG.format(home=home, port=port, upstream=upstream, tls=listen))
+        config.write_text(NGINX_CONFIG.format(home=home, servers=servers))
         self.error_log = home / "error.log"
-        binary = shutil.which("nginx") or "/usr/sbin/nginx"
         self.process = subprocess.Popen(
-            [binary, "-p", str(home), "-c", str(config), "-e", str(self.error_log)],
+            [_nginx(), "-p", str(home), "-c", str(config), "-e", str(self.error_log)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
         )
+        self._wait_until_answering()
+
+    def _wait_until_answering(self) -> None:
         give_up = time.monotonic() + READY_DEADLINE
         while True:
             try:
