@@ -24,6 +24,10 @@ DEFAULT_NAMES = ("localhost", "127.0.0.1", "::1")
 VALID_DAYS = 365
 
 
+class CertificateExists(Exception):
+    """The folder has a certificate or key already, perhaps a real one: it is left alone."""
+
+
 def _subject_names(names: list[str]) -> list[x509.GeneralName]:
     entries: list[x509.GeneralName] = []
     for name in names:
@@ -80,11 +84,11 @@ def write(directory: Path, names: list[str]) -> tuple[Path, Path]:
     """Write a new certificate for ``names`` into ``directory``; never over an existing one,
     which may be a real certificate. The key is readable by its owner only."""
     certificate_path, key_path = directory / CERTIFICATE_FILE, directory / KEY_FILE
+    directory.mkdir(parents=True, exist_ok=True)
     for path in (certificate_path, key_path):
         if path.exists():
-            raise FileExistsError(path)
+            raise CertificateExists(path)
     certificate, key = build(names)
-    directory.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as key_file:
         key_file.write(key)

@@ -168,7 +168,6 @@ DEPLOYMENT = {
     **SECRETS,
     "DJANGO_ALLOWED_HOSTS": DOMAIN,
     "PORTAL_BASE_URL": f"https://{DOMAIN}",
-    "DJANGO_HTTPS": "1",
     "EMAIL_URL": RELAY,
     "DEFAULT_FROM_EMAIL": "Riverside IT <it@riverside-care.org.uk>",
     "PORTAL_DB_HOST": "pg.internal.riverside-care.org.uk",
@@ -179,7 +178,9 @@ DEPLOYMENT = {
     "PORTAL_PASSWORD_MAX_AGE_DAYS": "0",
     "PORTAL_SELF_AUTHORITY_LIMIT": "250.00",
     "PORTAL_BIND": "192.0.2.10",
-    "PORTAL_PORT": "8080",
+    # The certificate as certbot's deploy hook copies it, and the webroot certbot writes into.
+    "PORTAL_TLS_DIR": "/etc/portal-tls",
+    "PORTAL_ACME_WEBROOT": "/var/www/portal-acme",
 }
 
 
@@ -229,7 +230,11 @@ def test_a_real_domain_and_mail_relay_are_set_by_env_alone(tmp_path: Path) -> No
     assert web["EMAIL_URL"] == RELAY
     assert web["DJANGO_DEBUG"] == "0"
     assert config["secrets"]["sealing_key"]["file"] == SECRETS["PORTAL_SEALING_KEY_PATH"]
-    assert config["services"]["proxy"]["ports"] == ["192.0.2.10:8080:80/tcp"]
+    proxy = config["services"]["proxy"]
+    assert proxy["ports"] == ["192.0.2.10:80:80/tcp", "192.0.2.10:443:443/tcp"]
+    assert proxy["environment"]["PORTAL_BASE_URL"] == f"https://{DOMAIN}"
+    assert "/etc/portal-tls:/etc/nginx/tls:ro" in proxy["volumes"]
+    assert "/var/www/portal-acme:/var/www/acme:ro" in proxy["volumes"]
     owner = urlsplit(services["migrate"]["environment"]["DATABASE_URL"])
     assert (owner.hostname, owner.port, owner.path) == (DEPLOYMENT["PORTAL_DB_HOST"], 6432, "/aup")
 

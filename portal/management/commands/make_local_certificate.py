@@ -29,7 +29,7 @@ class Command(BaseCommand):
         names = names or list(local_certificate.DEFAULT_NAMES)
         try:
             certificate, key = local_certificate.write(directory, names)
-        except FileExistsError as exc:
+        except local_certificate.CertificateExists as exc:
             raise CommandError(
                 f"{exc.args[0]} exists already and is never overwritten: it may be a real "
                 "certificate. Remove it first to make a new local one."
