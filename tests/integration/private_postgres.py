@@ -39,10 +39,14 @@ class PrivatePostgres:
         self.folder = Path(tempfile.mkdtemp(prefix="portal-private-pg-"))
         self.data = self.folder / "data"
         self.owner = "postgres" if os.geteuid() == 0 else None
-        if self.owner:
-            entry = pwd.getpwnam(self.owner)
-            os.chown(self.folder, entry.pw_uid, entry.pw_gid)
-        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8")
+        try:
+            if self.owner:
+                entry = pwd.getpwnam(self.owner)
+                os.chown(self.folder, entry.pw_uid, entry.pw_gid)
+            self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8")
+        except BaseException:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            raise
 
     def _run(self, program: str, *args: str) -> str:
         command = [str(self.bin / program), *args]
@@ -105,6 +109,8 @@ class PrivatePostgres:
 
     def remove(self) -> None:
         """Stop the server if it runs, and delete the cluster."""
-        if (self.data / "postmaster.pid").exists():
-            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
-        shutil.rmtree(self.folder, ignore_errors=True)
+        try:
+            if (self.data / "postmaster.pid").exists():
+                self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
