@@ -144,7 +144,12 @@ def _record_failure(run: JobRun, exc: Exception) -> None:
                 break
             with contextlib.suppress(*_DATABASE_AWAY):
                 connection.close()
-    log.error("Could not record the failed run of %s now; its next run will", run.job)
+    log.error(
+        "Could not record the failed run of %s started at %s; it is recorded once the database "
+        "is back",
+        run.job,
+        run.started_at.isoformat(),
+    )
     with _unrecorded_lock:
         _UNRECORDED.append(run)
 
