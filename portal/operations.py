@@ -42,8 +42,10 @@ def job_rows() -> list[JobRow]:
 
 
 def recent_runs(limit: int = LIST_SIZE) -> QuerySet[JobRun]:
-    """The latest runs of every job but the minute-by-minute outbox sweep."""
-    return JobRun.objects.exclude(job="outbox-sweep").select_related("requested_by")[:limit]
+    """The latest runs of every job, and of the minute-by-minute outbox sweep only those that
+    went wrong (a database outage shows as a run of failed sweeps)."""
+    routine = Q(job="outbox-sweep", status__in=[JobRun.Status.SUCCEEDED, JobRun.Status.RUNNING])
+    return JobRun.objects.exclude(routine).select_related("requested_by")[:limit]
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,11 @@ missed day, sends nothing twice.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 import traceback
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -27,6 +30,7 @@ from typing import Any
 
 from celery.schedules import crontab, schedule
 from django.conf import settings
+from django.db import DatabaseError, InterfaceError, connection
 from django.utils import timezone
 
 from portal.models import JobRun, User
@@ -88,31 +92,90 @@ def run_job(
 ) -> JobRun:
     """Run job ``name`` for the moment ``now`` (default: now) and record the run.
 
-    An exception in the job is recorded on the run and raised again, so the worker logs it.
+    An exception in the job, or in recording it, is recorded on the run as a failure
+    (``_record_failure``) and raised again, so the worker logs it.
     """
     job = get(name)
     now = now or timezone.now()
-    _interrupt_stale(name, now)
-    JobRun.objects.filter(job=name, started_at__lt=now - KEEP_RUNS).delete()
-    run = JobRun.objects.create(
-        job=name, trigger=trigger, requested_by=requested_by, started_at=now
-    )
+    run = JobRun(job=name, trigger=trigger, requested_by=requested_by, started_at=now)
     try:
+        _record_unrecorded()
+        _interrupt_stale(name, now)
+        JobRun.objects.filter(job=name, started_at__lt=now - KEEP_RUNS).delete()
+        run.save()
         result = job.run(now)
-    except Exception as exc:
-        run.status = JobRun.Status.FAILED
-        run.error = "".join(traceback.format_exception_only(exc)).strip()[:2000]
+        run.status = JobRun.Status.SUCCEEDED
+        run.found = result.found
+        run.notices = result.notices
+        run.summary = result.summary[:300]
         run.finished_at = timezone.now()
-        run.save(update_fields=["status", "error", "finished_at"])
+        run.save(update_fields=["status", "found", "notices", "summary", "finished_at"])
+    except Exception as exc:
         log.exception("Scheduled job %s failed", name)
+        _record_failure(run, exc)
         raise
-    run.status = JobRun.Status.SUCCEEDED
-    run.found = result.found
-    run.notices = result.notices
-    run.summary = result.summary[:300]
-    run.finished_at = timezone.now()
-    run.save(update_fields=["status", "found", "notices", "summary", "finished_at"])
     return run
+
+
+# --- Failures the database could not take at the time -------------------------------------------
+# A run that fails because the database is away (restarting, say) cannot be recorded then. It
+# waits here, oldest first, and this process's next run of any job writes it before anything
+# else, so the operations page shows the outage as failed runs. A process that stops before the
+# database returns takes these with it; its log names each one. At most a day of every-minute
+# sweeps is kept.
+_UNRECORDED: deque[JobRun] = deque(maxlen=24 * 60)
+_unrecorded_lock = threading.Lock()
+# InterfaceError ("connection already closed") is not a DatabaseError.
+_DATABASE_AWAY = (DatabaseError, InterfaceError)
+
+
+def _record_failure(run: JobRun, exc: Exception) -> None:
+    """Record ``run`` as failed with ``exc``: on this connection, else on a fresh one (the
+    database may have restarted under this one), else once the database is back."""
+    run.status = JobRun.Status.FAILED
+    run.error = "".join(traceback.format_exception_only(exc)).strip()[:2000]
+    run.finished_at = timezone.now()
+    for attempt in (1, 2):
+        try:
+            _write_failure(run)
+            return
+        except _DATABASE_AWAY:
+            if attempt == 2 or connection.in_atomic_block:
+                break
+            with contextlib.suppress(*_DATABASE_AWAY):
+                connection.close()
+    log.error(
+        "Could not record the failed run of %s started at %s; it is recorded once the database "
+        "is back",
+        run.job,
+        run.started_at.isoformat(),
+    )
+    with _unrecorded_lock:
+        _UNRECORDED.append(run)
+
+
+def _write_failure(run: JobRun) -> None:
+    """Write failed ``run`` over its own row, or as a new row when it has none. Writing it
+    twice changes nothing, and no row of it is left running."""
+    fields = {"status": run.status, "error": run.error, "finished_at": run.finished_at}
+    if run.pk is not None:
+        JobRun.objects.filter(pk=run.pk).update(**fields)
+        return
+    same = JobRun.objects.filter(job=run.job, started_at=run.started_at)
+    # An insert whose answer was lost with the connection may have been committed all the same.
+    if same.filter(status=JobRun.Status.RUNNING).update(**fields):
+        return
+    if not same.filter(status=JobRun.Status.FAILED).exists():
+        run.save(force_insert=True)
+
+
+def _record_unrecorded() -> None:
+    """Write the failures this process could not record while the database was away; if it
+    is still away, this raises and they stay owed."""
+    with _unrecorded_lock:
+        while _UNRECORDED:
+            _write_failure(_UNRECORDED[0])
+            _UNRECORDED.popleft()
 
 
 # --- The schedule, as people read it -------------------------------------------------------------

@@ -131,7 +131,11 @@ if not _database_url:
     VAR_DIR.mkdir(parents=True, exist_ok=True)  # the zero-setup default lives in ./var
     _database_url = f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"
 try:
-    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+    # Each request and each task (portal/celery.py) first pings a connection it reuses, so a
+    # database that restarted costs a reconnect rather than an error.
+    DATABASES = {
+        "default": dj_database_url.parse(_database_url, conn_max_age=60, conn_health_checks=True)
+    }
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL I understand: {exc}") from None
 # A trial of the stack on SQLite, which nobody relies on: with DEBUG off the portal starts on
@@ -359,7 +363,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# Close the worker's database connection after this many tasks; read by Celery's Django fix-up.
+# Celery's Django fix-up closes the worker's database connection only after this many tasks;
+# in between, the checks around each task (portal/celery.py) close one that broke or is older
+# than CONN_MAX_AGE, and ping one before it is reused.
 CELERY_DB_REUSE_MAX = 200
 # Retries never wait longer than this, so a delayed task is not redelivered by Redis as lost.
 OUTBOX_MAX_RETRY_DELAY = 1800

@@ -164,3 +164,21 @@ def test_a_notification_being_sent_is_not_sent_again(client, it_user, employee) 
     sending.refresh_from_db()
     assert (sending.status, sending.next_attempt_at) == (Notification.Status.SENDING, lease_ends)
     assert not AuditEvent.objects.filter(action__startswith="notification.").exists()
+
+
+def test_recent_runs_list_the_outbox_sweeps_that_failed_and_no_others(client, it_user) -> None:
+    now = timezone.now()
+    JobRun.objects.create(job="outbox-sweep", started_at=now, status=JobRun.Status.SUCCEEDED)
+    JobRun.objects.create(job="outbox-sweep", started_at=now, status=JobRun.Status.RUNNING)
+    failed = JobRun.objects.create(
+        job="outbox-sweep",
+        started_at=now - timedelta(minutes=1),
+        status=JobRun.Status.FAILED,
+        error="OperationalError: the database system is shutting down",
+    )
+    daily = scheduling.run_job("hr-weekly-summary", now=now - timedelta(minutes=2))
+
+    response = signed_in(client, it_user).get(PAGE)
+
+    assert list(response.context["runs"]) == [failed, daily]
+    assert "OperationalError: the database system is shutting down" in response.content.decode()
