@@ -1,0 +1,32 @@
+"""Log lines as text (the default) or, with PORTAL_LOG_FORMAT=json, one JSON object a line for a
+log collector to read without parsing prose.
+
+Django's processes take the format from ``settings.LOGGING``; Celery's worker and beat install
+handlers of their own, so ``json_log_lines`` gives those the same formatter once Celery has set
+them up (connected in portal/celery.py).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from pythonjsonlogger.json import JsonFormatter
+
+# Every line carries when, how serious, which logger and which process; a traceback, when there
+# is one, goes in "exc_info" within the same line.
+JSON_FIELDS = ["asctime", "levelname", "name", "process", "message"]
+JSON_NAMES = {"asctime": "time", "levelname": "level", "name": "logger"}
+
+
+def json_formatter() -> logging.Formatter:
+    return JsonFormatter(JSON_FIELDS, rename_fields=JSON_NAMES, json_ensure_ascii=False)
+
+
+def json_log_lines(logger: logging.Logger | None = None, **kwargs: object) -> None:
+    """Celery's after_setup_logger and after_setup_task_logger: JSON lines when configured."""
+    from django.conf import settings
+
+    if logger is None or settings.LOG_FORMAT != "json":
+        return
+    for handler in logger.handlers:
+        handler.setFormatter(json_formatter())
