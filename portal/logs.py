@@ -3,7 +3,8 @@ log collector to read without parsing prose.
 
 Django's processes take the format from ``settings.LOGGING``; Celery's worker and beat install
 handlers of their own, so ``json_log_lines`` gives those the same formatter once Celery has set
-them up (connected in portal/celery.py).
+them up, and ``quiet_worker`` leaves out the worker's start-up banner, which is not a log line
+(both connected in portal/celery.py).
 """
 
 from __future__ import annotations
@@ -30,3 +31,11 @@ def json_log_lines(logger: logging.Logger | None = None, **kwargs: object) -> No
         return
     for handler in logger.handlers:
         handler.setFormatter(json_formatter())
+
+
+def quiet_worker(instance: object = None, **kwargs: object) -> None:
+    """Celery's celeryd_init: no start-up banner among JSON lines (as `celery --quiet` would)."""
+    from django.conf import settings
+
+    if instance is not None and settings.LOG_FORMAT == "json":
+        instance.quiet = True
