@@ -24,6 +24,7 @@ from portal.env import (
     env_str,
     env_url,
 )
+from portal.logs import log_format
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PORTAL_VAR_DIR", str(BASE_DIR / "var")))
@@ -430,9 +431,7 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Logging --------------------------------------------------------------------------------
 # text (the default) or json: one JSON object a line, for a log collector (portal/logs.py).
-LOG_FORMAT = env_str("PORTAL_LOG_FORMAT", "text").strip().lower() or "text"
-if LOG_FORMAT not in {"text", "json"}:
-    raise ImproperlyConfigured(f"PORTAL_LOG_FORMAT must be text or json; got {LOG_FORMAT!r}")
+LOG_FORMAT = log_format(env_str("PORTAL_LOG_FORMAT", "text"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

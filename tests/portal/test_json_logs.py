@@ -1,5 +1,6 @@
-"""PORTAL_LOG_FORMAT=json (portal/logs.py): every log line of a portal process, and of a real
-Celery worker, is one JSON object; text stays the default; any other value is refused."""
+"""PORTAL_LOG_FORMAT=json (portal/logs.py): every log line of a portal process, of a real Celery
+worker and of a real gunicorn (access log included) is one JSON object; text stays the default;
+any other value is refused."""
 
 from __future__ import annotations
 
@@ -7,9 +8,16 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
+
+import httpx
 
 from tests.conftest import ROOT
-from tests.integration.processes import WorkerProcess
+from tests.helpers import free_port
+from tests.integration import processes
+from tests.integration.processes import WorkerProcess, wait_for
+
+DEADLINE = 60.0
 
 # A portal process that logs as the portal does: a warning, then an error with its traceback.
 LOGGING_SCRIPT = """
@@ -89,3 +97,59 @@ def test_a_real_worker_logs_json_lines_from_start_to_ready(postgres: None, redis
     assert records[-1]["logger"] == "celery.apps.worker"
     assert records[-1]["message"].endswith(" ready.")
     assert {"time", "level", "logger", "process", "message"} <= set(records[0])
+
+
+def test_a_real_gunicorn_logs_json_lines_access_log_included(
+    postgres: None, tmp_path: Path
+) -> None:
+    port = free_port()
+    out, err = tmp_path / "stdout", tmp_path / "stderr"
+    # As the image runs it (Dockerfile, docker-compose.yml), from the checkout, where gunicorn
+    # finds gunicorn.conf.py by itself.
+    with out.open("w") as stdout, err.open("w") as stderr:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "portal.wsgi:application",
+                "--workers=1",
+                f"--bind=127.0.0.1:{port}",
+                "--access-logfile=-",
+            ],
+            cwd=ROOT,
+            env={
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "tests.settings",
+                "DATABASE_URL": processes.test_database_url(),
+                "PORTAL_LOG_FORMAT": "json",
+            },
+            stdout=stdout,
+            stderr=stderr,
+        )
+    try:
+        wait_for(
+            lambda: answers(f"http://127.0.0.1:{port}/healthz"),
+            deadline=DEADLINE,
+            what="gunicorn answering",
+        )
+        wait_for(
+            lambda: "GET /healthz" in out.read_text(), deadline=DEADLINE, what="the access log line"
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=DEADLINE)
+
+    own = [json.loads(line) for line in err.read_text().splitlines()]
+    access = [json.loads(line) for line in out.read_text().splitlines()]
+    assert any(line["message"].startswith("Booting worker") for line in own)
+    assert [line["logger"] for line in access] == ["gunicorn.access"]
+    assert '"GET /healthz HTTP/1.1"' in access[0]["message"]
+
+
+def answers(url: str) -> bool:
+    try:
+        httpx.get(url, timeout=5)
+    except httpx.TransportError:
+        return False
+    return True
