@@ -15,8 +15,9 @@ COPY requirements/production.txt requirements/production.txt
 RUN pip install --require-hashes -r requirements/production.txt
 
 COPY . .
-# The portal's own metadata only: its dependencies came from the lock above.
-RUN pip install --no-deps .
+# The portal's own metadata only: its dependencies came from the lock above, and so did the
+# setuptools that builds it.
+RUN pip install --no-deps --no-build-isolation .
 # collectstatic needs settings but no secrets or services: give it throwaway values.
 RUN DJANGO_SECRET_KEY=collectstatic-only-$(python -c 'import secrets; print(secrets.token_hex(32))') \
     DJANGO_DEBUG=0 DATABASE_URL=sqlite:////tmp/build.sqlite3 PORTAL_TRIAL=1 \

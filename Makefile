@@ -17,10 +17,10 @@ $(VENV)/bin/python:
 	$(PY) -m pip install --quiet --upgrade pip
 
 # Exactly the locked versions, every file checked against its hash; then the portal itself,
-# whose dependencies the lock has already brought.
+# whose dependencies the lock has already brought, built with the locked setuptools.
 $(VENV)/.installed: pyproject.toml $(LOCK_DEV) | $(VENV)/bin/python
 	$(PY) -m pip install --quiet --require-hashes -r $(LOCK_DEV)
-	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@
 
 demo: $(VENV)/.installed
@@ -54,9 +54,10 @@ $(LOCK_VENV)/.installed: pyproject.toml
 	@touch $@
 
 # Both lock files from pyproject.toml, for Python 3.11 on Linux (the image's and CI's), keeping
-# the versions already locked where pyproject.toml still allows them. The development lock is
-# constrained by the production one, so the two never disagree on a version. To move one
-# package on: make lock LOCK_ARGS='--upgrade-package django'; everything: LOCK_ARGS=--upgrade
+# the versions already locked where pyproject.toml still allows them. Each holds the setuptools
+# that builds the portal itself ([build-system]) too. The development lock is constrained by the
+# production one, so the two never disagree on a version. To move one package on:
+# make lock LOCK_ARGS='--upgrade-package django'; everything: LOCK_ARGS=--upgrade
 # (docs/operations.md).
 PIP_COMPILE = $(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe \
 	--strip-extras --no-emit-index-url --no-emit-find-links --resolver=backtracking $(LOCK_ARGS)
@@ -64,8 +65,9 @@ lock: $(LOCK_VENV)/.installed
 	@$(LOCK_VENV)/bin/python -c 'import sys; assert sys.version_info[:2] == (3, 11), \
 		"the lock is made for Python 3.11, the image'"'"'s: run with PYTHON=python3.11"'
 	@mkdir -p requirements
-	$(PIP_COMPILE) --output-file $(LOCK_PROD) pyproject.toml
-	$(PIP_COMPILE) --extra dev --constraint $(LOCK_PROD) --output-file $(LOCK_DEV) pyproject.toml
+	$(PIP_COMPILE) --build-deps-for wheel --output-file $(LOCK_PROD) pyproject.toml
+	$(PIP_COMPILE) --build-deps-for editable --extra dev --constraint $(LOCK_PROD) \
+		--output-file $(LOCK_DEV) pyproject.toml
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -50,7 +50,13 @@ def project() -> dict:
 
 
 def production_requirements() -> list[Requirement]:
-    return [Requirement(line) for line in project()["dependencies"]]
+    """What the image installs: the portal's dependencies, and the build backend that installs
+    the portal itself."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    return [
+        Requirement(line)
+        for line in pyproject["project"]["dependencies"] + pyproject["build-system"]["requires"]
+    ]
 
 
 def dev_requirements() -> list[Requirement]:
