@@ -1,5 +1,6 @@
 # The portal's production image: gunicorn for the web, the same image for the Celery worker/beat.
-FROM python:3.11-slim
+# A fixed Python release on a fixed Debian (docs/operations.md says how to move it on).
+FROM python:3.11.13-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -9,10 +10,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 RUN useradd --create-home --uid 1000 portal
 
-COPY pyproject.toml ./
-RUN pip install .
+# The production lock: exact versions, every file checked against its hash (make lock).
+COPY requirements/production.txt requirements/production.txt
+RUN pip install --require-hashes -r requirements/production.txt
 
 COPY . .
+# The portal's own metadata only: its dependencies came from the lock above, and so did the
+# setuptools that builds it.
+RUN pip install --no-deps --no-build-isolation .
 # collectstatic needs settings but no secrets or services: give it throwaway values.
 RUN DJANGO_SECRET_KEY=collectstatic-only-$(python -c 'import secrets; print(secrets.token_hex(32))') \
     DJANGO_DEBUG=0 DATABASE_URL=sqlite:////tmp/build.sqlite3 PORTAL_TRIAL=1 \

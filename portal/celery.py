@@ -1,10 +1,18 @@
 import os
 
 from celery import Celery
-from celery.signals import beat_init, task_postrun, task_prerun
+from celery.signals import (
+    after_setup_logger,
+    after_setup_task_logger,
+    beat_init,
+    celeryd_init,
+    task_postrun,
+    task_prerun,
+)
 from django.db import close_old_connections
 
 from portal.beat_lock import take_beat_lock
+from portal.logs import json_log_lines, quiet_worker
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -34,3 +42,8 @@ def check_database_connections(sender: object = None, **kwargs: object) -> None:
 
 task_prerun.connect(check_database_connections)
 task_postrun.connect(check_database_connections)
+
+# Celery's own log handlers write JSON lines too when PORTAL_LOG_FORMAT=json (portal.logs).
+after_setup_logger.connect(json_log_lines)
+after_setup_task_logger.connect(json_log_lines)
+celeryd_init.connect(quiet_worker)

@@ -24,6 +24,7 @@ from portal.env import (
     env_str,
     env_url,
 )
+from portal.logs import log_format
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PORTAL_VAR_DIR", str(BASE_DIR / "var")))
@@ -435,10 +436,31 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Logging --------------------------------------------------------------------------------
+# text (the default) or json: one JSON object a line, for a log collector (portal/logs.py).
+LOG_FORMAT = log_format(env_str("PORTAL_LOG_FORMAT", "text"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "portal.logs.json_formatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("PORTAL_LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# --- Errors to Sentry -----------------------------------------------------------------------
+# Off unless SENTRY_DSN is set. Personal data never leaves: the SDK sends none of its own and
+# every event is scrubbed on the way out (portal/sentry.py).
+SENTRY_DSN = env_str("SENTRY_DSN").strip()
+if SENTRY_DSN:
+    from portal.sentry import start_sentry
+
+    start_sentry(
+        dsn=env_url("SENTRY_DSN", "", schemes=("http", "https")),
+        environment=env_str("SENTRY_ENVIRONMENT").strip() or "production",
+        release=env_str("SENTRY_RELEASE").strip() or None,
+    )
