@@ -182,6 +182,20 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Organisation sign-in with OpenID Connect (Microsoft Entra ID, Google Workspace or any provider
+# that publishes its discovery document): off unless both an issuer and a client id are set.
+OIDC_ISSUER = env_str("PORTAL_OIDC_ISSUER").strip().rstrip("/")
+OIDC_CLIENT_ID = env_str("PORTAL_OIDC_CLIENT_ID").strip()
+OIDC_CLIENT_SECRET = env_str("PORTAL_OIDC_CLIENT_SECRET")
+OIDC_ENABLED = bool(OIDC_ISSUER and OIDC_CLIENT_ID)
+OIDC_BUTTON_LABEL = env_str("PORTAL_OIDC_BUTTON_LABEL").strip() or "Sign in with your work account"
+# Entra ID with one tenant: the tenant id every token must carry (its ``tid`` claim).
+OIDC_TENANT_ID = env_str("PORTAL_OIDC_TENANT_ID").strip()
+# The claim that finds a person in the directory at their first sign-in.
+OIDC_MATCH_CLAIM = env_str("PORTAL_OIDC_MATCH_CLAIM").strip() or "email"
+# Password sign-in alongside the organisation's; off, only the provider signs people in.
+PASSWORD_SIGN_IN = env_bool("PORTAL_PASSWORD_SIGN_IN", True)
+
 # Policy 5.6: passwords change every 3 months; once older, the next request goes to the change
 # page. 0 turns expiry off: NCSC, NIST SP 800-63B and OWASP ASVS advise against forced rotation,
 # so the policy's annual review is where the company decides.
