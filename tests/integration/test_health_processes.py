@@ -9,6 +9,10 @@ back. Beat sends the outbox sweep every ``SWEEP_SECONDS`` here, and counts as do
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,8 +21,16 @@ import httpx
 import pytest
 
 from tests.helpers import free_port
-from tests.integration.processes import BeatProcess, PrivateRedis, WorkerProcess, wait_for
+from tests.integration.processes import (
+    ROOT,
+    BeatProcess,
+    PrivateRedis,
+    WorkerProcess,
+    test_database_url,
+    wait_for,
+)
 from tests.integration.web import Gunicorn
+from tests.portal.test_project import compose_config, project_services
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,7 +55,8 @@ class Stack:
     stopped: list[object] = field(default_factory=list)
 
     def start_worker(self) -> None:
-        self.worker = WorkerProcess("health", self.redis.url, **PROCESS_ENV)
+        # Named as the compose stack's worker is: celery@ its host name.
+        self.worker = WorkerProcess("celery", self.redis.url, **PROCESS_ENV)
         self.stopped.append(self.worker)
 
     def start_beat(self) -> None:
@@ -144,3 +157,46 @@ def test_redis_down_fails_healthz_until_it_is_back(stack: Stack) -> None:
 
     stack.redis.start()
     assert stack.wait_until_healthy()["status"] == "ok"
+
+
+def run_health_check(test: list[str], stack: Stack) -> subprocess.CompletedProcess[str]:
+    """A compose health check's command, run here as the container would run it."""
+    shell = test[0] == "CMD-SHELL"
+    argv = ["sh", "-c", test[1].replace("$$", "$")] if shell else test[1:]
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        "HOSTNAME": socket.gethostname(),
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": test_database_url(),
+        "REDIS_URL": stack.redis.url,
+        "PYTHONPATH": str(ROOT),
+        **PROCESS_ENV,
+    }
+    return subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_the_compose_health_checks_of_worker_and_beat_pass_and_fail_for_real(
+    stack: Stack,
+) -> None:
+    checks = {
+        name: spec["healthcheck"]["test"]
+        for name, spec in project_services(compose_config()).items()
+        if name in ("worker", "beat")
+    }
+    worker, beat = (run_health_check(checks[name], stack) for name in ("worker", "beat"))
+    assert worker.returncode == 0, worker.stdout + worker.stderr
+    assert beat.returncode == 0, beat.stdout + beat.stderr
+    assert "beat: ok" in beat.stdout
+
+    stack.worker.stop()
+    stack.beat.stop()
+
+    assert run_health_check(checks["worker"], stack).returncode != 0
+
+    def beat_down() -> subprocess.CompletedProcess[str] | None:
+        run = run_health_check(checks["beat"], stack)
+        return run if run.returncode == 1 else None
+
+    down = wait_for(beat_down, deadline=WITHIN_A_MINUTE, what="the beat health check to fail")
+    assert "beat: DOWN" in down.stdout
