@@ -21,14 +21,8 @@ import httpx
 import pytest
 
 from tests.helpers import free_port
-from tests.integration.processes import (
-    ROOT,
-    BeatProcess,
-    PrivateRedis,
-    WorkerProcess,
-    test_database_url,
-    wait_for,
-)
+from tests.integration import processes
+from tests.integration.processes import ROOT, BeatProcess, PrivateRedis, WorkerProcess, wait_for
 from tests.integration.web import Gunicorn
 from tests.portal.test_project import compose_config, project_services
 
@@ -168,7 +162,7 @@ def run_health_check(test: list[str], stack: Stack) -> subprocess.CompletedProce
         "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
         "HOSTNAME": socket.gethostname(),
         "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": test_database_url(),
+        "DATABASE_URL": processes.test_database_url(),
         "REDIS_URL": stack.redis.url,
         "PYTHONPATH": str(ROOT),
         **PROCESS_ENV,
