@@ -591,7 +591,8 @@ async def wait_until_up(client: httpx.AsyncClient) -> None:
 
     for _ in range(120):
         try:
-            if (await client.get("/healthz")).status_code == 200:
+            # The liveness form (portal.healthz): this run starts no worker or beat.
+            if (await client.get("/healthz?check=database")).status_code == 200:
                 return
         except httpx.TransportError:
             pass

@@ -1,4 +1,4 @@
-"""The operations page for IT and admins: scheduled jobs and the outbox."""
+"""The operations page for IT and admins: the portal's health, scheduled jobs and the outbox."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from portal import operations, permissions, scheduling
+from portal import health, operations, permissions, scheduling
 from portal.idempotency import once
 from portal.models import Notification
 
@@ -24,6 +24,7 @@ def operations_page(request: HttpRequest) -> HttpResponse:
         request,
         "portal/operations.html",
         {
+            "health": health.report(),
             "jobs": operations.job_rows(),
             "runs": operations.recent_runs(),
             "outbox": operations.outbox_state(),

@@ -92,6 +92,12 @@ MIDDLEWARE = [
     "portal.client.ForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The frame and CSP headers are added to every answer given below them, /healthz's too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # /healthz, whatever the Host: before CommonMiddleware validates it, and before sessions,
+    # sign-in and CSRF (portal.healthz).
+    "portal.healthz.HealthzMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -99,8 +105,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "portal.password_age.PasswordAgeMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
     # Axes must be last: it turns a lockout raised during authentication into its response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -399,6 +403,15 @@ OUTBOX_SWEEP_SHARE = 500
 OUTBOX_SEND_BATCH = 25
 OUTBOX_SWEEP_SECONDS = 200
 OUTBOX_LEASE_SECONDS = CELERY_TASK_TIME_LIMIT + 60
+
+
+# --- Health (portal.health, /healthz) ---------------------------------------------------------
+# How long a worker has to answer the health check's ping (seconds).
+HEALTH_WORKER_TIMEOUT_SECONDS = env_int("PORTAL_HEALTH_WORKER_TIMEOUT_SECONDS", 2, minimum=1)
+# Beat counts as running while the every-minute outbox sweep has started within this window.
+HEALTH_BEAT_WINDOW_SECONDS = env_int("PORTAL_HEALTH_BEAT_WINDOW_SECONDS", 300, minimum=1)
+# After this long without a sweep, IT is e-mailed once (per silence) by whatever notices first.
+HEALTH_BEAT_ALERT_SECONDS = env_int("PORTAL_HEALTH_BEAT_ALERT_SECONDS", 900, minimum=1)
 
 
 def _job_at(name: str, hour: int, minute: int = 0) -> dict[str, object]:

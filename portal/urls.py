@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from portal import operations_views, views
+from portal import healthz, operations_views, views
 
 handler403 = "portal.views.permission_denied"
 handler404 = "portal.views.page_not_found"
@@ -14,7 +14,7 @@ urlpatterns = [
     path("inbox/read-all/", views.inbox_mark_all_read, name="inbox_mark_all_read"),
     path("staff/import/", views.staff_import, name="staff_import"),
     path("audit/", views.audit_log, name="audit_log"),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", healthz.view, name="healthz"),
     # Scheduled jobs and the outbox (IT and admins)
     path("operations/", operations_views.operations_page, name="operations"),
     path("operations/jobs/<slug:name>/run/", operations_views.run_job, name="run_job"),

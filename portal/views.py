@@ -4,10 +4,9 @@ import functools
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.db import connection, transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLResolver, get_resolver, reverse_lazy
 from django.views import defaults
@@ -175,11 +174,3 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
                 data["note"] = "The last recorded this hour; later ones are not recorded."
             audit.record(actor=user, action="auth.not_found", data=data, request=request)
     return defaults.page_not_found(request, exception)
-
-
-@login_not_required
-@require_GET
-def healthz(request: HttpRequest) -> HttpResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})

@@ -64,3 +64,18 @@ if env_str("PORTAL_TEST_VISIBILITY_TIMEOUT"):
         "unacked_restore_interval": 1,
         "unacked_restore_throttle": 1,
     }
+
+# No worker answers the unit tests' pings: a short wait keeps each page that checks the portal's
+# health quick. Processes the integration tests start may be given the setting itself.
+if not env_str("PORTAL_HEALTH_WORKER_TIMEOUT_SECONDS"):
+    HEALTH_WORKER_TIMEOUT_SECONDS = 0.3
+# A beat the integration tests start can send the outbox sweep more often than every minute, so
+# that a short PORTAL_HEALTH_BEAT_WINDOW_SECONDS sees it stop within the test.
+if env_str("PORTAL_TEST_SWEEP_SECONDS"):
+    CELERY_BEAT_SCHEDULE = {
+        **CELERY_BEAT_SCHEDULE,  # noqa: F405
+        "outbox-sweep": {
+            "task": "portal.tasks.sweep_outbox",
+            "schedule": float(env_int("PORTAL_TEST_SWEEP_SECONDS", 60, minimum=1)),
+        },
+    }

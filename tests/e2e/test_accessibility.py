@@ -118,6 +118,8 @@ PAGES: dict[str, tuple[str | None, dict[str, str]]] = {
             "add to the register": "/register/new/",
             "edit a register entry": "/register/{item}/edit/",
             "audit log": "/audit/",
+            # Its Health list, with beat never run: parts down, in red and in words.
+            "operations": "/operations/",
         },
     ),
     "reviewer": (

@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from acknowledgements import demo_data as policy_demo
 from acknowledgements import publishing
 from acknowledgements.models import PolicyReview, PolicyVersion
-from portal import scheduling
+from portal import health, scheduling
 from portal.demo_data import seed_demo
 from portal.models import AuditEvent, JobRun, Notification
 from tests.e2e.conftest import BrowserLog
@@ -97,6 +97,12 @@ def test_it_sees_every_job_on_the_operations_page_and_runs_one(
     sign_in(page, IT)
     expect_home(page, demo)
     page.get_by_test_id("nav").get_by_role("link", name="Operations").click()
+
+    # The Health list: every check, with beat (whose sweep has never run here) down, in words.
+    checks = page.get_by_test_id("health")
+    expect(checks.locator("li")).to_have_count(len(health.CHECKS))
+    expect(checks.locator("li[data-check='database']")).to_contain_text("OK")
+    expect(checks.locator("li[data-check='beat']")).to_contain_text("Down")
 
     jobs = page.get_by_test_id("jobs")
     for job in scheduling.JOBS.values():

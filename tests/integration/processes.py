@@ -1,15 +1,19 @@
-"""Real Celery workers in processes of their own, and a real SMTP server, for the integration tests.
+"""Real Celery workers and beats in processes of their own, a private Redis and a real SMTP
+server, for the integration tests.
 
 A worker thread (``run_worker`` in conftest) cannot be killed the way a server dies; a process
 can. ``WorkerProcess`` starts ``celery -A portal worker`` with the test settings, pointed at the
-test database and the test Redis, and waits until it says it is ready. ``SmtpSink`` is an
-aiosmtpd server on a local port that keeps every message it accepts.
+test database and the test Redis, and waits until it says it is ready. ``BeatProcess`` starts
+``celery -A portal beat`` with a schedule file of its own. ``PrivateRedis`` is a redis-server of
+the test's own on a free port, which the test may stop and start again (never the shared one).
+``SmtpSink`` is an aiosmtpd server on a local port that keeps every message it accepts.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,11 +23,13 @@ from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
 
+import redis
 from aiosmtpd.controller import Controller
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_DEADLINE = 60.0
+LOCK_TAKEN = "Beat lock taken by"
 
 
 def test_database_url() -> str:
@@ -99,6 +105,117 @@ class WorkerProcess:
 
     def log(self) -> str:
         return "\n".join(self.lines)
+
+
+class BeatProcess:
+    """``celery beat`` in its own process, with its own schedule file; its output is kept."""
+
+    def __init__(self, redis_url: str, schedule: Path, **env: str) -> None:
+        self.lines: list[str] = []
+        self.locked = threading.Event()
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "beat",
+                "--loglevel=INFO",
+                f"--schedule={schedule}",
+            ],
+            cwd=ROOT,
+            env={
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "tests.settings",
+                "REDIS_URL": redis_url,
+                "PYTHONPATH": str(ROOT),
+                **env,
+            },
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip())
+            if LOCK_TAKEN in line:
+                self.locked.set()
+
+    def wait_until_locked(self) -> None:
+        assert self.locked.wait(READY_DEADLINE), "beat did not take the lock:\n" + self.log()
+
+    def wait_for_exit(self) -> int:
+        status = self.process.wait(timeout=READY_DEADLINE)
+        self.reader.join(timeout=READY_DEADLINE)
+        return status
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=30)
+
+    def log(self) -> str:
+        return "\n".join(self.lines)
+
+
+class PrivateRedis:
+    """A redis-server of the test's own on ``port``, its data in ``home``: stopped and started
+    again as a real outage would, keeping what it held (append-only file, as the compose
+    stack's Redis does)."""
+
+    def __init__(self, port: int, home: Path) -> None:
+        self.port = port
+        self.home = home
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def answers(self) -> bool:
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=1, socket_timeout=1)
+        try:
+            return bool(client.ping())
+        except redis.RedisError:
+            return False
+        finally:
+            client.close()
+
+    def start(self) -> PrivateRedis:
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        self.process = subprocess.Popen(
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.home),
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
+        wait_for(self.answers, deadline=READY_DEADLINE, what=f"redis-server on port {self.port}")
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=30)
 
 
 class _Keeper:

@@ -6,11 +6,6 @@ which keeps running; once the first has stopped, a new beat starts.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -19,68 +14,7 @@ import redis
 
 from portal.beat_lock import LOCK_NAME
 from portal.celery import app as celery_app
-
-ROOT = Path(__file__).resolve().parents[2]
-DEADLINE = 60.0
-LOCK_TAKEN = "Beat lock taken by"
-
-
-class BeatProcess:
-    """``celery beat`` in its own process, with its own schedule file; its output is kept."""
-
-    def __init__(self, redis_url: str, schedule: Path) -> None:
-        self.lines: list[str] = []
-        self.locked = threading.Event()
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "portal",
-                "beat",
-                "--loglevel=INFO",
-                f"--schedule={schedule}",
-            ],
-            cwd=ROOT,
-            env={
-                **os.environ,
-                "DJANGO_SETTINGS_MODULE": "tests.settings",
-                "REDIS_URL": redis_url,
-                "PYTHONPATH": str(ROOT),
-            },
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self) -> None:
-        for line in self.process.stdout:
-            self.lines.append(line.rstrip())
-            if LOCK_TAKEN in line:
-                self.locked.set()
-
-    def wait_until_locked(self) -> None:
-        assert self.locked.wait(DEADLINE), "beat did not take the lock:\n" + self.log()
-
-    def wait_for_exit(self) -> int:
-        status = self.process.wait(timeout=DEADLINE)
-        self.reader.join(timeout=DEADLINE)
-        return status
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=30)
-
-    def log(self) -> str:
-        return "\n".join(self.lines)
+from tests.integration.processes import LOCK_TAKEN, BeatProcess
 
 
 @pytest.fixture

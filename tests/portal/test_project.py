@@ -208,6 +208,24 @@ def test_compose_health_checks_ask_real_urls() -> None:
             assert resolve(urlsplit(url).path).url_name == "healthz"
 
 
+def test_web_worker_and_beat_each_have_a_health_check_of_their_own() -> None:
+    services = project_services(compose_config())
+    web, worker, beat = (
+        services[name]["healthcheck"]["test"] for name in ("web", "worker", "beat")
+    )
+    # web: the liveness form of /healthz, so that a stopped worker does not take the proxy down.
+    assert "/healthz?check=database'" in web[-1]
+    # worker: that worker itself answers a ping (compose writes $HOSTNAME as $$HOSTNAME).
+    assert worker[0] == "CMD-SHELL"
+    argv = shlex.split(worker[1])
+    assert find_app(argv[2]) is importlib.import_module("portal.celery").app
+    assert argv[:2] + argv[3:5] == ["celery", "-A", "inspect", "ping"]
+    assert argv[argv.index("-d") + 1] in {"celery@$$HOSTNAME", "celery@$HOSTNAME"}
+    # beat: the portal's own check of the sweep beat sends.
+    assert beat == ["CMD", "python", "manage.py", "healthcheck", "--check", "beat"]
+    assert "healthcheck" in get_commands()
+
+
 def test_the_backup_service_dumps_the_database_nightly_into_its_own_volume() -> None:
     config = compose_config()
     backup, db = config["services"]["backup"], config["services"]["db"]

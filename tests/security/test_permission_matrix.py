@@ -83,7 +83,8 @@ PORTAL: dict[str, Expect] = {
     "team": Expect(get=only(200, "line_manager")),
     "staff_import": Expect(get=only(200, "hr"), post=only(200, "hr")),
     "audit_log": Expect(get=only(200, "hr", "it")),
-    "healthz": Expect(get=public(200), post=public(405)),
+    # The health report, to anyone: "failing" (503) here, where no worker or beat runs.
+    "healthz": Expect(get=public(503), post=public(405)),
     # Someone signed in is sent on from the sign-in page, whatever they send it.
     "login": Expect(get=public(REDIRECT, anonymous=200), post=public(REDIRECT, anonymous=200)),
     "logout": Expect(get=signed_in(405), post=signed_in(REDIRECT)),
