@@ -67,10 +67,10 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
         signed = Acknowledgement.objects.filter(user=request.user, version=version).first()
         if signed is not None:
             return _already_signed(request, signed)
-        kept = _pending(request, policy) or {}
-        form = form_class(
-            initial={"version": version.number, "printed_name": kept.get("printed_name", "")}
-        )
+        initial = {"version": version.number}
+        if kept := _pending(request, policy):
+            initial["printed_name"] = kept["printed_name"]  # back from the provider
+        form = form_class(initial=initial)
     return render(
         request,
         "acknowledgements/signing/sign.html",

@@ -3,8 +3,10 @@ free port, as the SMTP server is; and a small driver that signs in at it as a pe
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -144,33 +146,36 @@ class ProviderUser:
 
     def sign_in(self, authorisation_url: str, username: str | None = None, *, cancel=False) -> str:
         """The portal address the provider sends the browser back to. ``username`` is typed
-        on the provider's sign-in page if it asks."""
-        url = authorisation_url
-        while urlsplit(url).netloc == urlsplit(self.provider.issuer).netloc:
-            response = self.http.get(url)
-            if response.status_code == 200 and "<form" in response.text:
-                response = self._fill_in(response, username, cancel=cancel)
-            if response.status_code not in (302, 303):
+        on the provider's sign-in page if it asks; a page that a browser's script would submit
+        by itself (ending another person's session at the provider) is submitted."""
+        provider = urlsplit(self.provider.issuer).netloc
+        response = self.http.get(authorisation_url)
+        while True:
+            if response.status_code in (302, 303):
+                location = urljoin(str(response.url), response.headers["location"])
+                if urlsplit(location).netloc != provider:
+                    return location
+                response = self.http.get(location)
+            elif response.status_code == 200 and "<form" in response.text:
+                response = self._submit(response, username, cancel=cancel)
+            else:
                 raise AssertionError(
                     f"the provider answered {response.status_code}: {response.text}"
                 )
-            url = urljoin(url, response.headers["location"])
-        return url
 
-    def _fill_in(
+    def _submit(
         self, page: httpx.Response, username: str | None, *, cancel: bool
     ) -> httpx.Response:
-        assert username is not None, "the provider asked who is signing in"
-        action = page.text.split('action="', 1)[1].split('"', 1)[0]
-        data = {"username": username, "password": PEOPLE[username]["password"]}
-        if cancel:
-            data["cancel"] = "1"
-        response = self.http.post(urljoin(str(page.url), action), data=data)
-        while response.status_code in (302, 303) and urlsplit(
-            response.headers["location"]
-        ).netloc in ("", urlsplit(self.provider.issuer).netloc):
-            response = self.http.get(urljoin(str(response.url), response.headers["location"]))
-        return response
+        form = page.text.split("<form", 1)[1]
+        action = form.split('action="', 1)[1].split('"', 1)[0]
+        if 'name="username"' in form:
+            assert username is not None, "the provider asked who is signing in"
+            data = {"username": username, "password": PEOPLE[username]["password"]}
+            if cancel:
+                data["cancel"] = "1"
+        else:
+            data = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+        return self.http.post(urljoin(str(page.url), html.unescape(action)), data=data)
 
 
 def sign_in_with_provider(client, at_provider: ProviderUser, username: str, **start: str):
