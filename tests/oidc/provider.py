@@ -61,17 +61,25 @@ def node_modules() -> None:
         )
 
 
-def _signing_key() -> dict:
-    key = RSAKey.generate_key(2048, parameters={"kid": "k1", "alg": "RS256", "use": "sig"})
+def _signing_key(kid: str = "k1") -> dict:
+    key = RSAKey.generate_key(2048, parameters={"kid": kid, "alg": "RS256", "use": "sig"})
     return key.as_dict(private=True)
 
 
 class OpenIDProvider:
-    def __init__(self, folder: Path, redirect_uris: list[str]) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        redirect_uris: list[str],
+        *,
+        port: int | None = None,
+        kid: str = "k1",
+        client_secret: str | None = None,
+    ) -> None:
         node_modules()
-        self.port = free_port()
+        self.port = port or free_port()
         self.issuer = f"http://localhost:{self.port}"
-        self.client_secret = secrets.token_urlsafe(24)
+        self.client_secret = client_secret or secrets.token_urlsafe(24)
         config = {
             "clients": [
                 {
@@ -84,13 +92,13 @@ class OpenIDProvider:
                 }
             ],
             "users": PEOPLE,
-            "jwks": {"keys": [_signing_key()]},
+            "jwks": {"keys": [_signing_key(kid)]},
             # Same kid, never published: what a forger would sign with.
             "forgeKey": _signing_key(),
             "cookieKeys": [secrets.token_hex(16)],
             "testControls": True,
         }
-        config_file = folder / "provider.json"
+        config_file = folder / f"provider-{self.port}-{kid}.json"
         config_file.write_text(json.dumps(config))
         env = {**os.environ, "OP_CONFIG": str(config_file), "OP_PORT": str(self.port)}
         env["OP_ISSUER"] = self.issuer
