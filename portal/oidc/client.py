@@ -26,7 +26,7 @@ from joserfc.errors import ExpiredTokenError, InvalidKeyIdError, JoseError, Miss
 from joserfc.jwk import KeySet
 
 # Short, so that a provider that is down costs the sign-in page a few seconds, not a minute.
-TIMEOUT = httpx.Timeout(3.0, connect=2.0)
+TIMEOUT = httpx.Timeout(2.5, connect=1.5)
 CACHE_SECONDS = 60 * 60
 # How long after a failed fetch the provider is taken to be down without asking it again.
 DOWN_SECONDS = 15
