@@ -155,3 +155,12 @@ def test_ending_a_leavers_access_ends_their_organisation_sign_in_session(
     User.objects.filter(pk=employee.pk).update(is_active=True)
     assert signed_in_at_work.get("/").status_code == 302
     assert not Session.objects.filter(session_key=session_key).exists()
+
+
+def test_a_password_session_types_its_password_and_cannot_use_the_provider_step(
+    client: Client, oidc, employee, version
+) -> None:
+    client.force_login(employee)
+    assert b'name="password"' in client.get(SIGN_URL).content
+    response = client.get(reverse("oidc:reauthenticate"), {"next": COMPLETE_URL})
+    assert response.status_code == 404
