@@ -168,7 +168,7 @@ class Acknowledgement(models.Model):
     signed_at = models.DateTimeField()
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=512, blank=True)
-    auth_method = models.CharField(max_length=64)
+    auth_method = models.CharField(max_length=400)
     prev_hash = models.CharField(max_length=64)
     record_hash = models.CharField(max_length=64, unique=True)
     seal = models.CharField(max_length=100, blank=True)  # base64; blank: signed before sealing

@@ -13,7 +13,8 @@ from acknowledgements.models import Acknowledgement, Assignment, PolicyVersion
 from portal import audit, outbox
 from portal import typed as typed_text
 from portal.client import client_address
-from portal.models import User
+from portal.models import ExternalIdentity, User
+from portal.oidc.sessions import Reauthentication, is_fresh
 
 AUTH_METHOD = "password re-entered at signing"
 NOT_CURRENT = "This version is no longer the current one. Please read and sign the current version."
@@ -91,14 +92,39 @@ def _check_open(user: User, version: PolicyVersion, status: str | None) -> None:
         raise AlreadySigned(existing)
 
 
-def _check_signer(user: User, printed_name: str, password: str, request: HttpRequest) -> None:
-    if authenticate(request, username=user.email, password=password) != user:
-        raise SigningError("That password is not right. Nothing has been signed.", field="password")
+STALE_REAUTHENTICATION = (
+    "Confirming it is you at your organisation's sign-in was too long ago, or for someone else. "
+    "Please confirm again. Nothing has been signed."
+)
+
+
+def check_printed_name(user: User, printed_name: str) -> None:
     if not _same_name(printed_name, user):
         raise SigningError(
             f"Type your full name as it appears on your record: {user.full_name}.",
             field="printed_name",
         )
+
+
+def _check_signer(
+    user: User,
+    printed_name: str,
+    *,
+    password: str | None,
+    reauthentication: Reauthentication | None,
+    request: HttpRequest,
+) -> None:
+    """The signer proved it is them: their password typed again, or, for a session that came
+    from the organisation's sign-in, a fresh re-authentication there as the same person."""
+    if reauthentication is not None:
+        linked = ExternalIdentity.objects.filter(
+            user=user, issuer=reauthentication.issuer, subject=reauthentication.subject
+        ).exists()
+        if not linked or not is_fresh(reauthentication):
+            raise SigningError(STALE_REAUTHENTICATION)
+    elif password is None or authenticate(request, username=user.email, password=password) != user:
+        raise SigningError("That password is not right. Nothing has been signed.", field="password")
+    check_printed_name(user, printed_name)
 
 
 def _lock_status(version: PolicyVersion) -> str | None:
@@ -113,7 +139,12 @@ def _lock_status(version: PolicyVersion) -> str | None:
 
 
 def _new_record(
-    *, user: User, version: PolicyVersion, printed_name: str, request: HttpRequest
+    *,
+    user: User,
+    version: PolicyVersion,
+    printed_name: str,
+    auth_method: str,
+    request: HttpRequest,
 ) -> Acknowledgement:
     """The next record of the chain (whose lock the caller holds): hashed, sealed and saved."""
     last = Acknowledgement.objects.order_by("-sequence").only("sequence", "record_hash").first()
@@ -131,7 +162,7 @@ def _new_record(
         signed_at=timezone.now(),
         ip_address=client_address(request),
         user_agent=request.headers.get("User-Agent", "")[:512],
-        auth_method=AUTH_METHOD,
+        auth_method=auth_method,
         prev_hash=last.record_hash if last else chain.GENESIS,
     )
     ack.record_hash = chain.hash_of(ack)
@@ -146,22 +177,35 @@ def sign(
     user: User,
     version: PolicyVersion,
     printed_name: str,
-    password: str,
+    password: str | None = None,
+    reauthentication: Reauthentication | None = None,
     request: HttpRequest,
 ) -> Acknowledgement:
     """Record ``user``'s signature of ``version`` exactly once.
 
     The password goes through ``authenticate`` so that wrong guesses count towards the sign-in
-    lockout, exactly as they would on the sign-in page.
+    lockout, exactly as they would on the sign-in page. A person signed in through the
+    organisation's provider gives its re-authentication instead, and the record says so.
     """
     _check_open(user, version, version.status)
-    _check_signer(user, printed_name, password, request)
+    _check_signer(
+        user,
+        printed_name,
+        password=password,
+        reauthentication=reauthentication,
+        request=request,
+    )
+    auth_method = reauthentication.describe() if reauthentication else AUTH_METHOD
     try:
         with transaction.atomic():
             chain.lock_chain()
             _check_open(user, version, _lock_status(version))
             ack = _new_record(
-                user=user, version=version, printed_name=printed_name, request=request
+                user=user,
+                version=version,
+                printed_name=printed_name,
+                auth_method=auth_method,
+                request=request,
             )
             _attach_to_assignment(ack)
             audit.record(

@@ -24,6 +24,8 @@ urlpatterns = [
         name="version_detail",
     ),
     path("policies/<slug:slug>/sign/", signing.sign, name="sign"),
+    path("policies/<slug:slug>/sign/confirm/", signing.sign_confirm, name="sign_confirm"),
+    path("policies/<slug:slug>/sign/complete/", signing.sign_complete, name="sign_complete"),
     # Receipts and verification
     path("receipts/", receipts.my_receipts, name="my_receipts"),
     path("receipts/<int:pk>/", receipts.receipt, name="receipt"),

@@ -363,3 +363,30 @@ class FormSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.path} by {self.user_id}"
+
+
+class ExternalIdentity(models.Model):
+    """A person's account at the organisation's OpenID provider (``portal.oidc``).
+
+    Linked at their first organisation sign-in; later sign-ins find the person by the provider's
+    subject, never again by e-mail, so a changed address does not make a second person.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="external_identities")
+    issuer = models.CharField(max_length=300)
+    subject = models.CharField(max_length=255)
+    linked_at = models.DateTimeField(default=timezone.now)
+    last_sign_in_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "external identities"
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="externalidentity_once"),
+            # One account per person at each provider.
+            models.UniqueConstraint(
+                fields=["issuer", "user"], name="externalidentity_one_per_user"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} at {self.issuer}"

@@ -28,6 +28,7 @@ urlpatterns = [
     ),
     # Sign-in and passwords
     path("accounts/login/", views.SignInView.as_view(), name="login"),
+    path("accounts/oidc/", include("portal.oidc.urls")),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path(

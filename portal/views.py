@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import functools
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from portal import accounts, audit, outbox, permissions, selectors, throttle
 from portal.forms import FirstPasswordResetForm, SignInForm, StaffImportForm
 from portal.models import Notification
+from portal.oidc import views as oidc_views
 from portal.permissions import role_required
 from portal.staff_import import ImportFileError, import_staff
 from portal.todo import todo_for
@@ -85,6 +87,16 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 class SignInView(auth_views.LoginView):
     form_class = SignInForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):  # type: ignore[no-untyped-def]
+        return {**super().get_context_data(**kwargs), **oidc_views.sign_in_page_context()}
+
+    def form_valid(self, form):  # type: ignore[no-untyped-def]
+        # With password sign-in switched off, only the organisation's sign-in lets anyone in.
+        if settings.OIDC_ENABLED and not settings.PASSWORD_SIGN_IN:
+            form.add_error(None, "Sign in with your work account.")
+            return self.form_invalid(form)
+        return super().form_valid(form)
 
 
 class _RecordsPasswordChange:

@@ -164,3 +164,34 @@ def superuser(db: None):
 def version(db: None) -> PolicyVersion:
     """The seed policy's published version 1, as the portal installs it."""
     return publishing.load_seed_policy()
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory, live_server):
+    """A real OpenID provider process for the whole run; the portal's callback at the live
+    server and at the test client's ``testserver`` are its client's redirect URIs."""
+    from tests.oidc.provider import OpenIDProvider
+
+    callback = "/accounts/oidc/callback/"
+    provider = OpenIDProvider(
+        tmp_path_factory.mktemp("oidc-provider"),
+        redirect_uris=[live_server.url.rstrip("/") + callback, "http://testserver" + callback],
+    )
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def oidc(settings, oidc_provider):
+    """Organisation sign-in switched on, against the suite's provider; honest tokens."""
+    from tests.oidc.provider import CLIENT_ID
+
+    settings.OIDC_ISSUER = oidc_provider.issuer
+    settings.OIDC_CLIENT_ID = CLIENT_ID
+    settings.OIDC_CLIENT_SECRET = oidc_provider.client_secret
+    settings.OIDC_ENABLED = True
+    settings.OIDC_TENANT_ID = ""
+    settings.OIDC_MATCH_CLAIM = "email"
+    oidc_provider.tamper("")
+    yield oidc_provider
+    oidc_provider.tamper("")

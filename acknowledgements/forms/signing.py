@@ -32,6 +32,13 @@ class SignForm(forms.Form):
     )
 
 
+class ProviderSignForm(SignForm):
+    """For a person signed in with the organisation's account: instead of a password, they
+    confirm it is them at their organisation's sign-in, the next step."""
+
+    password = None  # type: ignore[assignment]
+
+
 class VerifyForm(forms.Form):
     reference = forms.CharField(
         label="Record fingerprint or receipt code",

@@ -264,6 +264,9 @@ OPEN_PAGES = {
     "healthz",
     "admin:login",
 }
+# Organisation sign-in's start and the provider's way back: open to all, and not there at all
+# while it is switched off (tests/oidc covers them switched on).
+OPEN_WHEN_SWITCHED_ON = {"oidc:start", "oidc:callback"}
 
 
 def every_url() -> list[tuple[str, str]]:
@@ -309,7 +312,9 @@ def test_the_walk_finds_the_open_pages() -> None:
     assert {"home", "inbox_message", "admin:index", "admin:portal_user_change"} <= names
 
 
-@pytest.mark.parametrize(("name", "path"), [u for u in URLS if u[0] not in OPEN_PAGES])
+@pytest.mark.parametrize(
+    ("name", "path"), [u for u in URLS if u[0] not in OPEN_PAGES | OPEN_WHEN_SWITCHED_ON]
+)
 def test_anonymous_visitors_are_sent_to_sign_in(client, db, name: str, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 302, f"{name} ({path}) is open to anyone"
@@ -330,3 +335,8 @@ OPEN_PAGE_STATUS = {"healthz": 503}
 @pytest.mark.parametrize(("name", "path"), [u for u in URLS if u[0] in OPEN_PAGES])
 def test_open_pages_need_no_sign_in(client, db, name: str, path: str) -> None:
     assert client.get(path).status_code == OPEN_PAGE_STATUS.get(name, 200)
+
+
+@pytest.mark.parametrize("name", sorted(OPEN_WHEN_SWITCHED_ON))
+def test_organisation_sign_in_pages_are_not_there_while_switched_off(client, db, name) -> None:
+    assert client.get(reverse(name)).status_code == 404
