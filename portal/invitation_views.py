@@ -45,10 +45,9 @@ def invite_staff(request: HttpRequest) -> HttpResponse:
     if invited.people == 0:
         messages.info(request, "Everyone in the staff directory has signed in already.")
     else:
+        noun = "invitation" if invited.queued == 1 else "invitations"
         note = f" {already} had been invited today already." if already else ""
-        messages.success(
-            request, f"{invited.queued} invitation{'s' if invited.queued != 1 else ''} queued.{note}"
-        )
+        messages.success(request, f"{invited.queued} {noun} queued.{note}")
     return redirect("invitations")
 
 

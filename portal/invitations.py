@@ -55,6 +55,14 @@ def how_to_get_in() -> dict[str, object]:
     }
 
 
+def getting_in(last_login: datetime | None) -> dict[str, object]:
+    """What a reminder to sign adds for someone who has never signed in: how to get in
+    (``emails/_how_to_get_in.*``). Nothing for anyone who has."""
+    if last_login is not None:
+        return {}
+    return {"never_signed_in": True, **how_to_get_in()}
+
+
 def _context() -> dict[str, object]:
     return {
         **how_to_get_in(),
