@@ -234,10 +234,10 @@ def test_the_import_result_and_the_staff_list_lead_to_the_invitations(
 ) -> None:
     client.force_login(hr_user)
     csv = (
-        "Employee number,First name,Last name,Email,Department,Job title,Line manager email,"
-        "Employment type,Start date,End date\r\n"
-        "E100,Nia,Evans,nia.evans@example.com,Residential Care,Carer,,Permanent,2026-01-05,\r\n"
-    ).encode()
+        b"Employee number,First name,Last name,Email,Department,Job title,Line manager email,"
+        b"Employment type,Start date,End date\r\n"
+        b"E100,Nia,Evans,nia.evans@example.com,Residential Care,Carer,,Permanent,2026-01-05,\r\n"
+    )
     upload = SimpleUploadedFile("staff.csv", csv, content_type="text/csv")
     result = client.post(reverse("staff_import"), {"file": upload})
     assert b'data-testid="invite-after-import"' in result.content
