@@ -28,7 +28,7 @@ def invitations_page(request: HttpRequest) -> HttpResponse:
         "portal/invitations.html",
         {
             "progress": progress,
-            "refresh": progress.waiting > 0,
+            "refresh": progress.moving,
             "oidc_enabled": settings.OIDC_ENABLED,
             "oidc_label": settings.OIDC_BUTTON_LABEL,
         },
@@ -40,14 +40,18 @@ def invitations_page(request: HttpRequest) -> HttpResponse:
 def invite_staff(request: HttpRequest) -> HttpResponse:
     # Inviting twice the same day sends nothing twice (one key per person per day): no form
     # token is needed to make a second click harmless.
-    invited = invitations.invite_everyone(actor=request.user, request=request)
-    already = invited.people - invited.queued
-    if invited.people == 0:
-        messages.info(request, "Everyone in the staff directory has signed in already.")
+    people = invitations.request_invitations(actor=request.user, request=request)
+    if people == 0:
+        messages.info(
+            request,
+            "Nobody is waiting for an invitation: everyone has signed in or been invited today.",
+        )
     else:
-        noun = "invitation" if invited.queued == 1 else "invitations"
-        note = f" {already} had been invited today already." if already else ""
-        messages.success(request, f"{invited.queued} {noun} queued.{note}")
+        noun = "person" if people == 1 else "people"
+        messages.success(
+            request,
+            f"Inviting {people} {noun}: the counts below update as the invitations are sent.",
+        )
     return redirect("invitations")
 
 

@@ -5,18 +5,21 @@ never signed in (``last_login`` is empty), with an e-mail address, whose employm
 ended (no end date before today: a leaver whose account the hourly job has not closed yet is
 not invited). Someone who signed in once, even long ago, knows the way in.
 
-HR or IT invites them all at once, after a staff import or from the staff directory. Each
-invitation is claimed as ``portal-invitation:<person>:<day>``: inviting again the same day sends
-nothing twice; the next day sends a fresh one to whoever still has not signed in. The link to
-choose a password is made when the e-mail is sent (``outbox.SEND_TIME_SECRETS``, registered in
-``apps.py``), never stored. With organisation sign-in on, the invitation says to use the work
-account instead, and carries no link to choose a password.
+HR or IT invites them all at once, after a staff import or from the staff directory: the request
+only counts them and starts the work (``request_invitations``); a worker claims the invitations
+(``invite_everyone``), and the outbox sends them. Each invitation is claimed as
+``portal-invitation:<person>:<day>``: inviting again the same day sends nothing twice; the next
+day sends a fresh one to whoever still has not signed in. The link to choose a password is made
+when the e-mail is sent (``outbox.SEND_TIME_SECRETS``, registered in ``apps.py``), never stored.
+With organisation sign-in on, the invitation says to use the work account instead, and carries
+no link to choose a password.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
@@ -25,9 +28,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal import audit, outbox
-from portal.models import Notification, User
+from portal.celery import app as celery_app
+from portal.models import AuditEvent, Notification, User
+
+log = logging.getLogger(__name__)
 
 KIND = "portal-invitation"
+# The task that claims the invitations, by name: ``portal.tasks`` calls in here, never the reverse.
+INVITE_TASK = "portal.tasks.invite_staff"
+REQUESTED, INVITED = "staff.invitations_requested", "staff.invited"
+# How long the page says invitations are being prepared after they were asked for: a worker
+# claims 10,000 in about a second, so only a worker that is down or far behind takes longer.
+PREPARING_FOR = timedelta(minutes=15)
 
 
 def cannot_sign_in_yet(today: date | None = None) -> QuerySet[User]:
@@ -104,11 +116,37 @@ def invite_everyone(
     queued = outbox.notify_many(notices)
     audit.record(
         actor=actor,
-        action="staff.invited",
+        action=INVITED,
         data={"people": len(notices), "queued": queued, "day": today.isoformat()},
         request=request,
     )
     return Invited(people=len(notices), queued=queued)
+
+
+def request_invitations(*, actor: User, request: HttpRequest | None = None) -> int:
+    """HR's or IT's one request: audit it and hand the invitations to a worker; returns how many
+    people have none today. The request's queries are the same for 10 people or 100,000.
+
+    If the broker cannot be reached, the invitations are claimed here instead (about a second
+    for 10,000): nobody is left out because Redis was down.
+    """
+    today = timezone.localdate()
+    invited_today = Notification.objects.filter(
+        kind=KIND, created_at__gte=_midnight(today), recipient_id__isnull=False
+    ).values("recipient_id")
+    people = cannot_sign_in_yet(today).exclude(pk__in=invited_today).count()
+    audit.record(actor=actor, action=REQUESTED, data={"people": people}, request=request)
+    if people:
+        try:
+            celery_app.signature(INVITE_TASK, args=(actor.pk,)).apply_async()
+        except Exception:  # broker down, hung or misconfigured
+            log.warning("Broker unavailable; claiming the invitations in the request")
+            invite_everyone(actor=actor, request=request)
+    return people
+
+
+def _midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 @dataclass(frozen=True)
@@ -119,6 +157,7 @@ class Progress:
     waiting: int
     failed: int
     not_invited: int  # people who cannot sign in yet and have no invitation today
+    preparing: bool = False  # asked for, and a worker has not claimed them yet
 
     @property
     def total(self) -> int:
@@ -131,13 +170,20 @@ class Progress:
             "failed": self.failed,
             "total": self.total,
             "not_invited": self.not_invited,
+            "preparing": self.preparing,
         }
+
+    @property
+    def moving(self) -> bool:
+        """Whether the counts are still changing (the page refreshes itself while they are)."""
+        return self.preparing or self.waiting > 0
 
 
 def progress(now: datetime | None = None) -> Progress:
-    """Sent, waiting and failed among today's invitations: two queries."""
-    today = timezone.localdate(now)
-    since = timezone.make_aware(datetime.combine(today, time.min))
+    """Sent, waiting and failed among today's invitations, who has none, and whether a worker
+    is still to claim them: four queries."""
+    now = now or timezone.now()
+    since = _midnight(timezone.localdate(now))
     row = Notification.objects.filter(kind=KIND, created_at__gte=since).aggregate(
         sent=Count("pk", filter=Q(status=Notification.Status.SENT)),
         waiting=Count("pk", filter=Q(status__in=Notification.WAITING)),
@@ -146,5 +192,13 @@ def progress(now: datetime | None = None) -> Progress:
     invited_today = Notification.objects.filter(
         kind=KIND, created_at__gte=since, recipient_id__isnull=False
     ).values("recipient_id")
-    not_invited = cannot_sign_in_yet(today).exclude(pk__in=invited_today).count()
-    return Progress(**row, not_invited=not_invited)
+    not_invited = cannot_sign_in_yet(timezone.localdate(now)).exclude(pk__in=invited_today)
+    latest = (
+        AuditEvent.objects.filter(
+            action__in=[REQUESTED, INVITED], created_at__gte=max(since, now - PREPARING_FOR)
+        )
+        .order_by("-created_at", "-pk")
+        .values_list("action", flat=True)
+        .first()
+    )
+    return Progress(**row, not_invited=not_invited.count(), preparing=latest == REQUESTED)

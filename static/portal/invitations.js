@@ -1,4 +1,4 @@
-// Updates the invitation counts every few seconds while some are waiting. Without this script
+// Updates the invitation counts every few seconds while they are moving. Without this script
 // the page refreshes itself instead (its meta refresh), so the counts move either way.
 (function () {
   "use strict";
@@ -24,7 +24,7 @@
       })
       .then(function (counts) {
         show(counts);
-        if (counts.waiting > 0) {
+        if (counts.preparing || counts.waiting > 0) {
           window.setTimeout(poll, 2000);
         }
       })
@@ -33,8 +33,7 @@
       });
   }
 
-  var waiting = section.querySelector('[data-count="waiting"]');
-  if (waiting && waiting.textContent.trim() !== "0") {
+  if (section.hasAttribute("data-moving")) {
     window.setTimeout(poll, 2000);
   }
 })();

@@ -76,6 +76,7 @@ def test_a_worker_delivers_one_invitation_to_each_of_a_few_hundred_people(
         "failed": 0,
         "total": PEOPLE,
         "not_invited": 0,
+        "preparing": False,
     }
     delivered = Counter(m["To"] for m in mail_server.messages)
     assert delivered == Counter(p.email for p in people), "exactly one each"
