@@ -104,3 +104,21 @@ def test_a_worker_delivers_one_invitation_to_each_of_a_few_hundred_people(
     )
     assert chosen["Location"] == reverse("password_reset_complete")
     assert User.objects.get(pk=person.pk).check_password(NEW_PASSWORD)
+
+
+def test_with_the_broker_down_the_request_claims_the_invitations_itself(
+    hr_user, use_broker, refused_broker_url
+) -> None:
+    """Nobody is left out because Redis is down: the invitations wait in the outbox for the
+    minute's sweep, as every other notice does."""
+    people = UserFactory.create_batch(5, last_login=None)
+    use_broker(refused_broker_url)
+    hr = Client()
+    hr.force_login(hr_user)
+
+    response = hr.post(reverse("invite_staff"))
+
+    assert response.status_code == 302
+    stored = Notification.objects.filter(kind=invitations.KIND)
+    assert {n.recipient_id for n in stored} == {p.pk for p in people}
+    assert {n.status for n in stored} == {Notification.Status.PENDING}
