@@ -8,10 +8,11 @@ Not a test. Uses (and creates if missing) the database named by DATABASE_URL.
 1. Seeds ``--people`` imported people, as the staff import leaves them: no usable password,
    never signed in (seeded once: a re-run reuses them), and one HR person.
 2. Queuing: HR's one POST to "Invite everyone who cannot sign in yet", through Django's test
-   client with production settings (the session, the role check, the whole view). Each run
-   starts from an outbox with no invitations, so each claims every one. The median of 5 runs
-   after one warm-up, and the query count of one more, at ``--people`` and at a tenth of it.
-   Target: < 5 s for 10,000.
+   client with production settings (the session, the role check, the whole view), then the
+   worker's task it starts (run in this process, as the worker runs it), which claims every
+   invitation in the outbox. Each run starts from an outbox with no invitations, so each claims
+   every one. The median of 5 runs after one warm-up, and the query counts of one more, at
+   ``--people`` and at a tenth of it. Target: all claimed < 5 s after the click for 10,000.
 3. Sending: those invitations e-mailed by the outbox sweep (with each one-time link made as it
    is sent) to a local aiosmtpd server in its own process (``bench/smtp_sink.py``), by one sweep
    and by ``OUTBOX_SWEEPERS`` at once, as ``bench/scheduled_jobs.py`` measures the other notices.
@@ -39,7 +40,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from portal import invitations, permissions
+from portal import invitations, permissions, tasks
+from portal.celery import app as celery_app
 from portal.models import Department, Notification, User
 
 QUEUE_TARGET_S = 5.0
@@ -90,26 +92,39 @@ def only(people: int) -> None:
     User.objects.filter(pk__in=list(keep)).update(last_login=None)
 
 
-def queue_once(client: Client) -> float:
+def queue_once(client: Client, hr: User) -> tuple[float, float]:
+    """HR's request, then the worker's task it starts (run here, in this process): seconds each."""
     Notification.objects.filter(kind=invitations.KIND).delete()
     started = time.perf_counter()
     response = client.post(reverse("invite_staff"))
-    seconds = time.perf_counter() - started
+    asked = time.perf_counter() - started
     assert response.status_code == 302, response.status_code
-    return seconds
+    started = time.perf_counter()
+    tasks.invite_staff(hr.pk)
+    return asked, time.perf_counter() - started
 
 
-def queuing(client: Client, people: int) -> tuple[float, float, int]:
-    """(median s, slowest s, queries) of HR's one request, for ``people``."""
+def queuing(client: Client, hr: User, people: int) -> tuple[float, float, int, int]:
+    """For ``people``: the request's median seconds, the median seconds until every invitation
+    is claimed (request and task), the request's queries and the task's."""
     only(people)
-    queue_once(client)  # warm
-    timings = [queue_once(client) for _ in range(5)]
+    queue_once(client, hr)  # warm
+    runs = [queue_once(client, hr) for _ in range(5)]
+    celery_app.control.purge()  # the tasks the requests queued: run above, in this process
     Notification.objects.filter(kind=invitations.KIND).delete()
-    with CaptureQueriesContext(connection) as queries:
+    with CaptureQueriesContext(connection) as asked:
         client.post(reverse("invite_staff"))
-    claimed = Notification.objects.filter(kind=invitations.KIND).count()
-    assert claimed == people, (claimed, people)
-    return statistics.median(timings), max(timings), len(queries)
+    with CaptureQueriesContext(connection) as claimed:
+        tasks.invite_staff(hr.pk)
+    celery_app.control.purge()
+    count = Notification.objects.filter(kind=invitations.KIND).count()
+    assert count == people, (count, people)
+    return (
+        statistics.median(a for a, _ in runs),
+        statistics.median(a + c for a, c in runs),
+        len(asked),
+        len(claimed),
+    )
 
 
 def main() -> None:
@@ -122,16 +137,16 @@ def main() -> None:
     client = Client()
     client.force_login(hr)
     print(
-        f"\nQueuing: one POST by HR, {settings.OUTBOX_CLAIM_BATCH} claims per INSERT "
-        f"(load average {os.getloadavg()[0]:.2f})"
+        f"\nQueuing: one POST by HR, then the task it starts ({settings.OUTBOX_CLAIM_BATCH} claims "
+        f"per INSERT); load average {os.getloadavg()[0]:.2f}"
     )
-    print("| people | median | slowest of 5 | queries | target |")
+    print("| people | request | request + task: all claimed | queries: request / task | target |")
     print("|---|---|---|---|---|")
     for people in (args.people // 10, args.people):
-        median, slowest, queries = queuing(client, people)
-        verdict = "met" if slowest < QUEUE_TARGET_S else "MISSED"
+        request, claimed, asked, task = queuing(client, hr, people)
+        verdict = "met" if claimed < QUEUE_TARGET_S else "MISSED"
         print(
-            f"| {people:,} | {median:.2f} s | {slowest:.2f} s | {queries} | "
+            f"| {people:,} | {request * 1000:.0f} ms | {claimed:.2f} s | {asked} / {task} | "
             f"< {QUEUE_TARGET_S:.0f} s ({verdict}) |"
         )
     sys.stdout.flush()
