@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 KIND = "portal-invitation"
 # The task that claims the invitations, by name: ``portal.tasks`` calls in here, never the reverse.
 INVITE_TASK = "portal.tasks.invite_staff"
+# The audit actions of asking for the invitations and of a worker claiming them.
 REQUESTED, INVITED = "staff.invitations_requested", "staff.invited"
 # How long the page says invitations are being prepared after they were asked for: a worker
 # claims 10,000 in about a second, so only a worker that is down or far behind takes longer.
@@ -116,7 +117,7 @@ def invite_everyone(
     queued = outbox.notify_many(notices)
     audit.record(
         actor=actor,
-        action=INVITED,
+        action="staff.invited",
         data={"people": len(notices), "queued": queued, "day": today.isoformat()},
         request=request,
     )
@@ -135,7 +136,9 @@ def request_invitations(*, actor: User, request: HttpRequest | None = None) -> i
         kind=KIND, created_at__gte=_midnight(today), recipient_id__isnull=False
     ).values("recipient_id")
     people = cannot_sign_in_yet(today).exclude(pk__in=invited_today).count()
-    audit.record(actor=actor, action=REQUESTED, data={"people": people}, request=request)
+    audit.record(
+        actor=actor, action="staff.invitations_requested", data={"people": people}, request=request
+    )
     if people:
         try:
             celery_app.signature(INVITE_TASK, args=(actor.pk,)).apply_async()
