@@ -30,8 +30,9 @@ from portal import outbox
 from portal.models import User
 from portal.scheduling import JobResult
 
-# ``has_portal_password`` as a query condition: the hash of an unusable password starts "!".
-PORTAL_PASSWORD = ~Q(password__startswith=UNUSABLE_PASSWORD_PREFIX) & ~Q(password="")
+# ``has_portal_password`` as a query condition, as Django's ``is_password_usable`` decides it:
+# the hash of an unusable password starts with "!".
+PORTAL_PASSWORD = ~Q(password__startswith=UNUSABLE_PASSWORD_PREFIX)
 NOTICE_DAYS = (14, 7, 1)  # days before the password is too old
 KIND = "password-expiring"
 # "5 April 2026 at 05:00": the day in Django's date format, the time after it.
