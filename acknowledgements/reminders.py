@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from acknowledgements import compliance, selectors, signature_status
 from acknowledgements.models import Assignment, PolicyVersion
-from portal import outbox
+from portal import invitations, outbox
 from portal import permissions as roles
 from portal.scheduling import JobResult
 
@@ -77,6 +77,7 @@ def _unsigned(today: date):
             "user__first_name",
             "user__last_name",
             "user__email",
+            "user__last_login",
             "user__line_manager_id",
             "user__line_manager__first_name",
             "user__line_manager__email",
@@ -153,7 +154,11 @@ def _notices(owed: list[Owed], today: date) -> list[outbox.Notice]:
                 ),
                 kind=SIGNER_KIND,
                 dedupe_key=key,
-                context={**context, "occasion": occasion},
+                context={
+                    **context,
+                    "occasion": occasion,
+                    **invitations.getting_in(row["user__last_login"]),
+                },
                 link=policy_links[slug],
             )
         )

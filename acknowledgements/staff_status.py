@@ -41,7 +41,7 @@ from django.utils import timezone
 
 from acknowledgements import compliance, grants, permissions, publishing, signature_status
 from acknowledgements.models import Acknowledgement, Assignment, Policy, PolicyVersion, Question
-from portal import audit, csv_cells, keyset, outbox
+from portal import audit, csv_cells, invitations, keyset, outbox
 from portal import permissions as roles
 from portal.models import Notification, User
 
@@ -531,6 +531,7 @@ def send_reminder(
                 "version": requirement.version,
                 "assignment": requirement,
                 "overdue": signature_status.is_overdue(requirement.due_date, today),
+                **invitations.getting_in(person.last_login),
             },
             link=reverse("acknowledgements:policy_detail", args=[policy.slug]),
         )

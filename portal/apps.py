@@ -11,6 +11,7 @@ class PortalConfig(AppConfig):
             auth_events,  # noqa: F401  (connects the sign-in audit receivers)
             checks,  # noqa: F401  (registers the deployment checks)
             db_roles,
+            invitations,
             outbox,
             password_age,
             scheduling,
@@ -20,6 +21,7 @@ class PortalConfig(AppConfig):
         db_roles.APPEND_ONLY.append(AuditEvent)
 
         outbox.SEND_TIME_SECRETS[accounts.PASSWORD_RESET_KIND] = accounts.password_reset_link
+        outbox.SEND_TIME_SECRETS[invitations.KIND] = accounts.password_reset_link
         outbox.connect_broker_resets()
 
         scheduling.register(

@@ -268,6 +268,14 @@ class Notification(models.Model):
                 name="notification_waiting_idx",
             ),
             models.Index(fields=["recipient", "-created_at"], name="notification_inbox_idx"),
+            # The invitations page counts today's invitations every few seconds while they go
+            # out (``portal.invitations.progress``): from this, not the whole outbox.
+            models.Index(
+                fields=["created_at"],
+                include=["status", "recipient"],
+                condition=models.Q(kind="portal-invitation"),
+                name="notification_invitation_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

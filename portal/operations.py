@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from portal import audit, outbox, scheduling
 from portal.models import JobRun, Notification, User
+from portal.password_age import PORTAL_PASSWORD
 
 log = logging.getLogger(__name__)
 LIST_SIZE = 50
@@ -69,6 +70,25 @@ def outbox_state() -> OutboxState:
         oldest_due=Min("next_attempt_at", filter=due),
     )
     return OutboxState(**row)
+
+
+@dataclass(frozen=True)
+class SignInMethods:
+    """The active accounts by how they get in (policy 5.6's password rules apply to the first)."""
+
+    with_password: int  # a usable portal password
+    organisation_only: int  # no portal password: the organisation's sign-in only
+    never_signed_in: int  # of those without a password, who have not signed in yet
+
+
+def sign_in_methods() -> SignInMethods:
+    """One query over the active accounts."""
+    row = User.objects.filter(is_active=True).aggregate(
+        with_password=Count("pk", filter=PORTAL_PASSWORD),
+        organisation_only=Count("pk", filter=~PORTAL_PASSWORD),
+        never_signed_in=Count("pk", filter=~PORTAL_PASSWORD & Q(last_login__isnull=True)),
+    )
+    return SignInMethods(**row)
 
 
 def pending_notifications(limit: int = LIST_SIZE) -> QuerySet[Notification]:

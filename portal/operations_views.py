@@ -28,6 +28,7 @@ def operations_page(request: HttpRequest) -> HttpResponse:
             "jobs": operations.job_rows(),
             "runs": operations.recent_runs(),
             "outbox": operations.outbox_state(),
+            "accounts": operations.sign_in_methods(),
             "pending": operations.pending_notifications(),
             "failed": operations.failed_notifications(),
         },

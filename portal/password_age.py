@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -29,6 +30,9 @@ from portal import outbox
 from portal.models import User
 from portal.scheduling import JobResult
 
+# ``has_portal_password`` as a query condition, as Django's ``is_password_usable`` decides it:
+# the hash of an unusable password starts with "!".
+PORTAL_PASSWORD = ~Q(password__startswith=UNUSABLE_PASSWORD_PREFIX)
 NOTICE_DAYS = (14, 7, 1)  # days before the password is too old
 KIND = "password-expiring"
 # "5 April 2026 at 05:00": the day in Django's date format, the time after it.
@@ -62,7 +66,15 @@ def expires_at(changed_at: datetime | None) -> datetime | None:
     return changed_at.astimezone(UTC) + age
 
 
+def has_portal_password(user: User) -> bool:
+    """Whether the password rules apply to ``user``: only to a usable portal password. Someone
+    who only signs in through the organisation's own sign-in has none to change."""
+    return user.has_usable_password()
+
+
 def is_too_old(user: User, now: datetime | None = None) -> bool:
+    if not has_portal_password(user):
+        return False
     expiry = expires_at(getattr(user, "password_changed_at", None))
     return expiry is not None and (now or timezone.now()) >= expiry
 
@@ -113,7 +125,7 @@ def daily_job(now: datetime) -> JobResult:
             password_changed_at__lt=_local_midnight(today + timedelta(days=longest + 1)) - age,
         )
         .exclude(end_date__lt=today)
-        .exclude(password__startswith=UNUSABLE_PASSWORD_PREFIX)
+        .filter(PORTAL_PASSWORD)
         .values_list("pk", "first_name", "email", "password_changed_at")
     )
     owed = []

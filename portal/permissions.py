@@ -113,6 +113,11 @@ def can_import_staff(user: AnyUser) -> bool:
     return is_hr(user)
 
 
+def can_invite_staff(user: AnyUser) -> bool:
+    """Inviting everyone who cannot sign in yet (``portal.invitations``): HR and IT."""
+    return is_hr(user) or is_it(user)
+
+
 def can_view_audit_log(user: AnyUser) -> bool:
     return is_it(user) or is_hr(user)
 

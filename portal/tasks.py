@@ -3,7 +3,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
-from portal import outbox, scheduling
+from portal import invitations, outbox, scheduling
 from portal.models import JobRun, Notification, User
 from portal.outbox.broker import DELIVER_TASK, HELP_SWEEP_TASK, SWEEP_TASK
 
@@ -36,3 +36,10 @@ def run_scheduled_job(name: str, requested_by: int | None = None) -> int:
     person = User.objects.filter(pk=requested_by).first() if requested_by else None
     trigger = JobRun.Trigger.MANUAL if requested_by else JobRun.Trigger.SCHEDULE
     return scheduling.run_job(name, trigger=trigger, requested_by=person).pk
+
+
+@shared_task(name=invitations.INVITE_TASK)
+def invite_staff(actor_id: int) -> int:
+    """Claim today's invitation for everyone who cannot sign in yet, as ``actor`` asked."""
+    actor = User.objects.get(pk=actor_id)
+    return invitations.invite_everyone(actor=actor).queued

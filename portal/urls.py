@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from portal import healthz, operations_views, views
+from portal import healthz, invitation_views, operations_views, views
 
 handler403 = "portal.views.permission_denied"
 handler404 = "portal.views.page_not_found"
@@ -13,6 +13,13 @@ urlpatterns = [
     path("inbox/<int:pk>/", views.inbox_message, name="inbox_message"),
     path("inbox/read-all/", views.inbox_mark_all_read, name="inbox_mark_all_read"),
     path("staff/import/", views.staff_import, name="staff_import"),
+    path("staff/invitations/", invitation_views.invitations_page, name="invitations"),
+    path("staff/invitations/send/", invitation_views.invite_staff, name="invite_staff"),
+    path(
+        "staff/invitations/progress/",
+        invitation_views.invitation_progress,
+        name="invitation_progress",
+    ),
     path("audit/", views.audit_log, name="audit_log"),
     path("healthz", healthz.view, name="healthz"),
     # Scheduled jobs and the outbox (IT and admins)

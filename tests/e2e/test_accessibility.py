@@ -106,6 +106,7 @@ PAGES: dict[str, tuple[str | None, dict[str, str]]] = {
             "a person's record": "/compliance/people/{employee}/",
             "personal-use register": "/personal-use/register/",
             "staff import": "/staff/import/",
+            "invitations": "/staff/invitations/",
             "audit log": "/audit/",
         },
     ),

@@ -243,6 +243,14 @@ KINDS = {
         "days_overdue": 10,
     },
     "password-expiring": {"days_left": 1, "max_age_days": 90},
+    "portal-invitation": {
+        "work_account": False,
+        "work_account_label": "Sign in with your work account",
+        "sign_in_url": "http://127.0.0.1:8000/accounts/login/",
+        "choose_password_url": "http://127.0.0.1:8000/accounts/reset/",
+        "sign_in_link": "[one-time link: sent by e-mail only]",
+        "link_days": 3,
+    },
     "personal-use-expiring": {
         "facilities": ["email", "Internet"],
         "expires_on": date(2026, 5, 31),

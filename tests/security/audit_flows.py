@@ -22,7 +22,7 @@ from django.utils.http import urlsafe_base64_encode
 from acknowledgements import publishing, reviews
 from acknowledgements.models import PolicyReview
 from bench.seeding.command import Command
-from portal import throttle
+from portal import tasks, throttle
 from portal.models import Notification, User
 from requests import workflow
 from requests.models import AuthorisationRequest
@@ -417,6 +417,18 @@ def _staff_imported(world: World) -> None:
     assert response.context["result"].errors == []
 
 
+def _invitations_requested(world: World) -> None:
+    UserFactory(last_login=None, department=world.team.department)
+    response = signed_in(world, "hr").post(reverse("invite_staff"))
+    assert response.status_code == 302
+
+
+def _invited(world: World) -> None:
+    # What the worker runs for the request above: it claims the invitations.
+    UserFactory(last_login=None, department=world.team.department)
+    tasks.invite_staff(world.users["hr"].pk)
+
+
 def _scale_seeded(world: World) -> None:
     call_command(Command(), employees=20, force_add=True, stdout=io.StringIO())
 
@@ -560,6 +572,8 @@ FLOWS: dict[str, Callable[[World], None]] = {
     "policy.status_exported": _exported,
     "policy.reminder_sent": _reminded,
     "staff.imported": _staff_imported,
+    "staff.invitations_requested": _invitations_requested,
+    "staff.invited": _invited,
     "user.imported": _staff_imported,
     "user.updated": _staff_imported,
     "user.line_manager_changed": _staff_imported,

@@ -110,6 +110,10 @@ PORTAL: dict[str, Expect] = {
         args=lambda w: [w.team.notification.pk],
     ),
     "retry_failed": Expect(get=NOT_ALLOWED, post=only(REDIRECT, "it", "admin")),
+    # Inviting everyone who cannot sign in yet: HR and IT. One click, back to the page.
+    "invitations": Expect(get=only(200, "hr", "it")),
+    "invite_staff": Expect(get=NOT_ALLOWED, post=only(REDIRECT, "hr", "it")),
+    "invitation_progress": Expect(get=only(200, "hr", "it")),
 }
 
 # --- acknowledgements/ -----------------------------------------------------------------------
