@@ -92,7 +92,7 @@ def _check_open(user: User, version: PolicyVersion, status: str | None) -> None:
 
 
 def _check_signer(user: User, printed_name: str, password: str, request: HttpRequest) -> None:
-    if authenticate(request, username=user.email, password=password) != user:
+    if authenticate(request, username=user.sign_in_name, password=password) != user:
         raise SigningError("That password is not right. Nothing has been signed.", field="password")
     if not _same_name(printed_name, user):
         raise SigningError(
@@ -121,7 +121,7 @@ def _new_record(
         sequence=(last.sequence + 1) if last else 1,
         user=user,
         version=version,
-        signer_email=user.email,
+        signer_email=user.email or "",
         signer_employee_number=user.employee_number or "",
         # Kept in NFC, so the record (and its hash) does not depend on how a keyboard composed
         # the letters.
