@@ -22,7 +22,7 @@ from acknowledgements import publishing, reminders
 from acknowledgements.models import Acknowledgement
 from portal import digests, letters, outbox
 from portal.models import AuditEvent, FirstSignInLetter, Notification, User
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -341,4 +341,14 @@ def test_a_person_without_email_gets_in_signs_and_is_reached_through_the_manager
     assert response.status_code == 302
     ack = Acknowledgement.objects.get(user=rhian)
     assert (ack.signer_email, ack.signer_employee_number) == ("", "C777")
-    assert PASSWORD != NEW_PASSWORD
+    receipt = hers.get(reverse("acknowledgements:receipt", args=[ack.pk])).content.decode()
+    assert "None (signs in with employee number)" in receipt
+    assert "C777" in receipt
+    pdf = hers.get(reverse("acknowledgements:receipt_pdf", args=[ack.pk]))
+    assert (pdf.status_code, pdf["Content-Type"]) == (200, "application/pdf")
+
+    # HR's export lists her, with an empty address.
+    export = client.get(reverse("acknowledgements:staff_export", args=[publishing.SEED_SLUG]))
+    rows = b"".join(export.streaming_content).decode().splitlines()
+    (line,) = [row for row in rows if "C777" in row]
+    assert "Rhian" in line and "None" not in line
