@@ -8,6 +8,7 @@ import zlib
 from datetime import timedelta
 
 import pytest
+import segno
 import time_machine
 from django.conf import settings
 from django.core import mail
@@ -352,3 +353,13 @@ def test_a_person_without_email_gets_in_signs_and_is_reached_through_the_manager
     rows = b"".join(export.streaming_content).decode().splitlines()
     (line,) = [row for row in rows if "C777" in row]
     assert "Rhian" in line and "None" not in line
+
+
+def test_the_qr_code_is_the_letter_pages_address(manager, carer):
+    printed = letters.letter_print(actor=manager, person=carer)
+
+    drawn = len(re.findall(r"re f\b", pdf_text(printed.pdf)))
+
+    matrix = segno.make(letters.letter_url(carer), error="m", micro=False).matrix
+    assert drawn == sum(sum(1 for dark in row if dark) for row in matrix)
+    assert letters.letter_url(carer).endswith("/accounts/letter/?number=C0042")
