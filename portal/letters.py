@@ -74,8 +74,17 @@ def shown_code(code: str) -> str:
 
 
 def may_print(actor: User, person: User) -> bool:
-    """HR may print a letter for anyone, a line manager for their own direct reports only."""
-    return permissions.is_hr(actor) or permissions.manages(actor, person)
+    """HR may print a letter for anyone, a line manager for their own direct reports only.
+
+    A letter sets the account's password, so an account that runs the portal (a role) is an
+    administrator's to open, as the staff import leaves it to one."""
+    if permissions.holds_role(person) and not permissions.can_use_admin(actor):
+        return False
+    return (
+        permissions.is_hr(actor)
+        or permissions.manages(actor, person)
+        or permissions.can_use_admin(actor)
+    )
 
 
 def letter_url(person: User) -> str:

@@ -23,7 +23,7 @@ from acknowledgements import publishing, reminders
 from acknowledgements.models import Acknowledgement
 from portal import digests, letters, outbox
 from portal.models import AuditEvent, FirstSignInLetter, Notification, User
-from tests.factories import UserFactory
+from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -363,3 +363,64 @@ def test_the_qr_code_is_the_letter_pages_address(manager, carer):
     matrix = segno.make(letters.letter_url(carer), error="m", micro=False).matrix
     assert drawn == sum(sum(1 for dark in row if dark) for row in matrix)
     assert letters.letter_url(carer).endswith("/accounts/letter/?number=C0042")
+
+
+def test_an_account_with_a_role_is_left_to_an_administrator(client, hr_user, carer, superuser):
+    carer.groups.create(name="IT")
+    client.force_login(hr_user)
+    assert client.post(print_url(carer)).status_code == 403
+
+    client.force_login(superuser)
+    assert client.post(print_url(carer)).status_code == 200
+
+
+def test_the_admin_adds_someone_with_an_employee_number_and_no_address(client, superuser):
+    client.force_login(superuser)
+
+    response = client.post(
+        reverse("admin:portal_user_add"),
+        {
+            "email": "",
+            "employee_number": "C0500",
+            "first_name": "Nia",
+            "last_name": "Hughes",
+            "usable_password": "false",
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    nia = User.objects.get(employee_number="C0500")
+    assert nia.email is None
+    assert not nia.has_usable_password()
+
+    refused = client.post(
+        reverse("admin:portal_user_add"),
+        {
+            "email": "",
+            "employee_number": "",
+            "first_name": "No",
+            "last_name": "One",
+            "usable_password": "false",
+        },
+    )
+    assert refused.status_code == 200
+    assert "needs an employee number" in refused.content.decode()
+
+
+def test_sign_in_from_a_throttled_address_still_lets_in_a_number_seen_there(carer, settings):
+    carer.set_password(NEW_PASSWORD)
+    carer.save()
+    client = Client()
+    assert sign_in(client, "C0042", NEW_PASSWORD).status_code == 302
+    settings.SIGN_IN_FAILURES_PER_CLIENT = 2
+    stranger = Client()
+    for n in range(3):
+        sign_in(stranger, f"nobody{n}@example.com", "not-the-password-at-all")
+
+    assert sign_in(Client(), "C0042", NEW_PASSWORD).status_code == 302
+    newcomer = UserFactory(email=None, employee_number="C0043")
+    refused = sign_in(Client(), "C0043", PASSWORD)
+    assert refused.status_code == 200
+    assert "Signing in from your network is paused" in refused.content.decode()
+    assert AuditEvent.objects.filter(action="auth.address_throttled", data__email="C0043").exists()
+    assert newcomer.check_password(PASSWORD)
