@@ -183,8 +183,11 @@ def letter_redeem(
     """
     number = (employee_number or "").strip()
     for limit, who in zip(_limits(), (number, client_address(request) or ""), strict=True):
-        if throttle.hit(limit, who) > limit.most:
+        hits = throttle.hit(limit, who)
+        if hits == limit.most + 1:  # the first refusal of the window is audited, not each
             _refuse(number, f"too many tries ({limit.name})", request, THROTTLED)
+        if hits > limit.most:
+            raise LetterRefused(THROTTLED)
     now = timezone.now()
     with transaction.atomic():
         letter, why = _live_letter(number, code, now)

@@ -260,6 +260,11 @@ def test_guessing_is_limited_per_employee_number(manager, carer):
     assert response.status_code == 200
     assert "Too many tries" in response.content.decode()
     assert FirstSignInLetter.objects.get(user=carer).used_at is None
+    redeem(Client(), "C0042", printed.code)
+    throttled = AuditEvent.objects.filter(
+        action="auth.letter_code_refused", data__reason__startswith="too many tries"
+    )
+    assert throttled.count() == 1  # once a window, however long the guessing goes on
 
 
 def test_bad_input_on_the_letter_page_is_not_an_error(carer):
