@@ -160,7 +160,7 @@ class Acknowledgement(models.Model):
     version = models.ForeignKey(
         PolicyVersion, on_delete=models.PROTECT, related_name="acknowledgements"
     )
-    signer_email = models.EmailField()
+    signer_email = models.EmailField(blank=True)  # blank: staff without a work e-mail
     signer_employee_number = models.CharField(max_length=32, blank=True)
     printed_name = models.CharField(max_length=300)
     statement = models.TextField()

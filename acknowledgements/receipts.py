@@ -52,7 +52,7 @@ def facts(ack: Acknowledgement) -> list[Fact]:
     version = ack.version
     found = [
         Fact("Name as typed", ack.printed_name),
-        Fact("Signer's email", ack.signer_email),
+        Fact("Signer's email", ack.signer_email or "None (signs in with employee number)"),
     ]
     if ack.signer_employee_number:
         found.append(Fact("Employee number", ack.signer_employee_number))

@@ -122,7 +122,10 @@ def _check_signer(
         ).exists()
         if not linked or not is_fresh(reauthentication):
             raise SigningError(STALE_REAUTHENTICATION)
-    elif password is None or authenticate(request, username=user.email, password=password) != user:
+    elif (
+        password is None
+        or authenticate(request, username=user.sign_in_name, password=password) != user
+    ):
         raise SigningError("That password is not right. Nothing has been signed.", field="password")
     check_printed_name(user, printed_name)
 
@@ -152,7 +155,7 @@ def _new_record(
         sequence=(last.sequence + 1) if last else 1,
         user=user,
         version=version,
-        signer_email=user.email,
+        signer_email=user.email or "",
         signer_employee_number=user.employee_number or "",
         # Kept in NFC, so the record (and its hash) does not depend on how a keyboard composed
         # the letters.

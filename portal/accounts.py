@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from portal import audit, outbox, throttle
+from portal import audit, outbox, throttle, typed
 from portal.client import client_address
 from portal.models import AuditEvent, Notification, User
 
@@ -40,7 +41,7 @@ def password_changed(*, user: User, how: str, request: HttpRequest | None = None
 @dataclass(frozen=True)
 class EmailChange:
     user: User  # saved with its new address
-    old_email: str
+    old_email: str | None  # None: the account had no address
 
 
 def emails_changed(
@@ -60,7 +61,7 @@ def emails_changed(
     in the outbox is not sent. Call inside the transaction that saved the new addresses.
     """
     # Another case of the same address reaches the same mailbox: not a change of address.
-    changes = [c for c in changes if c.old_email.lower() != c.user.email.lower()]
+    changes = [c for c in changes if (c.old_email or "").lower() != (c.user.email or "").lower()]
     if not changes:
         return
     users = [c.user for c in changes]
@@ -98,7 +99,7 @@ def emails_changed(
                 "new_email": change.user.email,
                 "changed_at": now,
             },
-            address=change.old_email,
+            address=change.old_email or "",
         )
 
 
@@ -163,10 +164,12 @@ def password_reset_requested(
 
 
 # --- Sign-in failures from one client address ---------------------------------------------------
-def _signed_in_from(email: str, client: str) -> bool:
-    return AuditEvent.objects.filter(
-        action="auth.login", ip_address=client, actor__email=email.strip().lower()
-    ).exists()
+def _signed_in_from(name: str, client: str) -> bool:
+    """Whether the account ``name`` (an address or employee number) has signed in from
+    ``client`` before."""
+    name = typed.sign_in_name(name)
+    whose = Q(actor__email=name) if "@" in name else Q(actor__employee_number=name)
+    return AuditEvent.objects.filter(whose, action="auth.login", ip_address=client).exists()
 
 
 def _address_throttled(email: str, request: HttpRequest | None) -> None:

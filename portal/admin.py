@@ -18,7 +18,8 @@ class DepartmentAdmin(admin.ModelAdmin):
 class UserCreationForm(AdminUserCreationForm):
     class Meta:
         model = User
-        fields = ("email", "first_name", "last_name")
+        # Email or employee number: staff without a work e-mail sign in with the number.
+        fields = ("email", "employee_number", "first_name", "last_name")
 
 
 class UserEditForm(UserChangeForm):
@@ -73,6 +74,7 @@ class UserAdmin(DjangoUserAdmin):
                 "classes": ["wide"],
                 "fields": [
                     "email",
+                    "employee_number",
                     "first_name",
                     "last_name",
                     "usable_password",

@@ -11,6 +11,7 @@ class PortalConfig(AppConfig):
             auth_events,  # noqa: F401  (connects the sign-in audit receivers)
             checks,  # noqa: F401  (registers the deployment checks)
             db_roles,
+            digests,
             invitations,
             outbox,
             password_age,
@@ -40,5 +41,14 @@ class PortalConfig(AppConfig):
                 description="Tells people 14, 7 and 1 days before their password is too old "
                 "(policy 5.6).",
                 run=password_age.daily_job,
+            )
+        )
+        scheduling.register(
+            scheduling.Job(
+                name="no-email-digest",
+                title="Notices for staff without email",
+                description="Lists for each line manager (or HR) the notices that could not be "
+                "emailed to their staff who have no work email.",
+                run=digests.daily_job,
             )
         )

@@ -17,9 +17,10 @@ from portal import audit, typed
 
 
 def lockout_username(request: Any, credentials: dict[str, Any] | None) -> str | None:
-    """The address that django-axes counts failed sign-ins against (AXES_USERNAME_CALLABLE)."""
+    """The address or employee number that django-axes counts failed sign-ins against
+    (AXES_USERNAME_CALLABLE), as sign-in looks it up."""
     source = credentials or getattr(request, "POST", {})
-    return typed.email(str(source.get("username") or "")) or None
+    return typed.sign_in_name(str(source.get("username") or "")) or None
 
 
 @receiver(user_logged_in, dispatch_uid="portal-audit-login")
@@ -48,7 +49,9 @@ def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None,
 def _locked_out(
     sender: Any, request: Any, username: str | None, ip_address: str, **kw: Any
 ) -> None:
-    user = get_user_model().objects.filter(email=typed.email(username or "")).first()
+    name = typed.sign_in_name(username or "")
+    users = get_user_model().objects
+    user = (users.filter(email=name) if "@" in name else users.filter(employee_number=name)).first()
     audit.record(
         actor=None,
         action="auth.locked_out",

@@ -49,15 +49,26 @@ class AddressThrottled:
 
 
 class SignInForm(AddressThrottled, AuthenticationForm):
-    username = forms.EmailField(
-        label="Email address",
-        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    # An e-mail address, or an employee number for staff without a work e-mail
+    # (``UserManager.get_by_natural_key`` tells them apart by the "@").
+    username = forms.CharField(
+        label="Email address or employee number",
+        max_length=254,
+        widget=forms.TextInput(
+            attrs={"autofocus": True, "autocomplete": "username", "autocapitalize": "none"}
+        ),
     )
     error_messages = {
         # One message for an unknown address and a wrong password alike.
         "invalid_login": "That email address and password do not match our records.",
         "inactive": "That email address and password do not match our records.",
     }
+
+    def clean_username(self) -> str:
+        name = typed.sign_in_name(self.cleaned_data["username"])
+        if "@" in name:
+            forms.EmailField().clean(name)  # "Enter a valid email address."
+        return name
 
 
 class AdminSignInForm(AddressThrottled, AdminAuthenticationForm):

@@ -34,13 +34,18 @@ class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def get_by_natural_key(self, username: str | None) -> User:
-        # Addresses are stored in lower case, so the unique index serves sign-in.
-        return self.get(email=typed.email(username or ""))
+        """The account a sign-in names: by e-mail address, or (no "@") by employee number, how
+        staff without a work e-mail sign in."""
+        name = typed.sign_in_name(username or "")
+        if "@" in name or not name:
+            # Addresses are stored in lower case, so the unique index serves sign-in.
+            return self.get(email=name)
+        return self.get(employee_number=name)
 
-    def _create_user(self, email: str, password: str | None, **fields: object) -> User:
-        if not email:
-            raise ValueError("Users need an email address.")
-        user = self.model(email=typed.email(self.normalize_email(email)), **fields)
+    def _create_user(self, email: str | None, password: str | None, **fields: object) -> User:
+        if not email and not fields.get("employee_number"):
+            raise ValueError("Users need an email address or an employee number.")
+        user = self.model(email=typed.email(self.normalize_email(email)) or None, **fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -62,7 +67,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         TEMPORARY = "temporary", "Temporary"
         CONTRACTOR = "contractor", "Contractor"
 
-    email = models.EmailField("email address", unique=True)
+    # None for staff without a work e-mail, who have an employee number instead: they sign in
+    # with it, and what would be e-mailed to them is listed for their line manager.
+    email = models.EmailField("email address", unique=True, null=True, blank=True)
     first_name = models.CharField(max_length=150)
     last_name = models.CharField(max_length=150)
     employee_number = models.CharField(max_length=32, unique=True, null=True, blank=True)
@@ -110,6 +117,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         constraints = [
             # Sign-in and the import treat addresses without regard to case; so does this.
             models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+            # Everyone can be told apart and can sign in: by address, or by employee number.
+            models.CheckConstraint(
+                condition=models.Q(email__isnull=False) | models.Q(employee_number__isnull=False),
+                name="user_email_or_employee_number",
+            ),
             models.CheckConstraint(
                 condition=models.Q(end_date__isnull=True)
                 | models.Q(start_date__isnull=True)
@@ -119,7 +131,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         ]
 
     def __str__(self) -> str:
-        return f"{self.full_name} <{self.email}>"
+        if self.email:
+            return f"{self.full_name} <{self.email}>"
+        return f"{self.full_name} (employee {self.employee_number})"
+
+    @property
+    def sign_in_name(self) -> str:
+        """What this person types to sign in: their address, else their employee number."""
+        return self.email or self.employee_number or ""
 
     @property
     def full_name(self) -> str:
@@ -133,7 +152,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def clean(self) -> None:
         super().clean()
-        self.email = typed.email(self.__class__.objects.normalize_email(self.email))
+        self.email = typed.email(self.__class__.objects.normalize_email(self.email)) or None
+        self.employee_number = (self.employee_number or "").strip() or None
+        if self.email is None and self.employee_number is None:
+            raise ValidationError(
+                {"employee_number": "Someone with no email address needs an employee number."}
+            )
         self.first_name, self.last_name = (
             typed.stored(self.first_name),
             typed.stored(self.last_name),
@@ -163,6 +187,33 @@ class User(AbstractBaseUser, PermissionsMixin):
         # the password's age (policy 5.6) is always true.
         super().set_password(raw_password)
         self.password_changed_at = timezone.now()
+
+
+class FirstSignInLetter(models.Model):
+    """A printed letter with a one-time code to choose a first password (``portal.letters``),
+    for staff without a work e-mail. Only the code's keyed hash is kept. At most one letter per
+    person is live: printing another voids it."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sign_in_letters")
+    code_hash = models.CharField(max_length=64)
+    printed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(used_at__isnull=True, voided_at__isnull=True),
+                name="letter_one_live_per_person",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"First sign-in letter for user {self.user_id} of {self.created_at:%Y-%m-%d}"
 
 
 class PasswordHistory(models.Model):
@@ -232,6 +283,9 @@ class Notification(models.Model):
         SENDING = "sending", "Being sent"  # leased by a sweep: ``next_attempt_at`` ends the lease
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
+        # The recipient has no e-mail address: the notice is in their inbox, and listed for
+        # their line manager (or HR) in the next daily digest (``portal.digests``).
+        INBOX = "inbox", "Inbox only"
 
     # Not yet sent: waiting for an attempt, or in a sweep's hands.
     WAITING = (Status.PENDING, Status.SENDING)
@@ -258,10 +312,19 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # For an inbox-only notice: the digest that listed it for the recipient's line manager.
+    digest = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="listed"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
+            models.Index(
+                fields=["id"],
+                condition=models.Q(status="inbox", digest__isnull=True),
+                name="notification_undigested_idx",
+            ),
             models.Index(
                 fields=["next_attempt_at", "id"],
                 condition=models.Q(status__in=["pending", "sending"]),
@@ -289,7 +352,7 @@ class Notification(models.Model):
 
     @property
     def to_email(self) -> str:
-        return self.address or self.recipient.email
+        return self.address or self.recipient.email or ""
 
 
 class JobRun(models.Model):

@@ -233,6 +233,10 @@ SIGN_IN_CLIENT_WINDOW_MINUTES = env_int("PORTAL_SIGN_IN_CLIENT_WINDOW_MINUTES", 
 # same "check your email" page and no e-mail.
 PASSWORD_RESETS_PER_ADDRESS_PER_HOUR = env_int("PORTAL_RESETS_PER_ADDRESS_PER_HOUR", 3, minimum=1)
 PASSWORD_RESETS_PER_CLIENT_PER_HOUR = env_int("PORTAL_RESETS_PER_CLIENT_PER_HOUR", 20, minimum=1)
+# Tries at a first sign-in letter's code (portal/letters.py), per employee number and per client
+# address: a code has 50 bits, so these leave guessing hopeless.
+LETTER_CODE_TRIES_PER_NUMBER_PER_HOUR = env_int("PORTAL_LETTER_TRIES_PER_NUMBER", 5, minimum=1)
+LETTER_CODE_TRIES_PER_CLIENT_PER_HOUR = env_int("PORTAL_LETTER_TRIES_PER_CLIENT", 30, minimum=1)
 # A signed-in person's "not found" answers recorded in the audit log, at most this many an hour.
 NOT_FOUND_AUDITS_PER_USER_PER_HOUR = env_int("PORTAL_NOT_FOUND_AUDITS_PER_HOUR", 10, minimum=1)
 
@@ -444,6 +448,8 @@ CELERY_BEAT_SCHEDULE = {
     "unsigned-policy": _job_at("unsigned-policy", 7),
     # 08:00 UK: HR's weekly summary, sent on Mondays (or the first run after a missed Monday).
     "hr-weekly-summary": _job_at("hr-weekly-summary", 8),
+    # 08:15 UK: each line manager (or HR) gets the notices of their staff without a work e-mail.
+    "no-email-digest": _job_at("no-email-digest", 8, 15),
     # Five past every hour: access ends within minutes of midnight after a leaver's last day or a
     # temporary worker's end date, and a missed run catches up within the hour.
     "staff-end-access": {

@@ -4,6 +4,10 @@ The whole file is read and checked before anything is written: a file that canno
 refused outright, while a readable file imports every good row in one transaction and reports
 each bad row with its line number and the reason.
 
+Email is optional (many frontline staff have none): every row has an employee number, by which
+such a person signs in. A blank email for someone who has an address on file keeps that address:
+an export that leaves addresses out does not cut people off (an administrator removes one).
+
 Accounts that hold a role (``permissions.holds_role``) and the importer's own account are how
 the portal itself is run: HR's import never changes them. A row that would is reported and left
 for an administrator, who may apply it (an import by a superuser, or ``manage.py
@@ -41,7 +45,7 @@ COLUMNS = (
     "start_date",
     "end_date",
 )
-REQUIRED = ("employee_number", "first_name", "last_name", "email", "department", "start_date")
+REQUIRED = ("employee_number", "first_name", "last_name", "department", "start_date")
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 _EMPLOYMENT_TYPES = {
     **{value: value for value in User.EmploymentType.values},
@@ -102,6 +106,19 @@ class _Row:
     employment_type: str
     start_date: date
     end_date: date | None
+
+    @property
+    def key(self) -> str:
+        """Who the row is within the file: the address, else the employee number (never an
+        address: no "@")."""
+        return self.email or f"#{self.employee_number}"
+
+
+def _values(row: _Row) -> dict[str, object]:
+    """The synced fields' values the row gives a person (no address: None, as stored)."""
+    values = {f: getattr(row, f) for f in _SYNCED_FIELDS}
+    values["email"] = row.email or None
+    return values
 
 
 def _header_key(name: str) -> str:
@@ -173,12 +190,13 @@ def _clean(line: int, raw: dict[str, str]) -> _Row:
     missing = [c.replace("_", " ") for c in REQUIRED if not raw.get(c)]
     if missing:
         raise ValueError("missing " + ", ".join(missing))
-    email = raw["email"].lower()
+    email = raw.get("email", "").lower()
     try:
-        validate_email(email)
+        if email:
+            validate_email(email)
     except ValidationError:
         raise ValueError(f"email {raw['email']!r} is not a valid address") from None
-    if not email.rpartition("@")[0].isascii():
+    if email and not email.rpartition("@")[0].isascii():
         # Django's check lets through letters such as the long s (U+017F) and the dotless i
         # (U+0131), whose capitals are S and I: one person could be two accounts.
         raise ValueError(
@@ -186,7 +204,7 @@ def _clean(line: int, raw: dict[str, str]) -> _Row:
             "ASCII (a-z, 0-9 and . _ - +)"
         )
     manager_email = raw.get("line_manager_email", "").lower()
-    if manager_email == email:
+    if email and manager_email == email:
         raise ValueError("a person cannot be their own line manager")
     employment = _EMPLOYMENT_TYPES.get((raw.get("employment_type") or "permanent").lower())
     if employment is None:
@@ -230,13 +248,14 @@ def _validate(raw_rows: Iterable[tuple[int, dict[str, str]]]) -> tuple[list[_Row
                     f"employee number {row.employee_number} already on line "
                     f"{seen_numbers[row.employee_number]}"
                 )
-            if row.email in seen_emails:
+            if row.email and row.email in seen_emails:
                 raise ValueError(f"email {row.email} already on line {seen_emails[row.email]}")
         except ValueError as exc:
             errors.append(RowError(line, str(exc)))
             continue
         seen_numbers[row.employee_number] = line
-        seen_emails[row.email] = line
+        if row.email:
+            seen_emails[row.email] = line
         rows.append(row)
     return rows, errors
 
@@ -249,7 +268,7 @@ def _match_existing(rows: list[_Row]) -> tuple[dict[str, User], list[RowError], 
     whether it holds a department's budget (``holds_budget``).
     """
     numbers = [r.employee_number for r in rows]
-    emails = [r.email for r in rows]
+    emails = [r.email for r in rows if r.email]
     candidates = list(
         User.objects.annotate(
             email_key=Lower("email"),
@@ -260,13 +279,13 @@ def _match_existing(rows: list[_Row]) -> tuple[dict[str, User], list[RowError], 
         .select_related("department", "line_manager")
     )
     by_number = {u.employee_number: u for u in candidates if u.employee_number}
-    by_email = {u.email_key: u for u in candidates}
+    by_email = {u.email_key: u for u in candidates if u.email_key}
     matched: dict[str, User] = {}
     errors: list[RowError] = []
     kept: list[_Row] = []
     for row in rows:
         user = by_number.get(row.employee_number)
-        holder = by_email.get(row.email)
+        holder = by_email.get(row.email) if row.email else None
         if user is None and holder is not None:
             if holder.employee_number and holder.employee_number != row.employee_number:
                 errors.append(
@@ -282,18 +301,20 @@ def _match_existing(rows: list[_Row]) -> tuple[dict[str, User], list[RowError], 
             continue
         if user is not None:
             matched[row.employee_number] = user
+            if not row.email and user.email:
+                row.email = user.email.lower()  # kept: see the module's docstring
         kept.append(row)
     return matched, errors, kept
 
 
 def _changes(row: _Row, user: User) -> list[str]:
     """The fields the row would change on ``user``, line manager included (by address)."""
-    changed = [f for f in _SYNCED_FIELDS if getattr(user, f) != getattr(row, f)]
+    changed = [f for f, v in _values(row).items() if getattr(user, f) != v]
     if user.employee_number != row.employee_number:
         changed.append("employee_number")
     if user.department is None or user.department.name.lower() != row.department.lower():
         changed.append("department")
-    current_manager = user.line_manager.email.lower() if user.line_manager else ""
+    current_manager = (user.line_manager.email or "").lower() if user.line_manager else ""
     if current_manager != row.line_manager_email:
         changed.append("line_manager")
     return sorted(changed)
@@ -329,11 +350,11 @@ def _hold_protected(
                 whose = "your own account"
             elif user.is_protected:
                 whose = (
-                    f"the account of {user.email}, who holds a portal role "
+                    f"the account of {user.sign_in_name}, who holds a portal role "
                     f"({', '.join(permissions.role_names(user))})"
                 )
             else:
-                whose = f"the account of {user.email}, a department's budget holder"
+                whose = f"the account of {user.sign_in_name}, a department's budget holder"
             held.append(
                 RowError(
                     row.line,
@@ -366,7 +387,7 @@ def _resolve_managers(
     """
     errors: list[RowError] = []
     while True:
-        in_file = {r.email for r in rows}
+        in_file = {r.email for r in rows if r.email}
         bad = [
             r
             for r in rows
@@ -397,11 +418,11 @@ def _directory_after(
     node_of: dict[str, _Node] = {}  # a row's address: who it is after the import
     for row in rows:
         user = matched.get(row.employee_number)
-        node_of[row.email] = user.pk if user is not None else f"line {row.line}"
+        node_of[row.key] = user.pk if user is not None else f"line {row.line}"
     manager_of: dict[_Node, _Node | None] = dict(links)
     row_of: dict[_Node, _Row] = {}
     for row in rows:
-        node = node_of[row.email]
+        node = node_of[row.key]
         row_of[node] = row
         manager = row.line_manager_email
         manager_of[node] = (
@@ -447,12 +468,12 @@ def _manager_loops(
     manager_of, row_of = _directory_after(rows, matched, existing, links)
     loops = [loop for loop in _loops(manager_of, row_of) if any(n in row_of for n in loop)]
     others = {n for loop in loops for n in loop if n not in row_of}
-    emails = dict(User.objects.filter(pk__in=others).values_list("pk", "email")) if others else {}
+    people = {u.pk: u for u in User.objects.filter(pk__in=others)} if others else {}
 
     def name(node: _Node) -> str:
         if node in row_of:
-            return f"{row_of[node].email} (line {row_of[node].line})"
-        return emails[node]
+            return f"{row_of[node].key.lstrip('#')} (line {row_of[node].line})"
+        return people[node].sign_in_name
 
     errors: list[RowError] = []
     for loop in loops:
@@ -529,7 +550,7 @@ class _Written:
 
 def _update_person(user: User, row: _Row, department: Department) -> list[str]:
     """Put the row's values on ``user``; the fields that changed, sorted (none: left alone)."""
-    values = {f: getattr(row, f) for f in _SYNCED_FIELDS}
+    values = _values(row)
     values["employee_number"] = row.employee_number
     changed = [f for f, v in values.items() if getattr(user, f) != v]
     if user.department_id != department.pk:
@@ -545,11 +566,12 @@ def _update_person(user: User, row: _Row, department: Department) -> list[str]:
 def _create_users(new_users: list[User]) -> None:
     User.objects.bulk_create(new_users)
     if any(u.pk is None for u in new_users):  # a database that cannot return new keys
+        numbers = [u.employee_number for u in new_users]
         keys = dict(
-            User.objects.filter(email__in=[u.email for u in new_users]).values_list("email", "pk")
+            User.objects.filter(employee_number__in=numbers).values_list("employee_number", "pk")
         )
         for user in new_users:
-            user.pk = keys[user.email]
+            user.pk = keys[user.employee_number]
 
 
 def _write_people(
@@ -568,16 +590,16 @@ def _write_people(
         user = matched.get(row.employee_number)
         department = departments[row.department.lower()]
         if user is None:
-            values = {f: getattr(row, f) for f in _SYNCED_FIELDS}
+            values = _values(row)
             user = User(employee_number=row.employee_number, department=department, **values)
             # New people choose their own password through "Forgot your password?".
             user.set_unusable_password()
             written.new_users.append(user)
-            written.outcome[row.email] = "created"
+            written.outcome[row.key] = "created"
         else:
             old_email = user.email
             changed = _update_person(user, row, department)
-            written.outcome[row.email] = "updated" if changed else "unchanged"
+            written.outcome[row.key] = "updated" if changed else "unchanged"
             if changed:
                 if "email" in changed:
                     written.new_addresses.append(accounts.EmailChange(user, old_email))
@@ -591,7 +613,7 @@ def _write_people(
                         data={"source": source, "changed": changed},
                     )
                 )
-        written.users[row.email] = user
+        written.users[row.key] = user
     _create_users(written.new_users)
     written.events += [
         audit.event(actor=actor, action="user.imported", obj=u, data={"source": source})
@@ -608,17 +630,17 @@ def _link_managers(
     """Second pass: a manager may appear further down the file than their reports."""
     manager_ids = on_file | {email: u.pk for email, u in written.users.items()}
     manager_emails = {pk: email for email, pk in on_file.items()} | {
-        u.pk: u.email for u in written.users.values()
+        u.pk: u.sign_in_name for u in written.users.values()
     }
     relinked: list[User] = []
     for row in rows:
-        user = written.users[row.email]
+        user = written.users[row.key]
         manager_id = manager_ids[row.line_manager_email] if row.line_manager_email else None
         if user.line_manager_id != manager_id:
             user.line_manager_id = manager_id
             relinked.append(user)
-            if written.outcome[row.email] == "unchanged":
-                written.outcome[row.email] = "updated"
+            if written.outcome[row.key] == "unchanged":
+                written.outcome[row.key] = "updated"
             written.events.append(
                 audit.event(
                     actor=actor,

@@ -28,3 +28,10 @@ def comparable(value: str) -> str:
 def email(value: str) -> str:
     """An e-mail address as the portal stores and looks it up: NFC, trimmed, lower case."""
     return unicodedata.normalize("NFC", (value or "").strip()).lower()
+
+
+def sign_in_name(value: str) -> str:
+    """What someone typed to sign in, as looked up: an address (with "@") as ``email`` keeps it,
+    else an employee number, trimmed and otherwise as typed."""
+    value = unicodedata.normalize("NFC", (value or "").strip())
+    return email(value) if "@" in value else value

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from portal import healthz, invitation_views, operations_views, views
+from portal import healthz, invitation_views, letter_views, operations_views, views
 
 handler403 = "portal.views.permission_denied"
 handler404 = "portal.views.page_not_found"
@@ -20,6 +20,11 @@ urlpatterns = [
         invitation_views.invitation_progress,
         name="invitation_progress",
     ),
+    path(
+        "staff/<int:pk>/sign-in-letter/",
+        letter_views.print_sign_in_letter,
+        name="print_sign_in_letter",
+    ),
     path("audit/", views.audit_log, name="audit_log"),
     path("healthz", healthz.view, name="healthz"),
     # Scheduled jobs and the outbox (IT and admins)
@@ -36,6 +41,7 @@ urlpatterns = [
     # Sign-in and passwords
     path("accounts/login/", views.SignInView.as_view(), name="login"),
     path("accounts/oidc/", include("portal.oidc.urls")),
+    path("accounts/letter/", letter_views.letter_password, name="letter_password"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path(

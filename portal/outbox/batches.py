@@ -88,7 +88,7 @@ class _Templates:
         subject, text, html = self._rendered[shape]
         values = {
             _StandIn.first_name: person.first_name,
-            _StandIn.email: person.email,
+            _StandIn.email: person.email or "",
             _placeholder("link"): link,
             **{_placeholder(name): value for name, value in notice.personal.items()},
         }

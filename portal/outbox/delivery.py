@@ -60,7 +60,7 @@ class Outgoing:
     body_text: str
     body_html: str
     attempts: int
-    email: str
+    email: str | None  # None: a person with no e-mail address, reached through the inbox
     is_active: bool  # an outside address counts as active
     kind: str
     recipient_id: int | None
@@ -138,6 +138,10 @@ def send(
             "status": Notification.Status.FAILED,
             "last_error": "Recipient's account is not active.",
         }
+    if not message.email:
+        # Nowhere to e-mail it: it stays in their inbox, and the daily digest lists it for
+        # their line manager (``portal.digests``), so nobody is silently unreachable.
+        return Outcome(handled=True), {"status": Notification.Status.INBOX, "last_error": ""}
     try:
         email = _email(message, connection)
     except Exception as exc:  # this message cannot be made: its own failure, not the server's

@@ -261,6 +261,7 @@ OPEN_PAGES = {
     "password_reset_done",
     "password_reset_confirm",
     "password_reset_complete",
+    "letter_password",
     "healthz",
     "admin:login",
 }

@@ -226,7 +226,7 @@ def test_existing_user_without_employee_number_is_matched_by_email(hr_user):
 
 
 BAD_ROWS = [
-    pytest.param({"email": ""}, "missing email", id="missing-email"),
+    pytest.param({"first_name": ""}, "missing first name", id="missing-first-name"),
     pytest.param(
         {"email": "not-an-email"},
         "email 'not-an-email' is not a valid address",
@@ -347,7 +347,7 @@ def test_line_numbers_are_physical_lines_when_a_quoted_field_spans_lines(hr_user
         person(  # lines 6-7
             "E003", "third@example.com", job_title="Team\nLeader", employment_type="Zero hours"
         ),
-        person("E004", "", first_name="Nobody"),  # line 8
+        person("E004", "nobody@example.com", first_name=""),  # line 8
         person("E005", "fifth@example.com"),  # line 9
         person("E005", "sixth@example.com"),  # line 10
     )
@@ -362,7 +362,7 @@ def test_line_numbers_are_physical_lines_when_a_quoted_field_spans_lines(hr_user
             "employment type 'Zero hours' is not one of "
             "Permanent, Fixed-term, Temporary, Contractor",
         ),
-        RowError(8, "missing email"),
+        RowError(8, "missing first name"),
         RowError(10, "employee number E005 already on line 9"),
     ]
     assert result.created == 2
@@ -472,7 +472,7 @@ def test_audit_trail_records_each_change_and_the_import(hr_user):
     data = staff_csv(
         person("E001", "sam@example.com", department="Day Services"),
         person("E002", "ria@example.com", job_title="Head Cook"),
-        person("E003", "", first_name="Nobody"),
+        person("E003", "nobody@example.com", first_name=""),
         person("E004", "tom@example.com", line_manager_email="ria@example.com"),
     )
 

@@ -51,7 +51,7 @@ def test_bad_rows_go_to_stderr_with_file_and_line_and_exit_status_is_1(tmp_path)
     path.write_text(
         HEADER
         + SAM
-        + "E003,Tom,Hughes,,Day Services,,,Permanent,15/01/2024,\r\n"
+        + "E003,,Hughes,tom@example.com,Day Services,,,Permanent,15/01/2024,\r\n"
         + RIA
         + "E004,Ann,Lee,ann@example.com,Day Services,,,Permanent,31/02/2024,\r\n",
         encoding="utf-8",
@@ -63,7 +63,7 @@ def test_bad_rows_go_to_stderr_with_file_and_line_and_exit_status_is_1(tmp_path)
 
     assert exited.value.code == 1
     assert err.getvalue().splitlines() == [
-        f"{path}:3: missing email",
+        f"{path}:3: missing first name",
         f"{path}:5: start date '31/02/2024' is not a date (use YYYY-MM-DD or DD/MM/YYYY)",
     ]
     assert out.getvalue() == (

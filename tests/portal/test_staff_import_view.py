@@ -19,7 +19,7 @@ HEADER = (
 GOOD_FILE = (
     HEADER
     + b"E001,Sam,Patel,sam@example.com,Day Services,Cook,ria@example.com,Permanent,15/01/2024,\r\n"
-    + b"E002,Tom,Hughes,,Day Services,Cook,,Permanent,15/01/2024,\r\n"
+    + b"E002,,Hughes,tom@example.com,Day Services,Cook,,Permanent,15/01/2024,\r\n"
     + b"E003,Ria,Khan,ria@example.com,Day Services,Manager,,Permanent,2024-01-15,\r\n"
     + b"E004,Ann,Lee,ann@example.com,Day Services,Cook,,Seasonal,2024-01-15,\r\n"
 )
@@ -53,7 +53,7 @@ def test_hr_upload_shows_counts_and_rejected_rows_by_line(client, hr_user):
     assert "Imported 2 people: 2 new, 0 updated, 0 unchanged." in html
     for count in ("New: 2", "Updated: 0", "Unchanged: 0", "Rejected rows: 2"):
         assert f"<li>{count}</li>" in html
-    assert "<tr><td>3</td><td>missing email</td></tr>" in html
+    assert "<tr><td>3</td><td>missing first name</td></tr>" in html
     assert (
         "<tr><td>5</td><td>employment type &#x27;Seasonal&#x27; is not one of Permanent, "
         "Fixed-term, Temporary, Contractor</td></tr>"

@@ -22,7 +22,7 @@ from django.utils.http import urlsafe_base64_encode
 from acknowledgements import publishing, reviews
 from acknowledgements.models import PolicyReview
 from bench.seeding.command import Command
-from portal import tasks, throttle
+from portal import letters, tasks, throttle
 from portal.models import Notification, User
 from requests import workflow
 from requests.models import AuthorisationRequest
@@ -43,7 +43,11 @@ APPS = ("portal", "acknowledgements", "requests", "bench")
 
 # Audit actions built at run time, and every value they take.
 DYNAMIC_ACTIONS = {
-    'f"auth.password_{how}"': {"auth.password_changed", "auth.password_reset"},
+    'f"auth.password_{how}"': {
+        "auth.password_changed",
+        "auth.password_reset",
+        "auth.password_set_from_letter",
+    },
     'f"request.{action}"': {f"request.{a}" for a in workflow.TRANSITIONS}
     | {"request.submitted", "request.assigned"},
 }
@@ -163,6 +167,43 @@ def _password_reset(world: World) -> None:
     response = client.post(
         form["Location"], {"new_password1": RESET_PASSWORD, "new_password2": RESET_PASSWORD}
     )
+    assert response.status_code == 302
+
+
+def _no_email_carer(world: World) -> User:
+    """A carer in the employee's team with no work e-mail."""
+    return User.objects.filter(employee_number="W-CARER").first() or UserFactory(
+        email=None,
+        employee_number="W-CARER",
+        line_manager=world.team.line_manager,
+        department=world.team.department,
+    )
+
+
+def _letter_printed(world: World) -> None:
+    carer = _no_email_carer(world)
+    client = signed_in(world, world.team.line_manager)
+    assert client.post(reverse("print_sign_in_letter", args=[carer.pk])).status_code == 200
+
+
+def _letter_form(code: str) -> dict[str, str]:
+    return {
+        "employee_number": "W-CARER",
+        "code": code,
+        "new_password1": NEW_PASSWORD,
+        "new_password2": NEW_PASSWORD,
+    }
+
+
+def _letter_code_refused(world: World) -> None:
+    _no_email_carer(world)
+    response = Client().post(reverse("letter_password"), _letter_form("AAAAA-AAAAA"))
+    assert response.status_code == 200
+
+
+def _password_set_from_letter(world: World) -> None:
+    printed = letters.letter_print(actor=world.users["hr"], person=_no_email_carer(world))
+    response = Client().post(reverse("letter_password"), _letter_form(printed.code))
     assert response.status_code == 302
 
 
@@ -536,6 +577,9 @@ FLOWS: dict[str, Callable[[World], None]] = {
     "auth.locked_out": _locked_out,
     "auth.password_changed": _password_changed,
     "auth.password_reset": _password_reset,
+    "auth.password_set_from_letter": _password_set_from_letter,
+    "auth.letter_code_refused": _letter_code_refused,
+    "user.letter_printed": _letter_printed,
     "auth.permission_denied": _permission_denied,
     "auth.password_reset_requested": _password_reset_requested,
     "auth.password_reset_throttled": _password_reset_throttled,
@@ -606,6 +650,8 @@ PASSWORD_FLOWS = (
     _locked_out,
     _password_changed,
     _password_reset,
+    _password_set_from_letter,
+    _letter_code_refused,
     _signed,
     _logout,
 )

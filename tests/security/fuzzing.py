@@ -144,7 +144,12 @@ def check_outcome(
         return True
     changed = [t for t in changed_tables(before, state()) if t not in ignore]
     assert changed == [], f"nothing was done, yet these changed: {changed}"
-    assert set(events) <= {"auth.permission_denied", "auth.login_failed", "auth.locked_out"}
+    assert set(events) <= {
+        "auth.permission_denied",
+        "auth.login_failed",
+        "auth.locked_out",
+        "auth.letter_code_refused",
+    }
     return False
 
 

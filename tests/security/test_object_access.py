@@ -57,6 +57,10 @@ OBJECT_URLS: dict[str, ObjectUrl] = {
         lambda w, t: [t.employee.pk], get=False, post=lambda w, t: {"note": "Revoked."}
     ),
     "acknowledgements:person": ObjectUrl(lambda w, t: [t.employee.pk]),
+    # A first sign-in letter: only HR, or the person's own line manager, prints one.
+    "print_sign_in_letter": ObjectUrl(
+        lambda w, t: [t.employee.pk], get=False, post=lambda w, t: {}
+    ),
     "acknowledgements:remind": ObjectUrl(
         lambda w, t: [w.slug, t.employee.pk], get=False, post=lambda w, t: {}
     ),

@@ -97,6 +97,14 @@ PORTAL: dict[str, Expect] = {
         get=public(200), post=public(200), args=lambda w: ["MQ", "not-a-token"]
     ),
     "password_reset_complete": Expect(get=public(200), post=public(405)),
+    # A first sign-in letter's code: a wrong one is refused on the page, to anyone.
+    "letter_password": Expect(get=public(200), post=public(200)),
+    # Letters are printed only for people with no e-mail address: for the employee, who has
+    # one, it is refused to everyone (HR and line managers printing for a report:
+    # tests/portal/test_no_email_staff.py).
+    "print_sign_in_letter": Expect(
+        get=signed_in(405), post=signed_in(403), args=lambda w: [w.team.employee.pk]
+    ),
     # IT's operations page; each action is one click and returns to the page.
     "operations": Expect(get=only(200, "it", "admin")),
     "run_job": Expect(

@@ -7,8 +7,9 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from portal import letters
 from portal.models import Notification, User
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, UserFactory
 from tests.security.forms_fuzz.helpers import AXES_TABLES, post
 from tests.security.fuzzing import check_outcome, choice, example, form, fuzz, last_event, text
 from tests.security.world import World, state
@@ -95,4 +96,37 @@ def test_set_a_new_password_from_a_reset_link(world: World, data: dict) -> bool 
 
         return check_outcome(
             response, before=before, since=since, done_when="auth.password_reset", check_done=reset
+        )
+
+
+@fuzz(
+    data=form(
+        employee_number=choice("W-CARER"),
+        code=choice("THE-LETTERS-CODE"),
+        new_password1=choice(NEW),
+        new_password2=choice(NEW),
+    )
+)
+def test_choose_a_password_from_a_letter(world: World, data: dict) -> bool | None:
+    with example(None) as client:
+        carer = UserFactory(
+            email=None, employee_number="W-CARER", line_manager=world.team.line_manager
+        )
+        printed = letters.letter_print(actor=world.users["hr"], person=carer)
+        if data.get("code") == "THE-LETTERS-CODE":
+            data = {**data, "code": printed.code}
+        before, since = state(), last_event()
+        response = client.post(reverse("letter_password"), data)
+
+        def chosen() -> None:
+            carer.refresh_from_db()
+            assert carer.check_password(data["new_password1"])
+
+        return check_outcome(
+            response,
+            before=before,
+            since=since,
+            done_when="auth.password_set_from_letter",
+            check_done=chosen,
+            ignore=THROTTLE_TABLES,
         )
