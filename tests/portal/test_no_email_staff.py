@@ -11,6 +11,7 @@ import pytest
 import segno
 import time_machine
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -371,7 +372,7 @@ def test_the_qr_code_is_the_letter_pages_address(manager, carer):
 
 
 def test_an_account_with_a_role_is_left_to_an_administrator(client, hr_user, carer, superuser):
-    carer.groups.create(name="IT")
+    carer.groups.add(Group.objects.get_or_create(name="IT")[0])
     client.force_login(hr_user)
     assert client.post(print_url(carer)).status_code == 403
 

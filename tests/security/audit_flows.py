@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -24,6 +24,8 @@ from acknowledgements.models import PolicyReview
 from bench.seeding.command import Command
 from portal import letters, tasks, throttle
 from portal.models import Notification, User
+from portal.oidc import people as oidc_people
+from portal.oidc.client import Refused
 from requests import workflow
 from requests.models import AuthorisationRequest
 from requests.staff import changes as staff_changes
@@ -205,6 +207,33 @@ def _password_set_from_letter(world: World) -> None:
     printed = letters.letter_print(actor=world.users["hr"], person=_no_email_carer(world))
     response = Client().post(reverse("letter_password"), _letter_form(printed.code))
     assert response.status_code == 302
+
+
+ISSUER = "https://login.example.org/tenant/v2.0"
+
+
+def _organisation_claims(email: str) -> dict[str, object]:
+    """Claims as the organisation's provider vouches for them, once ``portal.oidc.client`` has
+    checked the token's signature, issuer, audience, expiry and nonce."""
+    return {"iss": ISSUER, "sub": f"subject-of-{email}", "email": email, "email_verified": True}
+
+
+@override_settings(OIDC_MATCH_CLAIM="email")
+def _oidc_linked(world: World) -> None:
+    employee = world.users["employee"]
+    request = RequestFactory().get("/accounts/oidc/callback/")
+    assert oidc_people.person_for(_organisation_claims(employee.email), request=request) == employee
+
+
+@override_settings(OIDC_MATCH_CLAIM="email")
+def _oidc_refused(world: World) -> None:
+    request = RequestFactory().get("/accounts/oidc/callback/")
+    try:
+        oidc_people.person_for(_organisation_claims("nobody@elsewhere.example"), request=request)
+    except Refused as refused:
+        oidc_people.record_refusal(refused, request=request)
+    else:
+        raise AssertionError("a person the directory does not know was let in")
 
 
 def _password_reset_requested(world: World) -> None:
@@ -573,6 +602,8 @@ def _deactivated(world: World) -> None:
 FLOWS: dict[str, Callable[[World], None]] = {
     "auth.login": _login,
     "auth.logout": _logout,
+    "auth.oidc_linked": _oidc_linked,
+    "auth.oidc_refused": _oidc_refused,
     "auth.login_failed": _login_failed,
     "auth.locked_out": _locked_out,
     "auth.password_changed": _password_changed,
