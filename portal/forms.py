@@ -78,6 +78,7 @@ class StaffImportForm(forms.Form):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_IMPORT_BYTES:
             raise forms.ValidationError("The file is larger than 10 MB. Split it and try again.")
+        self.filename = upload.name or "staff.csv"
         return upload.read()
 
 

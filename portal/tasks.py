@@ -3,7 +3,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
-from portal import outbox, scheduling
+from portal import import_jobs, outbox, scheduling
 from portal.models import JobRun, Notification, User
 from portal.outbox.broker import DELIVER_TASK, HELP_SWEEP_TASK, SWEEP_TASK
 
@@ -36,3 +36,9 @@ def run_scheduled_job(name: str, requested_by: int | None = None) -> int:
     person = User.objects.filter(pk=requested_by).first() if requested_by else None
     trigger = JobRun.Trigger.MANUAL if requested_by else JobRun.Trigger.SCHEDULE
     return scheduling.run_job(name, trigger=trigger, requested_by=person).pk
+
+
+# A whole company's directory takes minutes: longer than the default limits allow.
+@shared_task(name=import_jobs.IMPORT_TASK, soft_time_limit=3600, time_limit=3660)
+def import_staff_file(job_id: int) -> str:
+    return import_jobs.run_import(job_id)

@@ -13,6 +13,13 @@ urlpatterns = [
     path("inbox/<int:pk>/", views.inbox_message, name="inbox_message"),
     path("inbox/read-all/", views.inbox_mark_all_read, name="inbox_mark_all_read"),
     path("staff/import/", views.staff_import, name="staff_import"),
+    path("staff/import/<int:pk>/", views.staff_import_job, name="staff_import_job"),
+    path(
+        "staff/import/<int:pk>/refused.csv",
+        views.staff_import_problems,
+        name="staff_import_problems",
+    ),
+    path("staff/import/<int:pk>/cancel/", views.staff_import_cancel, name="staff_import_cancel"),
     path("audit/", views.audit_log, name="audit_log"),
     path("healthz", views.healthz, name="healthz"),
     # Scheduled jobs and the outbox (IT and admins)
