@@ -258,39 +258,62 @@ def problem_rows(data: bytes, problems: dict[int, str]) -> Iterator[list[str]]:
             yield [str(start), problems[start], *(csv_cells.inert(cell) for cell in cells)]
 
 
-def _clean(line: int, raw: dict[str, str]) -> _Row:
-    missing = [c.replace("_", " ") for c in REQUIRED if not raw.get(c)]
-    if missing:
-        raise ValueError("missing " + ", ".join(missing))
-    email = raw["email"].lower()
+def _email_problems(raw: dict[str, str], email: str) -> list[str]:
+    if not email:
+        return []
     try:
         validate_email(email)
     except ValidationError:
-        raise ValueError(f"email {raw['email']!r} is not a valid address") from None
+        return [f"email {raw['email']!r} is not a valid address"]
     if not email.rpartition("@")[0].isascii():
         # Django's check lets through letters such as the long s (U+017F) and the dotless i
         # (U+0131), whose capitals are S and I: one person could be two accounts.
-        raise ValueError(
+        return [
             f"email {raw['email']!r} has a character before the @ that is not plain "
             "ASCII (a-z, 0-9 and . _ - +)"
-        )
+        ]
+    return []
+
+
+def _dates(raw: dict[str, str], problems: list[str]) -> tuple[date | None, date | None]:
+    """The row's start and end dates, each None if absent or unreadable (the problem noted)."""
+    found: list[date | None] = []
+    for column, label in (("start_date", "start date"), ("end_date", "end date")):
+        try:
+            found.append(_parse_date(raw[column], label) if raw.get(column) else None)
+        except ValueError as exc:
+            problems.append(str(exc))
+            found.append(None)
+    start, end = found
+    if start is not None and end is not None and end < start:
+        problems.append("end date is before start date")
+    return start, end
+
+
+def _clean(line: int, raw: dict[str, str]) -> _Row:
+    """The row, checked; raises ``ValueError`` naming every problem found in it."""
+    problems: list[str] = []
+    missing = [c.replace("_", " ") for c in REQUIRED if not raw.get(c)]
+    if missing:
+        problems.append("missing " + ", ".join(missing))
+    email = raw.get("email", "").lower()
+    problems += _email_problems(raw, email)
     manager_email = raw.get("line_manager_email", "").lower()
-    if manager_email == email:
-        raise ValueError("a person cannot be their own line manager")
+    if email and manager_email == email:
+        problems.append("a person cannot be their own line manager")
     employment = _EMPLOYMENT_TYPES.get((raw.get("employment_type") or "permanent").lower())
     if employment is None:
-        raise ValueError(
+        problems.append(
             f"employment type {raw['employment_type']!r} is not one of "
             + ", ".join(label for _, label in User.EmploymentType.choices)
         )
-    start = _parse_date(raw["start_date"], "start date")
-    end = _parse_date(raw["end_date"], "end date") if raw.get("end_date") else None
-    if end is not None and end < start:
-        raise ValueError("end date is before start date")
+    start, end = _dates(raw, problems)
     for name in ("employee_number", "first_name", "last_name", "email", "job_title", "department"):
         limit = User._meta.get_field(name).max_length if name != "department" else 120
         if len(raw.get(name, "")) > limit:
-            raise ValueError(f"{name.replace('_', ' ')} is longer than {limit} characters")
+            problems.append(f"{name.replace('_', ' ')} is longer than {limit} characters")
+    if problems or start is None or employment is None:
+        raise ValueError("; ".join(problems))
     return _Row(
         line=line,
         employee_number=raw["employee_number"],

@@ -250,3 +250,22 @@ def test_a_waiting_job_page_refreshes_itself_without_javascript(client, hr_user)
     assert "Waiting for the worker" in html
     # The report exists only once the import has finished.
     assert client.get(reverse("staff_import_problems", args=[job.pk])).status_code == 404
+
+
+def test_a_row_with_several_problems_is_reported_with_every_one(client, hr_user):
+    client.force_login(hr_user)
+    bad = person("E009", "not an address", employment_type="Seasonal", start_date="31/31/2024")
+    post_import(client, staff_csv(bad))
+    job = StaffImport.objects.get()
+
+    text = b"".join(
+        client.get(reverse("staff_import_problems", args=[job.pk])).streaming_content
+    ).decode("utf-8-sig")
+
+    (row,) = list(csv.reader(io.StringIO(text)))[1:]
+    assert row[:2] == [
+        "2",
+        "email 'not an address' is not a valid address; employment type 'Seasonal' is not "
+        "one of Permanent, Fixed-term, Temporary, Contractor; start date '31/31/2024' is not "
+        "a date (use YYYY-MM-DD or DD/MM/YYYY)",
+    ]
