@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import HttpResponse
 from django.test import Client
-from django.test.client import Client as _Client
 from django.test.testcases import TestCase
 
 from portal.celery import app as celery_app
@@ -26,10 +27,8 @@ def eager_imports() -> Iterator[None]:
         celery_app.conf.task_always_eager = False
 
 
-def post_import(client: Client | _Client, content: bytes, name: str = "staff.csv"):  # type: ignore[no-untyped-def]
+def post_import(client: Client, content: bytes, name: str = "staff.csv") -> HttpResponse:
     """Upload ``content`` as the staff file, run the job's queued task, and follow to its page."""
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     with TestCase.captureOnCommitCallbacks(execute=True):
         response = client.post(
             URL, {"file": SimpleUploadedFile(name, content, content_type="text/csv")}
