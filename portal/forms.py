@@ -89,6 +89,10 @@ class StaffImportForm(forms.Form):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_IMPORT_BYTES:
             raise forms.ValidationError("The file is larger than 10 MB. Split it and try again.")
+        # Only shown on the import's page: the last part of any path, never used as a path.
+        self.filename = (upload.name or "").replace("\\", "/").rsplit("/", 1)[-1][
+            :255
+        ] or "staff.csv"
         return upload.read()
 
 

@@ -461,3 +461,67 @@ class ExternalIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} at {self.issuer}"
+
+
+class StaffImport(models.Model):
+    """One upload of the staff directory and what importing it did (``portal.import_jobs``).
+
+    The file is kept with the job: the worker imports it, and the report of refused rows is
+    made from it. Counts are written as the worker goes, a chunk of rows at a time.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting for the worker"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Finished"
+        REFUSED = "refused", "File refused"
+        FAILED = "failed", "Failed"
+        # The worker stopped mid-import; the import's transaction was rolled back.
+        INTERRUPTED = "interrupted", "Interrupted"
+
+    owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    filename = models.CharField(max_length=255)
+    data = models.BinaryField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    # True while queued or running: the constraint below allows one such import at a time.
+    live = models.BooleanField(null=True, default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    rows_total = models.PositiveIntegerField(null=True, blank=True)
+    rows_read = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    refused = models.PositiveIntegerField(default=0)
+    held = models.PositiveIntegerField(default=0)
+    # [{"line": n, "message": "...", "held": bool}, ...] once finished, by line.
+    problems = models.JSONField(default=list, blank=True)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["live"], condition=models.Q(live=True), name="staffimport_one_live"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status not in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        """How far the import has gone: reading is the first tenth, writing the rest."""
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        read = self.rows_read / self.rows_total
+        done = self.rows_done / self.rows_total
+        return min(99, int(10 * read + 90 * done))

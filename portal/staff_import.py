@@ -20,17 +20,18 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.db.models.functions import Lower
 
-from portal import accounts, audit, permissions
+from portal import accounts, audit, csv_cells, permissions
 from portal.models import AuditEvent, Department, User
 
 COLUMNS = (
@@ -64,6 +65,10 @@ _SYNCED_FIELDS = (
 )
 
 
+# Rows written per chunk: each chunk costs the same few queries, whatever the file's size.
+CHUNK_ROWS = 1000
+T = TypeVar("T")
+
 # What other apps give each new person (the policy to sign, for one), registered in their
 # AppConfig.ready() and run inside the import's transaction with the new people's ids.
 PEOPLE_ADDED_HOOKS: list[Callable[[list[int]], object]] = []
@@ -91,6 +96,53 @@ class ImportResult:
     @property
     def imported(self) -> int:
         return self.created + self.updated + self.unchanged
+
+
+@dataclass
+class ImportProgress:
+    """How far an import has gone: rows in the file, rows decided so far, and their outcome."""
+
+    total: int = 0
+    read: int = 0
+    done: int = 0  # rows written, refused or held so far
+    created: int = 0
+    updated: int = 0  # so far; a line manager linked at the end can still add to it
+    refused: int = 0
+    held: int = 0
+
+
+ProgressCallback = Callable[[ImportProgress], None]
+
+
+@dataclass
+class _Progress:
+    callback: ProgressCallback | None
+    state: ImportProgress
+
+    def _tell(self) -> None:
+        if self.callback is not None:
+            self.callback(self.state)
+
+    def read(self, count: int, *, refused: int) -> None:
+        self.state.read = count
+        self.state.refused = self.state.done = refused
+        self._tell()
+
+    def checked(self, *, refused: int, held: int) -> None:
+        self.state.refused, self.state.held = refused, held
+        self.state.done = refused + held
+        self._tell()
+
+    def chunk_written(self, count: int, part: _Written) -> None:
+        self.state.done += count
+        self.state.created += part.count("created")
+        self.state.updated += part.count("updated")
+        self._tell()
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 @dataclass
@@ -134,7 +186,7 @@ def _parse_date(value: str, label: str) -> date:
     raise ValueError(f"{label} {value!r} is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
 
 
-def _read(data: bytes) -> Iterable[tuple[int, dict[str, str]]]:
+def _text(data: bytes) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -148,78 +200,138 @@ def _read(data: bytes) -> Iterable[tuple[int, dict[str, str]]]:
             f"The file contains a NUL character (line {line}), so it is not a plain CSV "
             "export. Save it from the spreadsheet as 'CSV UTF-8' and try again."
         )
-    reader = csv.reader(io.StringIO(text, newline=""))
+    return text
+
+
+def _header(reader: Iterator[list[str]]) -> list[str]:
+    """The column keys of the header row; raises ``ImportFileError`` if a column is missing."""
+    header = next(reader, None)
+    if header is None or not any(cell.strip() for cell in header):
+        raise ImportFileError("The file is empty.")
+    keys = [_header_key(cell) for cell in header]
+    missing = [column for column in COLUMNS if column not in keys]
+    if missing:
+        raise ImportFileError(
+            "The header row is missing: " + ", ".join(m.replace("_", " ") for m in missing) + "."
+        )
+    return keys
+
+
+def _records(reader: Any) -> Iterator[tuple[int, list[str]]]:
+    """Each non-blank record with the line it starts on.
+
+    ``line_num`` is the last physical line of the record just read; a quoted field can span
+    lines, so a row is reported by the line it starts on.
+    """
+    end = reader.line_num
+    for cells in reader:
+        start, end = end + 1, reader.line_num
+        if any(cell.strip() for cell in cells):
+            yield start, cells
+
+
+def check_file(data: bytes) -> None:
+    """Refuse, before anything is queued, a file that is not CSV text with the header row."""
+    reader = csv.reader(io.StringIO(_text(data), newline=""))
     try:
-        header = next(reader, None)
-        if header is None or not any(cell.strip() for cell in header):
-            raise ImportFileError("The file is empty.")
-        keys = [_header_key(cell) for cell in header]
-        missing = [column for column in COLUMNS if column not in keys]
-        if missing:
-            raise ImportFileError(
-                "The header row is missing: "
-                + ", ".join(m.replace("_", " ") for m in missing)
-                + "."
-            )
-        rows = []
-        # ``line_num`` is the last physical line of the record just read; a quoted field can
-        # span lines, so a row is reported by the line it starts on.
-        end = reader.line_num
-        for cells in reader:
-            start, end = end + 1, reader.line_num
-            if not any(cell.strip() for cell in cells):
-                continue
-            # NFC: a directory exported in NFD ("e" + combining accent) matches the people on file.
-            rows.append(
-                (
-                    start,
-                    {
-                        k: unicodedata.normalize("NFC", v).strip()
-                        for k, v in zip(keys, cells, strict=False)
-                    },
-                )
-            )
+        _header(reader)
     except csv.Error as exc:
         raise ImportFileError(
             f"The file is not valid CSV (line {reader.line_num}): {exc}."
         ) from None
-    return rows
 
 
-def _clean(line: int, raw: dict[str, str]) -> _Row:
-    missing = [c.replace("_", " ") for c in REQUIRED if not raw.get(c)]
-    if missing:
-        raise ValueError("missing " + ", ".join(missing))
-    email = raw.get("email", "").lower()
+def _read(data: bytes) -> list[tuple[int, dict[str, str]]]:
+    reader = csv.reader(io.StringIO(_text(data), newline=""))
+    try:
+        keys = _header(reader)
+        # NFC: a directory exported in NFD ("e" + combining accent) matches the people on file.
+        return [
+            (
+                start,
+                {
+                    k: unicodedata.normalize("NFC", v).strip()
+                    for k, v in zip(keys, cells, strict=False)
+                },
+            )
+            for start, cells in _records(reader)
+        ]
+    except csv.Error as exc:
+        raise ImportFileError(
+            f"The file is not valid CSV (line {reader.line_num}): {exc}."
+        ) from None
+
+
+def problem_rows(data: bytes, problems: dict[int, str]) -> Iterator[list[str]]:
+    """The file's header and each row with a problem, as it was, with its line and problems.
+
+    For a report HR can correct and import again; cells are made inert for spreadsheets.
+    """
+    reader = csv.reader(io.StringIO(_text(data), newline=""))
+    header = next(reader)
+    yield ["Line", "Problems", *(csv_cells.inert(cell) for cell in header)]
+    for start, cells in _records(reader):
+        if start in problems:
+            yield [str(start), problems[start], *(csv_cells.inert(cell) for cell in cells)]
+
+
+def _email_problems(raw: dict[str, str], email: str) -> list[str]:
+    if not email:
+        return []
     try:
         if email:
             validate_email(email)
     except ValidationError:
-        raise ValueError(f"email {raw['email']!r} is not a valid address") from None
-    if email and not email.rpartition("@")[0].isascii():
+        return [f"email {raw['email']!r} is not a valid address"]
+    if not email.rpartition("@")[0].isascii():
         # Django's check lets through letters such as the long s (U+017F) and the dotless i
         # (U+0131), whose capitals are S and I: one person could be two accounts.
-        raise ValueError(
+        return [
             f"email {raw['email']!r} has a character before the @ that is not plain "
             "ASCII (a-z, 0-9 and . _ - +)"
-        )
+        ]
+    return []
+
+
+def _dates(raw: dict[str, str], problems: list[str]) -> tuple[date | None, date | None]:
+    """The row's start and end dates, each None if absent or unreadable (the problem noted)."""
+    found: list[date | None] = []
+    for column, label in (("start_date", "start date"), ("end_date", "end date")):
+        try:
+            found.append(_parse_date(raw[column], label) if raw.get(column) else None)
+        except ValueError as exc:
+            problems.append(str(exc))
+            found.append(None)
+    start, end = found
+    if start is not None and end is not None and end < start:
+        problems.append("end date is before start date")
+    return start, end
+
+
+def _clean(line: int, raw: dict[str, str]) -> _Row:
+    """The row, checked; raises ``ValueError`` naming every problem found in it."""
+    problems: list[str] = []
+    missing = [c.replace("_", " ") for c in REQUIRED if not raw.get(c)]
+    if missing:
+        problems.append("missing " + ", ".join(missing))
+    email = raw.get("email", "").lower()
+    problems += _email_problems(raw, email)
     manager_email = raw.get("line_manager_email", "").lower()
     if email and manager_email == email:
-        raise ValueError("a person cannot be their own line manager")
+        problems.append("a person cannot be their own line manager")
     employment = _EMPLOYMENT_TYPES.get((raw.get("employment_type") or "permanent").lower())
     if employment is None:
-        raise ValueError(
+        problems.append(
             f"employment type {raw['employment_type']!r} is not one of "
             + ", ".join(label for _, label in User.EmploymentType.choices)
         )
-    start = _parse_date(raw["start_date"], "start date")
-    end = _parse_date(raw["end_date"], "end date") if raw.get("end_date") else None
-    if end is not None and end < start:
-        raise ValueError("end date is before start date")
+    start, end = _dates(raw, problems)
     for name in ("employee_number", "first_name", "last_name", "email", "job_title", "department"):
         limit = User._meta.get_field(name).max_length if name != "department" else 120
         if len(raw.get(name, "")) > limit:
-            raise ValueError(f"{name.replace('_', ' ')} is longer than {limit} characters")
+            problems.append(f"{name.replace('_', ' ')} is longer than {limit} characters")
+    if problems or start is None or employment is None:
+        raise ValueError("; ".join(problems))
     return _Row(
         line=line,
         employee_number=raw["employee_number"],
@@ -260,24 +372,29 @@ def _validate(raw_rows: Iterable[tuple[int, dict[str, str]]]) -> tuple[list[_Row
     return rows, errors
 
 
-def _match_existing(rows: list[_Row]) -> tuple[dict[str, User], list[RowError], list[_Row]]:
+def _match_existing(
+    rows: list[_Row], chunk_rows: int
+) -> tuple[dict[str, User], list[RowError], list[_Row]]:
     """Find each row's user by employee number, else by email; refuse conflicting matches.
 
     Addresses are compared without regard to case, so an address stored in another case is
     still the same person. Each user comes with whether it holds a role (``is_protected``) and
     whether it holds a department's budget (``holds_budget``).
     """
-    numbers = [r.employee_number for r in rows]
-    emails = [r.email for r in rows if r.email]
-    candidates = list(
-        User.objects.annotate(
-            email_key=Lower("email"),
-            is_protected=ExpressionWrapper(permissions.role_holders(), BooleanField()),
-            holds_budget=Exists(Department.objects.filter(budget_holder=OuterRef("pk"))),
+    candidates: list[User] = []
+    # A chunk at a time: one query per chunk, each of a bounded size.
+    for chunk in _chunks(rows, chunk_rows):
+        numbers = [r.employee_number for r in chunk]
+        emails = [r.email for r in chunk if r.email]
+        candidates += (
+            User.objects.annotate(
+                email_key=Lower("email"),
+                is_protected=ExpressionWrapper(permissions.role_holders(), BooleanField()),
+                holds_budget=Exists(Department.objects.filter(budget_holder=OuterRef("pk"))),
+            )
+            .filter(Q(employee_number__in=numbers) | Q(email_key__in=emails))
+            .select_related("department", "line_manager")
         )
-        .filter(Q(employee_number__in=numbers) | Q(email_key__in=emails))
-        .select_related("department", "line_manager")
-    )
     by_number = {u.employee_number: u for u in candidates if u.employee_number}
     by_email = {u.email_key: u for u in candidates if u.email_key}
     matched: dict[str, User] = {}
@@ -625,53 +742,112 @@ def _write_people(
 
 
 def _link_managers(
-    rows: list[_Row], written: _Written, on_file: dict[str, int], actor: User | None
+    rows: list[_Row],
+    written: _Written,
+    on_file: dict[str, int],
+    actor: User | None,
+    chunk_rows: int,
 ) -> None:
-    """Second pass: a manager may appear further down the file than their reports."""
+    """Second pass: a manager may appear further down the file than their reports.
+
+    Written a chunk at a time: one update of many thousand rows takes PostgreSQL minutes.
+    """
     manager_ids = on_file | {email: u.pk for email, u in written.users.items()}
     manager_emails = {pk: email for email, pk in on_file.items()} | {
         u.pk: u.sign_in_name for u in written.users.values()
     }
-    relinked: list[User] = []
-    for row in rows:
-        user = written.users[row.key]
-        manager_id = manager_ids[row.line_manager_email] if row.line_manager_email else None
-        if user.line_manager_id != manager_id:
-            user.line_manager_id = manager_id
-            relinked.append(user)
-            if written.outcome[row.key] == "unchanged":
-                written.outcome[row.key] = "updated"
-            written.events.append(
-                audit.event(
-                    actor=actor,
-                    action="user.line_manager_changed",
-                    obj=user,
-                    data={"line_manager": manager_emails.get(manager_id)},
+    for chunk in _chunks(rows, chunk_rows):
+        relinked: list[User] = []
+        events: list[AuditEvent] = []
+        for row in chunk:
+            user = written.users[row.key]
+            manager_id = manager_ids[row.line_manager_email] if row.line_manager_email else None
+            if user.line_manager_id != manager_id:
+                user.line_manager_id = manager_id
+                relinked.append(user)
+                if written.outcome[row.key] == "unchanged":
+                    written.outcome[row.key] = "updated"
+                events.append(
+                    audit.event(
+                        actor=actor,
+                        action="user.line_manager_changed",
+                        obj=user,
+                        data={"line_manager": manager_emails.get(manager_id)},
+                    )
                 )
-            )
-    if relinked:
-        User.objects.bulk_update(relinked, ["line_manager"])
+        if relinked:
+            User.objects.bulk_update(relinked, ["line_manager"])
+        audit.record_many(events)
 
 
-def import_staff(*, actor: User | None, data: bytes, source: str = "upload") -> ImportResult:
+def _write_in_chunks(
+    rows: list[_Row],
+    matched: dict[str, User],
+    departments: dict[str, Department],
+    *,
+    actor: User | None,
+    source: str,
+    chunk_rows: int,
+    progress: _Progress,
+) -> _Written:
+    """``_write_people`` a chunk at a time, its trace written with it, reporting each chunk."""
+    written = _Written()
+    for chunk in _chunks(rows, chunk_rows):
+        part = _write_people(chunk, matched, departments, actor=actor, source=source)
+        audit.record_many(part.events)
+        written.users.update(part.users)
+        written.outcome.update(part.outcome)
+        written.new_users += part.new_users
+        written.new_addresses += part.new_addresses
+        progress.chunk_written(len(chunk), part)
+    return written
+
+
+def import_staff(
+    *,
+    actor: User | None,
+    data: bytes,
+    source: str = "upload",
+    progress: ProgressCallback | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> ImportResult:
     """Create or update staff from CSV ``data``; raises ``ImportFileError`` if unreadable.
 
-    Writes in bulk, so the number of queries does not grow with the number of rows (each change
-    of address adds its own notice to the old address).
+    Everything is written in one transaction: all of it or, on any failure, none. Rows are
+    written ``chunk_rows`` at a time, so the number of queries grows with the number of chunks,
+    never within one (each change of address adds its own notice to the old address).
+    ``progress``, if given, is told how far the import has gone after each chunk.
     """
-    rows, errors = _validate(_read(data))
+    raw_rows = _read(data)
+    rows, errors = _validate(raw_rows)
     if actor is not None and not actor.is_authenticated:
         actor = None
+    report = _Progress(callback=progress, state=ImportProgress(total=len(raw_rows)))
+    report.read(len(raw_rows), refused=len(errors))
     result = ImportResult()
     with transaction.atomic():
-        matched, match_errors, rows = _match_existing(rows)
+        if connection.vendor == "postgresql":
+            # JIT-compiling the large CASE of a bulk update takes far longer than running it.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        matched, match_errors, rows = _match_existing(rows, chunk_rows)
         rows, held, events = _hold_protected(rows, matched, actor)
         errors.extend(match_errors)
         rows, on_file, manager_errors = _settle_managers(rows, matched)
         errors.extend(manager_errors)
+        report.checked(refused=len(errors), held=len(held))
         departments, department_events = _departments_for(rows, actor)
-        written = _write_people(rows, matched, departments, actor=actor, source=source)
-        _link_managers(rows, written, on_file, actor)
+        audit.record_many([*events, *department_events])
+        written = _write_in_chunks(
+            rows,
+            matched,
+            departments,
+            actor=actor,
+            source=source,
+            chunk_rows=chunk_rows,
+            progress=report,
+        )
+        _link_managers(rows, written, on_file, actor, chunk_rows)
         result.created = written.count("created")
         result.updated = written.count("updated")
         result.unchanged = written.count("unchanged")
@@ -687,11 +863,11 @@ def import_staff(*, actor: User | None, data: bytes, source: str = "upload") -> 
                 "held": len(held),
             },
         )
-        audit.record_many([*events, *department_events, *written.events, summary])
+        audit.record_many([summary])
         accounts.emails_changed(actor=actor, changes=written.new_addresses, source=source)
-        new_ids = [u.pk for u in written.new_users]
-        for hook in PEOPLE_ADDED_HOOKS:
-            hook(new_ids)
+        for new_ids in _chunks([u.pk for u in written.new_users], chunk_rows):
+            for hook in PEOPLE_ADDED_HOOKS:
+                hook(new_ids)
     result.errors = sorted(errors, key=lambda e: e.line)
     result.held = sorted(held, key=lambda e: e.line)
     return result

@@ -3,7 +3,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
-from portal import invitations, outbox, scheduling
+from portal import import_jobs, invitations, outbox, scheduling
 from portal.models import JobRun, Notification, User
 from portal.outbox.broker import DELIVER_TASK, HELP_SWEEP_TASK, SWEEP_TASK
 
@@ -43,3 +43,9 @@ def invite_staff(actor_id: int) -> int:
     """Claim today's invitation for everyone who cannot sign in yet, as ``actor`` asked."""
     actor = User.objects.get(pk=actor_id)
     return invitations.invite_everyone(actor=actor).queued
+
+
+# A whole company's directory takes minutes: longer than the default limits allow.
+@shared_task(name=import_jobs.IMPORT_TASK, soft_time_limit=3600, time_limit=3660)
+def import_staff_file(job_id: int) -> str:
+    return import_jobs.run_import(job_id)

@@ -25,6 +25,13 @@ urlpatterns = [
         letter_views.print_sign_in_letter,
         name="print_sign_in_letter",
     ),
+    path("staff/import/<int:pk>/", views.staff_import_job, name="staff_import_job"),
+    path(
+        "staff/import/<int:pk>/refused.csv",
+        views.staff_import_problems,
+        name="staff_import_problems",
+    ),
+    path("staff/import/<int:pk>/cancel/", views.staff_import_cancel, name="staff_import_cancel"),
     path("audit/", views.audit_log, name="audit_log"),
     path("healthz", healthz.view, name="healthz"),
     # Scheduled jobs and the outbox (IT and admins)

@@ -7,18 +7,26 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLResolver, get_resolver, reverse_lazy
+from django.utils import timezone
 from django.views import defaults
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portal import accounts, audit, outbox, permissions, selectors, throttle
+from portal import accounts, audit, import_jobs, outbox, permissions, selectors, throttle
 from portal.forms import FirstPasswordResetForm, SignInForm, StaffImportForm
-from portal.models import Notification
+from portal.models import Notification, StaffImport
 from portal.oidc import views as oidc_views
 from portal.permissions import role_required
-from portal.staff_import import ImportFileError, import_staff
+from portal.staff_import import ImportFileError
 from portal.todo import todo_for
 
 
@@ -47,10 +55,22 @@ def inbox_mark_all_read(request: HttpRequest) -> HttpResponse:
     return redirect("inbox")
 
 
+_HR_ONLY = "Only HR can import the staff directory."
+PROBLEMS_SHOWN = 100  # on the page; the report to download has them all
+
+
+def _busy_message(live: StaffImport) -> str:
+    return (
+        f"Another import is already {live.get_status_display().lower()} ({live.filename}, "
+        f"uploaded by {live.owner.get_full_name() or live.owner.email} at "
+        f"{timezone.localtime(live.created_at):%H:%M}). Wait for it to finish, then upload "
+        "this file again."
+    )
+
+
 @require_http_methods(["GET", "POST"])
-@role_required(permissions.can_import_staff, "Only HR can import the staff directory.")
+@role_required(permissions.can_import_staff, _HR_ONLY)
 def staff_import(request: HttpRequest) -> HttpResponse:
-    result = None
     # Bound on every POST, so that a POST without a file is told the file is required.
     if request.method == "POST":
         form = StaffImportForm(request.POST, request.FILES)
@@ -58,22 +78,64 @@ def staff_import(request: HttpRequest) -> HttpResponse:
         form = StaffImportForm()
     if request.method == "POST" and form.is_valid():
         try:
-            result = import_staff(actor=request.user, data=form.cleaned_data["file"])
+            job = import_jobs.start_import(
+                actor=request.user, filename=form.filename, data=form.cleaned_data["file"]
+            )
         except ImportFileError as exc:
             form.add_error("file", str(exc))
+        except import_jobs.ImportBusy as busy:
+            form.add_error("file", _busy_message(busy.live))
         else:
-            messages.success(
-                request,
-                f"Imported {result.imported} people: {result.created} new, "
-                f"{result.updated} updated, {result.unchanged} unchanged.",
-            )
-            if result.held:
-                messages.warning(
-                    request,
-                    f"{len(result.held)} rows would change the account of someone who runs the "
-                    "portal, or your own, and were left for an administrator (listed below).",
-                )
-    return render(request, "portal/staff_import.html", {"form": form, "result": result})
+            return redirect("staff_import_job", pk=job.pk)
+    recent = StaffImport.objects.select_related("owner").defer("data", "problems")[:10]
+    return render(request, "portal/staff_import.html", {"form": form, "recent": recent})
+
+
+def _import_job(pk: int) -> StaffImport:
+    job = get_object_or_404(StaffImport.objects.select_related("owner").defer("data"), pk=pk)
+    return import_jobs.notice_interrupted(job)
+
+
+@never_cache
+@require_GET
+@role_required(permissions.can_import_staff, _HR_ONLY)
+def staff_import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _import_job(pk)
+    shown = job.problems[:PROBLEMS_SHOWN]
+    return render(
+        request,
+        "portal/staff_import_job.html",
+        {
+            "job": job,
+            "problems": shown,
+            "held": [p for p in shown if p["held"]],
+            "refused": [p for p in shown if not p["held"]],
+            "more_problems": len(job.problems) - len(shown),
+        },
+    )
+
+
+@never_cache
+@require_GET
+@role_required(permissions.can_import_staff, _HR_ONLY)
+def staff_import_problems(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _import_job(pk)
+    if job.status != StaffImport.Status.DONE:
+        raise Http404("This import has no report of refused rows.")
+    return StreamingHttpResponse(
+        import_jobs.problem_report(job),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="import-{job.pk}-refused.csv"'},
+    )
+
+
+@require_POST
+@role_required(permissions.can_import_staff, _HR_ONLY)
+def staff_import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _import_job(pk)
+    if not import_jobs.cancel_waiting(actor=request.user, job=job):
+        messages.warning(request, "The import has already started, so it cannot be cancelled.")
+    return redirect("staff_import_job", pk=job.pk)
 
 
 @require_GET

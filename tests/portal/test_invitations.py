@@ -8,7 +8,6 @@ from datetime import date, timedelta
 
 import pytest
 from django.core import mail
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -17,11 +16,14 @@ from django.utils import timezone
 from portal import invitations, outbox, tasks
 from portal.models import AuditEvent, Notification, User
 from tests.factories import UserFactory
+from tests.portal.import_jobs_helpers import eager_imports, post_import
 from tests.portal.test_outbox import queued_tasks  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db
 
 BASE_URL = "https://aup.caretech.example"
+
+__all__ = ["eager_imports"]  # a fixture, used by name
 
 
 @pytest.fixture(autouse=True)
@@ -270,6 +272,7 @@ QUERIES_TO_ASK = 8
 
 
 # --- Where HR finds it --------------------------------------------------------------------------
+@pytest.mark.usefixtures("eager_imports")
 def test_the_import_result_and_the_staff_list_lead_to_the_invitations(
     client, hr_user, manager, employee, version
 ) -> None:
@@ -279,8 +282,7 @@ def test_the_import_result_and_the_staff_list_lead_to_the_invitations(
         b"Employment type,Start date,End date\r\n"
         b"E100,Nia,Evans,nia.evans@example.com,Residential Care,Carer,,Permanent,2026-01-05,\r\n"
     )
-    upload = SimpleUploadedFile("staff.csv", csv, content_type="text/csv")
-    result = client.post(reverse("staff_import"), {"file": upload})
+    result = post_import(client, csv)
     assert b'data-testid="invite-after-import"' in result.content
     assert reverse("invitations").encode() in result.content
 

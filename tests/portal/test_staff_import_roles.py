@@ -8,7 +8,6 @@ from datetime import date
 
 import pytest
 from django.core import mail
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -16,9 +15,11 @@ from portal import outbox, permissions
 from portal.models import AuditEvent, Notification, User
 from portal.staff_import import RowError, import_staff
 from tests.factories import PASSWORD, UserFactory
+from tests.portal.import_jobs_helpers import eager_imports, post_import
 from tests.portal.test_staff_import import person, staff_csv
 
 pytestmark = pytest.mark.django_db
+__all__ = ["eager_imports"]
 
 HR_MAILBOX = "hr.shared@example.com"  # an address HR reads
 
@@ -73,11 +74,11 @@ def test_hr_cannot_point_a_superusers_address_at_a_mailbox_hr_reads(client, hr_u
     assert held.data == {"line": 2, "changed": ["email"]}
 
 
+@pytest.mark.usefixtures("eager_imports")
 def test_hr_page_lists_held_rows_and_leaves_the_account(client, hr_user, superuser):
     client.force_login(hr_user)
-    upload = SimpleUploadedFile("staff.csv", staff_csv(row_for(superuser, email=HR_MAILBOX)))
 
-    response = client.post(reverse("staff_import"), {"file": upload})
+    response = post_import(client, staff_csv(row_for(superuser, email=HR_MAILBOX)))
 
     assert response.status_code == 200
     html = response.content.decode()

@@ -82,6 +82,12 @@ PORTAL: dict[str, Expect] = {
     "inbox_mark_all_read": Expect(get=NOT_ALLOWED, post=signed_in(REDIRECT)),  # one click
     "team": Expect(get=only(200, "line_manager")),
     "staff_import": Expect(get=only(200, "hr"), post=only(200, "hr")),
+    # Any HR member may follow an import and download its report: the directory is theirs.
+    "staff_import_job": Expect(get=only(200, "hr"), args=lambda w: [w.staff_import.pk]),
+    "staff_import_problems": Expect(get=only(200, "hr"), args=lambda w: [w.staff_import.pk]),
+    "staff_import_cancel": Expect(
+        get=NOT_ALLOWED, post=only(REDIRECT, "hr"), args=lambda w: [w.staff_import.pk]
+    ),
     "audit_log": Expect(get=only(200, "hr", "it")),
     # The health report, to anyone: "failing" (503) here, where no worker or beat runs.
     "healthz": Expect(get=public(503), post=public(405)),

@@ -27,7 +27,7 @@ from acknowledgements.models import (
     Question,
 )
 from portal import permissions
-from portal.models import Department, Notification, User
+from portal.models import Department, Notification, StaffImport, User
 from requests import attachments, catalogue, comments, workflow
 from requests.models import (
     Attachment,
@@ -85,6 +85,7 @@ class World:
     draft: PolicyVersion  # a draft of the next version
     item: CatalogueItem
     review: PolicyReview  # the seed policy's annual review, open (and overdue)
+    staff_import: StaffImport  # HR's finished import of the staff directory
     clients: dict[str, Client] = field(default_factory=dict)
 
     def __repr__(self) -> str:
@@ -219,6 +220,13 @@ def build_world() -> World:
         draft=draft,
         item=item,
         review=review,
+        staff_import=StaffImport.objects.create(
+            owner=hr_user,
+            filename="staff.csv",
+            data=b"Employee number,First name,Last name,Email\r\n",
+            status=StaffImport.Status.DONE,
+            live=None,
+        ),
     )
 
 
