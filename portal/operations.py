@@ -10,12 +10,12 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
 from portal import audit, outbox, scheduling
-from portal.models import JobRun, Notification, User
+from portal.models import ExternalIdentity, JobRun, Notification, User
 from portal.password_age import PORTAL_PASSWORD
 
 log = logging.getLogger(__name__)
@@ -78,14 +78,17 @@ class SignInMethods:
 
     with_password: int  # a usable portal password
     organisation_only: int  # no portal password: the organisation's sign-in only
+    linked: int  # of those without a password, who have signed in through the organisation
     never_signed_in: int  # of those without a password, who have not signed in yet
 
 
 def sign_in_methods() -> SignInMethods:
     """One query over the active accounts."""
+    linked = Q(Exists(ExternalIdentity.objects.filter(user=OuterRef("pk"))))
     row = User.objects.filter(is_active=True).aggregate(
         with_password=Count("pk", filter=PORTAL_PASSWORD),
         organisation_only=Count("pk", filter=~PORTAL_PASSWORD),
+        linked=Count("pk", filter=~PORTAL_PASSWORD & linked),
         never_signed_in=Count("pk", filter=~PORTAL_PASSWORD & Q(last_login__isnull=True)),
     )
     return SignInMethods(**row)

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal import operations, password_age
-from portal.models import Notification, User
+from portal.models import ExternalIdentity, Notification, User
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +68,9 @@ def test_the_operations_page_counts_each_group(client, it_user) -> None:
     UserFactory.create_batch(2)  # portal passwords
     signed_in_by_provider = organisation_only(UserFactory(), password_set=timedelta(days=1))
     User.objects.filter(pk=signed_in_by_provider.pk).update(last_login=timezone.now())
+    ExternalIdentity.objects.create(
+        user=signed_in_by_provider, issuer="https://login.example.org", subject="s-1"
+    )
     organisation_only(UserFactory(), password_set=timedelta(days=1))  # not signed in yet
     organisation_only(UserFactory(is_active=False), password_set=timedelta(days=1))  # closed
     client.force_login(it_user)
@@ -77,8 +80,11 @@ def test_the_operations_page_counts_each_group(client, it_user) -> None:
 
     # The two with passwords, and the IT user's own.
     assert counts == operations.SignInMethods(
-        with_password=3, organisation_only=2, never_signed_in=1
+        with_password=3, organisation_only=2, linked=1, never_signed_in=1
     )
     assert "With a portal password: <strong>3</strong>" in page
     assert "organisation sign-in only, or not set up yet): <strong>2</strong>" in page
-    assert "of whom 1 has not signed in yet" in page
+    assert (
+        "of whom 1 has signed in with the organisation's account and 1 has not signed in yet"
+        in page
+    )

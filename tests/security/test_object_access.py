@@ -19,7 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from portal.models import AuditEvent, User
+from portal.models import AuditEvent, StaffImport, User
 from tests.security.urls import routes
 from tests.security.world import PDF, Team, World, changed_tables, state
 
@@ -43,6 +43,12 @@ def _request_form(w: World, t: Team) -> dict[str, object]:
         "justification": "Changed.",
         "quantity": "1",
     }
+
+
+def _staff_import(w: World) -> StaffImport:
+    """A waiting import of the directory, uploaded by HR (one at a time: the same one each try)."""
+    job = StaffImport.objects.filter(live=True).first()
+    return job or StaffImport.objects.create(owner=w.users["hr"], filename="staff.csv", data=b"")
 
 
 OBJECT_URLS: dict[str, ObjectUrl] = {
@@ -98,6 +104,12 @@ OBJECT_URLS: dict[str, ObjectUrl] = {
     ),
     "requests:staff_change_invite": ObjectUrl(
         lambda w, t: [t.notice.pk], get=False, post=lambda w, t: {}
+    ),
+    # HR's staff imports: the file, its report and its cancelling are HR's alone.
+    "staff_import_job": ObjectUrl(lambda w, t: [_staff_import(w).pk]),
+    "staff_import_problems": ObjectUrl(lambda w, t: [_staff_import(w).pk]),
+    "staff_import_cancel": ObjectUrl(
+        lambda w, t: [_staff_import(w).pk], get=False, post=lambda w, t: {}
     ),
     # IT's operations and the annual review are for their roles only (the matrix covers them).
     "retry_notification": ObjectUrl(
