@@ -52,6 +52,7 @@ EDIT_DRAFT = "edit_draft"
 MANAGE_POLICY = "manage_policy"
 PERSONAL_USE_PAGE = "team_personal_use"
 STAFF_LIST = "staff_list"
+SIGN_FORM = "sign"
 
 Outcome = int | str
 REFUSED = {LOGIN, 403, 404, 405}
@@ -92,6 +93,7 @@ class World:
             MANAGE_POLICY: reverse("acknowledgements:manage_policy", args=[self.slug]),
             PERSONAL_USE_PAGE: reverse("acknowledgements:team_personal_use", args=[self.owner.pk]),
             STAFF_LIST: reverse("acknowledgements:staff_list", args=[self.slug]),
+            SIGN_FORM: reverse("acknowledgements:sign", args=[self.slug]),
         }[name]
 
 
@@ -103,6 +105,8 @@ ROUTE_ARGS: dict[str, Args] = {
     "policy_detail": lambda w: [w.slug],
     "version_detail": lambda w: [w.slug, w.version.number],
     "sign": lambda w: [w.slug],
+    "sign_confirm": lambda w: [w.slug],
+    "sign_complete": lambda w: [w.slug],
     "my_receipts": lambda w: [],
     "receipt": lambda w: [w.ack.pk],
     "receipt_pdf": lambda w: [w.ack.pk],
@@ -135,6 +139,8 @@ ALLOWED_METHODS: dict[str, set[str]] = {
     "policy_detail": {"GET"},
     "version_detail": {"GET"},
     "sign": {"GET", "POST"},
+    "sign_confirm": {"GET"},
+    "sign_complete": {"GET"},
     "my_receipts": {"GET"},
     "receipt": {"GET"},
     "receipt_pdf": {"GET"},
@@ -204,6 +210,10 @@ MATRIX: list[Row] = [
     Row("sign", "GET", (LOGIN, RECEIPT, 200, 200, 200, 200, 200, 200)),
     # An empty form signs nothing for anyone: the form is shown again with its errors.
     Row("sign", "POST", everyone(200), "empty form"),
+    # The organisation sign-in's steps: with no name typed and no confirmation at the provider
+    # in this session, back to the form, and nothing signed.
+    Row("sign_confirm", "GET", everyone(SIGN_FORM)),
+    Row("sign_complete", "GET", everyone(SIGN_FORM)),
     # --- Receipts: the signer, their line manager and HR ---------------------------------------
     #                         anon   owner outsdr o.mgr l.mgr hr   it   reviewer
     Row("my_receipts", "GET", everyone(200)),
