@@ -27,25 +27,13 @@ from django.test import Client
 
 from portal import import_jobs
 from portal.models import StaffImport, User
-
-HEADER = [
-    "Employee number",
-    "First name",
-    "Last name",
-    "Email",
-    "Department",
-    "Job title",
-    "Line manager email",
-    "Employment type",
-    "Start date",
-    "End date",
-]
+from portal.staff_import import COLUMNS
 
 
 def directory(rows: int) -> bytes:
     out = io.StringIO(newline="")
     writer = csv.writer(out)
-    writer.writerow(HEADER)
+    writer.writerow(COLUMNS)
     for i in range(rows):
         manager = "" if i % 50 == 0 else f"bx{i - i % 50}@example.org"
         email = f"bx{i}@example.org" if i % 1000 != 999 else f"bx{i} at example.org"
