@@ -2,11 +2,12 @@
 server, for the integration tests.
 
 A worker thread (``run_worker`` in conftest) cannot be killed the way a server dies; a process
-can. ``WorkerProcess`` starts ``celery -A portal worker`` with the test settings, pointed at the
-test database and the test Redis, and waits until it says it is ready. ``BeatProcess`` starts
-``celery -A portal beat`` with a schedule file of its own. ``PrivateRedis`` is a redis-server of
-the test's own on a free port, which the test may stop and start again (never the shared one).
-``SmtpSink`` is an aiosmtpd server on a local port that keeps every message it accepts.
+can. ``CeleryProcess`` starts ``celery -A portal`` with the test settings, pointed at the test
+database and the test Redis, and keeps its output: ``WorkerProcess`` starts a worker and waits
+until it says it is ready, ``BeatProcess`` a beat with a schedule file of its own.
+``PrivateRedis`` is a redis-server of the test's own on a free port, which the test may stop and
+start again (never the shared one). ``SmtpSink`` is an aiosmtpd server on a local port that
+keeps every message it accepts.
 """
 
 from __future__ import annotations
@@ -41,57 +42,42 @@ def test_database_url() -> str:
     return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
-class WorkerProcess:
-    """``celery worker`` in its own process: one task at a time (solo pool), like production's
-    ``acks_late`` settings, so a message it holds when killed goes back to the queue."""
+class CeleryProcess:
+    """``celery -A portal <arguments>`` in its own process, with the test settings, the test
+    database and ``redis_url``; its output is kept, and ``signalled`` is set once a line of it
+    contains ``signal_line``."""
 
-    def __init__(self, name: str, redis_url: str, **env: str) -> None:
-        self.name = name
-        environment = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "tests.settings",
-            "DATABASE_URL": test_database_url(),
-            "REDIS_URL": redis_url,
-            "PYTHONPATH": str(ROOT),
-            "PORTAL_LOG_LEVEL": "INFO",
-            **env,
-        }
+    def __init__(self, arguments: list[str], redis_url: str, signal_line: str, **env: str) -> None:
         self.lines: list[str] = []
-        self._ready = threading.Event()
+        self.signalled = threading.Event()
+        self._signal_line = signal_line
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "portal",
-                "worker",
-                "--pool=solo",
-                "--concurrency=1",
-                "--loglevel=INFO",
-                "--without-mingle",
-                "--without-gossip",
-                f"--hostname={name}@%h",
-            ],
+            [sys.executable, "-m", "celery", "-A", "portal", *arguments, "--loglevel=INFO"],
             cwd=ROOT,
-            env=environment,
+            env={
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "tests.settings",
+                "DATABASE_URL": test_database_url(),
+                "REDIS_URL": redis_url,
+                "PYTHONPATH": str(ROOT),
+                "PORTAL_LOG_LEVEL": "INFO",
+                **env,
+            },
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
         )
-        threading.Thread(target=self._read, daemon=True).start()
-        if not self._ready.wait(READY_DEADLINE):
-            self.stop()
-            raise RuntimeError(f"worker {name} did not start:\n" + "\n".join(self.lines[-40:]))
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
 
     def _read(self) -> None:
         for line in self.process.stdout:
             self.lines.append(line.rstrip())
-            if " ready." in line:
-                self._ready.set()
+            if self._signal_line in line:
+                self.signalled.set()
 
     def kill(self) -> None:
-        """SIGKILL: the worker gets no chance to finish, acknowledge or clean up."""
+        """SIGKILL: the process gets no chance to finish, acknowledge or clean up."""
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=30)
 
@@ -107,63 +93,39 @@ class WorkerProcess:
         return "\n".join(self.lines)
 
 
-class BeatProcess:
-    """``celery beat`` in its own process, with its own schedule file; its output is kept."""
+class WorkerProcess(CeleryProcess):
+    """``celery worker``, started and ready: one task at a time (solo pool), like production's
+    ``acks_late`` settings, so a message it holds when killed goes back to the queue."""
+
+    def __init__(self, name: str, redis_url: str, **env: str) -> None:
+        self.name = name
+        arguments = [
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "--without-mingle",
+            "--without-gossip",
+            f"--hostname={name}@%h",
+        ]
+        super().__init__(arguments, redis_url, " ready.", **env)
+        if not self.signalled.wait(READY_DEADLINE):
+            self.stop()
+            raise RuntimeError(f"worker {name} did not start:\n" + "\n".join(self.lines[-40:]))
+
+
+class BeatProcess(CeleryProcess):
+    """``celery beat`` with its own schedule file."""
 
     def __init__(self, redis_url: str, schedule: Path, **env: str) -> None:
-        self.lines: list[str] = []
-        self.locked = threading.Event()
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "portal",
-                "beat",
-                "--loglevel=INFO",
-                f"--schedule={schedule}",
-            ],
-            cwd=ROOT,
-            env={
-                **os.environ,
-                "DJANGO_SETTINGS_MODULE": "tests.settings",
-                "REDIS_URL": redis_url,
-                "PYTHONPATH": str(ROOT),
-                **env,
-            },
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self) -> None:
-        for line in self.process.stdout:
-            self.lines.append(line.rstrip())
-            if LOCK_TAKEN in line:
-                self.locked.set()
+        super().__init__(["beat", f"--schedule={schedule}"], redis_url, LOCK_TAKEN, **env)
 
     def wait_until_locked(self) -> None:
-        assert self.locked.wait(READY_DEADLINE), "beat did not take the lock:\n" + self.log()
+        assert self.signalled.wait(READY_DEADLINE), "beat did not take the lock:\n" + self.log()
 
     def wait_for_exit(self) -> int:
         status = self.process.wait(timeout=READY_DEADLINE)
         self.reader.join(timeout=READY_DEADLINE)
         return status
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=30)
-
-    def log(self) -> str:
-        return "\n".join(self.lines)
 
 
 class PrivateRedis:
