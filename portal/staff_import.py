@@ -348,22 +348,25 @@ def _clean(line: int, raw: dict[str, str]) -> _Row:
 
 
 def _validate(raw_rows: Iterable[tuple[int, dict[str, str]]]) -> tuple[list[_Row], list[RowError]]:
+    """The good rows, and each other row's problems: all of them, its own and its repeats of an
+    employee number or address of a good row above it."""
     rows: list[_Row] = []
     errors: list[RowError] = []
     seen_numbers: dict[str, int] = {}
     seen_emails: dict[str, int] = {}
     for line, raw in raw_rows:
+        problems: list[str] = []
         try:
             row = _clean(line, raw)
-            if row.employee_number in seen_numbers:
-                raise ValueError(
-                    f"employee number {row.employee_number} already on line "
-                    f"{seen_numbers[row.employee_number]}"
-                )
-            if row.email and row.email in seen_emails:
-                raise ValueError(f"email {row.email} already on line {seen_emails[row.email]}")
         except ValueError as exc:
-            errors.append(RowError(line, str(exc)))
+            problems.append(str(exc))
+        number, email = raw.get("employee_number", ""), raw.get("email", "").lower()
+        if number in seen_numbers:
+            problems.append(f"employee number {number} already on line {seen_numbers[number]}")
+        if email in seen_emails:
+            problems.append(f"email {email} already on line {seen_emails[email]}")
+        if problems:
+            errors.append(RowError(line, "; ".join(problems)))
             continue
         seen_numbers[row.employee_number] = line
         if row.email:
@@ -824,50 +827,90 @@ def import_staff(
         actor = None
     report = _Progress(callback=progress, state=ImportProgress(total=len(raw_rows)))
     report.read(len(raw_rows), refused=len(errors))
-    result = ImportResult()
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # JIT-compiling the large CASE of a bulk update takes far longer than running it.
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL jit = off")
-        matched, match_errors, rows = _match_existing(rows, chunk_rows)
-        rows, held, events = _hold_protected(rows, matched, actor)
-        errors.extend(match_errors)
-        rows, on_file, manager_errors = _settle_managers(rows, matched)
-        errors.extend(manager_errors)
-        report.checked(refused=len(errors), held=len(held))
-        departments, department_events = _departments_for(rows, actor)
-        audit.record_many([*events, *department_events])
-        written = _write_in_chunks(
-            rows,
-            matched,
-            departments,
-            actor=actor,
-            source=source,
-            chunk_rows=chunk_rows,
-            progress=report,
+        _without_jit()
+        checked = _check_against_directory(rows, actor, chunk_rows)
+        errors.extend(checked.errors)
+        report.checked(refused=len(errors), held=len(checked.held))
+        written = _apply(checked, actor=actor, source=source, chunk_rows=chunk_rows, report=report)
+        result = ImportResult(
+            created=written.count("created"),
+            updated=written.count("updated"),
+            unchanged=written.count("unchanged"),
+            errors=sorted(errors, key=lambda e: e.line),
+            held=sorted(checked.held, key=lambda e: e.line),
         )
-        _link_managers(rows, written, on_file, actor, chunk_rows)
-        result.created = written.count("created")
-        result.updated = written.count("updated")
-        result.unchanged = written.count("unchanged")
-        summary = audit.event(
-            actor=actor,
-            action="staff.imported",
-            data={
-                "source": source,
-                "created": result.created,
-                "updated": result.updated,
-                "unchanged": result.unchanged,
-                "rejected": len(errors),
-                "held": len(held),
-            },
-        )
-        audit.record_many([summary])
-        accounts.emails_changed(actor=actor, changes=written.new_addresses, source=source)
-        for new_ids in _chunks([u.pk for u in written.new_users], chunk_rows):
-            for hook in PEOPLE_ADDED_HOOKS:
-                hook(new_ids)
-    result.errors = sorted(errors, key=lambda e: e.line)
-    result.held = sorted(held, key=lambda e: e.line)
+        _record_summary(result, actor=actor, source=source)
+        _tell_others(written, actor=actor, source=source, chunk_rows=chunk_rows)
     return result
+
+
+def _without_jit() -> None:
+    if connection.vendor == "postgresql":
+        # JIT-compiling the large CASE of a bulk update takes far longer than running it.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+
+
+@dataclass
+class _Checked:
+    """The rows to write once checked against the directory on file, and what was left out."""
+
+    rows: list[_Row]
+    matched: dict[str, User]  # the people on file the rows are, by employee number
+    on_file: dict[str, int]  # the named line managers already on file: ids by address
+    errors: list[RowError]
+    held: list[RowError]
+    events: list[AuditEvent]  # the trace of the rows held
+
+
+def _check_against_directory(rows: list[_Row], actor: User | None, chunk_rows: int) -> _Checked:
+    """Match the rows to the people on file; leave out the rows in conflict with it, those the
+    importer may not apply and those whose line manager is missing or would close a loop."""
+    matched, match_errors, rows = _match_existing(rows, chunk_rows)
+    rows, held, events = _hold_protected(rows, matched, actor)
+    rows, on_file, manager_errors = _settle_managers(rows, matched)
+    return _Checked(rows, matched, on_file, match_errors + manager_errors, held, events)
+
+
+def _apply(
+    checked: _Checked, *, actor: User | None, source: str, chunk_rows: int, report: _Progress
+) -> _Written:
+    """Write the checked rows: departments, people, then their line managers, with the trace."""
+    departments, department_events = _departments_for(checked.rows, actor)
+    audit.record_many([*checked.events, *department_events])
+    written = _write_in_chunks(
+        checked.rows,
+        checked.matched,
+        departments,
+        actor=actor,
+        source=source,
+        chunk_rows=chunk_rows,
+        progress=report,
+    )
+    _link_managers(checked.rows, written, checked.on_file, actor, chunk_rows)
+    return written
+
+
+def _record_summary(result: ImportResult, *, actor: User | None, source: str) -> None:
+    summary = audit.event(
+        actor=actor,
+        action="staff.imported",
+        data={
+            "source": source,
+            "created": result.created,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+            "rejected": len(result.errors),
+            "held": len(result.held),
+        },
+    )
+    audit.record_many([summary])
+
+
+def _tell_others(written: _Written, *, actor: User | None, source: str, chunk_rows: int) -> None:
+    """The side effects of new addresses and of new people (``PEOPLE_ADDED_HOOKS``)."""
+    accounts.emails_changed(actor=actor, changes=written.new_addresses, source=source)
+    for new_ids in _chunks([u.pk for u in written.new_users], chunk_rows):
+        for hook in PEOPLE_ADDED_HOOKS:
+            hook(new_ids)

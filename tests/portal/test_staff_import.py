@@ -296,6 +296,32 @@ def test_duplicate_employee_number_in_the_file_rejects_the_later_row(hr_user):
     assert not User.objects.filter(email="again@example.com").exists()
 
 
+def test_a_row_is_refused_with_every_problem_it_has(hr_user):
+    data = staff_csv(
+        person("E001", "first@example.com"),
+        person("E002", "second@example.com"),
+        # A repeated number, a repeated address, a bad address domain and a bad date at once.
+        person("E001", "Second@Example.com", start_date="31/02/2024"),
+        person("E001", "not an address", start_date="someday"),
+    )
+
+    result = import_staff(actor=hr_user, data=data)
+
+    assert result.errors == [
+        RowError(
+            4,
+            f"start date '31/02/2024' {DATE_HELP}; employee number E001 already on line 2; "
+            "email second@example.com already on line 3",
+        ),
+        RowError(
+            5,
+            f"email 'not an address' is not a valid address; start date 'someday' {DATE_HELP}; "
+            "employee number E001 already on line 2",
+        ),
+    ]
+    assert result.created == 2
+
+
 def test_duplicate_email_in_the_file_rejects_the_later_row(hr_user):
     data = staff_csv(
         person("E001", "first@example.com", first_name="First"),

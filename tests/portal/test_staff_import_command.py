@@ -73,6 +73,23 @@ def test_bad_rows_go_to_stderr_with_file_and_line_and_exit_status_is_1(tmp_path)
     assert set(User.objects.values_list("employee_number", flat=True)) == {"E001", "E002"}
 
 
+def test_a_row_with_several_problems_is_one_line_naming_them_all(tmp_path):
+    path = tmp_path / "staff.csv"
+    path.write_text(
+        HEADER + SAM + "E001,Tom,Hughes,tom@,Day Services,,,Seasonal,15/01/2024,\r\n",
+        encoding="utf-8",
+    )
+    err = io.StringIO()
+
+    with pytest.raises(SystemExit):
+        call_command("import_staff", str(path), stdout=io.StringIO(), stderr=err)
+
+    assert err.getvalue().splitlines() == [
+        f"{path}:3: email 'tom@' is not a valid address; employment type 'Seasonal' is not one "
+        "of Permanent, Fixed-term, Temporary, Contractor; employee number E001 already on line 2"
+    ]
+
+
 def test_missing_file_is_a_clear_error(tmp_path):
     path = tmp_path / "missing.csv"
 

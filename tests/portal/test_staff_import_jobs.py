@@ -269,3 +269,48 @@ def test_a_row_with_several_problems_is_reported_with_every_one(client, hr_user)
         "one of Permanent, Fixed-term, Temporary, Contractor; start date '31/31/2024' is not "
         "a date (use YYYY-MM-DD or DD/MM/YYYY)",
     ]
+
+
+def test_the_page_names_every_problem_of_a_refused_row(client, hr_user):
+    client.force_login(hr_user)
+    data = staff_csv(
+        person("E001", "sam@example.com"),
+        person("E001", "bad address", end_date="2020-01-01", start_date="2024-13-01"),
+    )
+
+    html = post_import(client, data).content.decode()
+
+    assert (
+        "<tr><td>3</td><td>email &#x27;bad address&#x27; is not a valid address; start date "
+        "&#x27;2024-13-01&#x27; is not a date (use YYYY-MM-DD or DD/MM/YYYY); employee number "
+        "E001 already on line 2</td></tr>"
+    ) in html
+
+
+@pytest.mark.parametrize("problems", [1, 250])
+def test_the_result_page_costs_the_same_queries_however_many_rows_were_refused(
+    client, hr_user, problems
+):
+    client.force_login(hr_user)
+    job = StaffImport.objects.create(
+        owner=hr_user,
+        filename="staff.csv",
+        data=MIXED,
+        status=StaffImport.Status.DONE,
+        live=None,
+        refused=problems,
+        problems=[
+            {"line": n, "message": "missing first name", "held": n % 2 == 0}
+            for n in range(2, problems + 2)
+        ],
+    )
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("staff_import_job", args=[job.pk]))
+    assert page.status_code == 200
+    assert page.content.decode().count("<td>missing first name</td>") == min(problems, 100)
+    assert len(queries) == QUERIES_FOR_THE_RESULT, [q["sql"][:80] for q in queries.captured_queries]
+
+
+# Session, user and role check; the job; the menu (line manager? budget holder?) and the unread
+# count; the session's last activity saved (savepoint, update, release).
+QUERIES_FOR_THE_RESULT = 10
