@@ -278,13 +278,15 @@ def test_bad_input_on_the_letter_page_is_not_an_error(carer):
 def test_notices_stay_in_the_inbox_and_go_to_the_managers_digest(manager, carer, hr_user):
     orphan = UserFactory(email=None, employee_number="C0099", first_name="Ola")
     with transaction.atomic():
-        for person in (carer, orphan):
+        notices = [
             outbox.notify(
                 recipient=person,
                 kind="password-changed",
                 dedupe_key=f"t:{person.pk}",
                 context={"changed_at": timezone.now(), "how": "reset"},
             )
+            for person in (carer, orphan)
+        ]
     outbox.sweep_all()
     assert set(
         Notification.objects.filter(recipient__in=[carer, orphan]).values_list("status", flat=True)
@@ -300,6 +302,9 @@ def test_notices_stay_in_the_inbox_and_go_to_the_managers_digest(manager, carer,
     assert "Ola" not in to_manager.body_text
     to_hr = Notification.objects.get(kind=digests.DIGEST_KIND, recipient=hr_user)
     assert "(employee C0099)" in to_hr.body_text
+    # Each notice is marked with the digest that listed it, so no later run lists it again.
+    listed = Notification.objects.in_bulk([n.pk for n in notices])
+    assert [listed[n.pk].digest for n in notices] == [to_manager, to_hr]
 
 
 # --- Acceptance ----------------------------------------------------------------------------------
