@@ -184,7 +184,7 @@ class Progress:
 
 def progress(now: datetime | None = None) -> Progress:
     """Sent, waiting and failed among today's invitations, who has none, and whether a worker
-    is still to claim them: four queries."""
+    is still to claim them: three queries."""
     now = now or timezone.now()
     since = _midnight(timezone.localdate(now))
     row = Notification.objects.filter(kind=KIND, created_at__gte=since).aggregate(

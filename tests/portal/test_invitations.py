@@ -266,6 +266,23 @@ def test_the_queuing_request_does_not_grow_with_the_number_of_people(
     assert Notification.objects.filter(kind=invitations.KIND).count() == people
 
 
+@pytest.mark.parametrize("people", [3, 300])
+def test_the_page_costs_the_same_queries_however_many_are_waiting(client, hr_user, people) -> None:
+    client.force_login(hr_user)
+    UserFactory.create_batch(people, last_login=None)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("invitations"))
+    assert response.status_code == 200
+    assert f'<strong data-count="not_invited">{people}</strong>' in response.content.decode()
+    assert len(queries) == QUERIES_TO_SHOW, [q["sql"][:80] for q in queries.captured_queries]
+
+
+# Session, user and role check; today's invitations by status, whether a worker is preparing
+# them and who has none (``invitations.progress``); the menu (line manager? budget holder?) and
+# the unread count; the session's last activity saved (savepoint, update, release).
+QUERIES_TO_SHOW = 12
+
+
 # Session, user and role check; how many have no invitation today; the audit event; the session
 # saved with the message for the next page (savepoint, update, release).
 QUERIES_TO_ASK = 8
