@@ -34,6 +34,7 @@ from portal.models import JobRun, Notification, User
 from portal.tasks import run_scheduled_job, sweep_outbox
 from tests.acknowledgements.factories import PersonalUseGrantFactory
 from tests.factories import DepartmentFactory, UserFactory
+from tests.integration import processes
 from tests.integration.conftest import free_port
 from tests.integration.processes import SmtpSink, WorkerProcess, wait_for
 
@@ -69,14 +70,7 @@ def workers(clean_broker: str) -> Iterator[Callable[..., WorkerProcess]]:
 def holding(key: str, recipient_id: int) -> Iterator[None]:
     """Insert a notification with ``key`` in a transaction of its own and keep it open: anyone
     inserting the same key waits for it. Rolled back on the way out, as if it never was."""
-    s = connection.settings_dict
-    other = psycopg2.connect(
-        dbname=s["NAME"],
-        user=s["USER"] or "postgres",
-        password=s["PASSWORD"] or None,
-        host=s["HOST"] or "127.0.0.1",
-        port=s["PORT"] or 5432,
-    )
+    other = psycopg2.connect(processes.test_database_url())
     try:
         with other.cursor() as cursor:
             cursor.execute(

@@ -21,6 +21,7 @@ from portal import scheduling
 from portal.models import JobRun
 from portal.tasks import sweep_outbox
 from tests.helpers import execute, free_port
+from tests.integration import processes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,14 +32,7 @@ LOST = (DatabaseError, InterfaceError)
 def drop_connection() -> None:
     """End this connection's server process from another connection, as a restart does."""
     (pid,) = execute("SELECT pg_backend_pid()")[0]
-    s = connection.settings_dict
-    other = psycopg2.connect(
-        dbname=s["NAME"],
-        user=s["USER"] or "postgres",
-        password=s["PASSWORD"] or None,
-        host=s["HOST"] or "127.0.0.1",
-        port=s["PORT"] or 5432,
-    )
+    other = psycopg2.connect(processes.test_database_url())
     other.autocommit = True
     try:
         with other.cursor() as cursor:
