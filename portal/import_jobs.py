@@ -68,7 +68,6 @@ def notice_interrupted(job: StaffImport) -> StaffImport:
     if job.status == StaffImport.Status.RUNNING and _lock_is_free():
         StaffImport.objects.filter(pk=job.pk, status=StaffImport.Status.RUNNING).update(
             status=StaffImport.Status.INTERRUPTED,
-            live=None,
             finished_at=timezone.now(),
             message="The import stopped before it finished (the worker stopped), and "
             "nothing from it was kept. Upload the file again to import it.",
@@ -106,7 +105,6 @@ def cancel_waiting(*, actor: User, job: StaffImport) -> bool:
     with transaction.atomic():
         cancelled = StaffImport.objects.filter(pk=job.pk, status=StaffImport.Status.QUEUED).update(
             status=StaffImport.Status.FAILED,
-            live=None,
             finished_at=timezone.now(),
             message=f"Cancelled by {actor.email} before it started; nothing was imported.",
         )
@@ -206,13 +204,13 @@ def _import(job: StaffImport, writer: _ProgressWriter) -> None:
         job.created, job.updated, job.unchanged = result.created, result.updated, result.unchanged
         job.refused, job.held = len(result.errors), len(result.held)
         job.rows_total = job.rows_read = job.rows_done = result.imported + job.refused + job.held
-        job.status, job.live, job.finished_at = StaffImport.Status.DONE, None, timezone.now()
+        job.status, job.finished_at = StaffImport.Status.DONE, timezone.now()
         job.save()
 
 
 def _finish(job: StaffImport, status: str, message: str) -> None:
     StaffImport.objects.filter(pk=job.pk).update(
-        status=status, live=None, finished_at=timezone.now(), message=message
+        status=status, finished_at=timezone.now(), message=message
     )
     job.refresh_from_db()
 

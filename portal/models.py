@@ -483,8 +483,17 @@ class StaffImport(models.Model):
     filename = models.CharField(max_length=255)
     data = models.BinaryField()
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
-    # True while queued or running: the constraint below allows one such import at a time.
-    live = models.BooleanField(null=True, default=True)
+    # True while queued or running, else null, worked out by the database from the status: the
+    # constraint below allows one such import at a time.
+    live = models.GeneratedField(
+        expression=models.Case(
+            models.When(status__in=["queued", "running"], then=models.Value(True)),
+            default=models.Value(None),
+            output_field=models.BooleanField(null=True),
+        ),
+        output_field=models.BooleanField(null=True),
+        db_persist=True,
+    )
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -297,7 +297,6 @@ def test_the_result_page_costs_the_same_queries_however_many_rows_were_refused(
         filename="staff.csv",
         data=MIXED,
         status=StaffImport.Status.DONE,
-        live=None,
         refused=problems,
         problems=[
             {"line": n, "message": "missing first name", "held": n % 2 == 0}

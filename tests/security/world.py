@@ -225,7 +225,6 @@ def build_world() -> World:
             filename="staff.csv",
             data=b"Employee number,First name,Last name,Email\r\n",
             status=StaffImport.Status.DONE,
-            live=None,
         ),
     )
 
