@@ -2,9 +2,10 @@
 server, for the integration tests.
 
 A worker thread (``run_worker`` in conftest) cannot be killed the way a server dies; a process
-can. ``CeleryProcess`` starts ``celery -A portal`` with the test settings, pointed at the test
-database and the test Redis, and keeps its output: ``WorkerProcess`` starts a worker and waits
-until it says it is ready, ``BeatProcess`` a beat with a schedule file of its own.
+can. ``LoggedProcess`` runs a command and keeps its output (the web servers and the OpenID
+provider of other tests are ones too); ``CeleryProcess`` is ``celery -A portal`` with the test
+settings, pointed at the test database and the test Redis: ``WorkerProcess`` starts a worker and
+waits until it says it is ready, ``BeatProcess`` a beat with a schedule file of its own.
 ``PrivateRedis`` is a redis-server of the test's own on a free port, which the test may stop and
 start again (never the shared one). ``SmtpSink`` is an aiosmtpd server on a local port that
 keeps every message it accepts.
@@ -42,38 +43,54 @@ def test_database_url() -> str:
     return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
-class CeleryProcess:
-    """``celery -A portal <arguments>`` in its own process, with the test settings, the test
-    database and ``redis_url``; its output is kept, and ``signalled`` is set once a line of it
-    contains ``signal_line``."""
+def stop_process(process: subprocess.Popen) -> None:
+    """End ``process``: politely (SIGTERM), then for certain (SIGKILL)."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=30)
 
-    def __init__(self, arguments: list[str], redis_url: str, signal_line: str, **env: str) -> None:
+
+def portal_environment(redis_url: str, **env: str) -> dict[str, str]:
+    """The environment of a portal process: the test settings, the test database, ``redis_url``."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": test_database_url(),
+        "REDIS_URL": redis_url,
+        "PYTHONPATH": str(ROOT),
+        **env,
+    }
+
+
+class LoggedProcess:
+    """``command`` in its own process, its output (stdout and stderr) kept line by line;
+    ``signalled`` is set once a line contains ``signal_line``."""
+
+    def __init__(
+        self,
+        command: list[str],
+        env: dict[str, str],
+        *,
+        cwd: Path = ROOT,
+        signal_line: str | None = None,
+    ) -> None:
         self.lines: list[str] = []
         self.signalled = threading.Event()
         self._signal_line = signal_line
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "portal", *arguments, "--loglevel=INFO"],
-            cwd=ROOT,
-            env={
-                **os.environ,
-                "DJANGO_SETTINGS_MODULE": "tests.settings",
-                "DATABASE_URL": test_database_url(),
-                "REDIS_URL": redis_url,
-                "PYTHONPATH": str(ROOT),
-                "PORTAL_LOG_LEVEL": "INFO",
-                **env,
-            },
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
+            command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
 
     def _read(self) -> None:
-        for line in self.process.stdout:
+        for line in self.process.stdout:  # type: ignore[union-attr]
             self.lines.append(line.rstrip())
-            if self._signal_line in line:
+            if self._signal_line is not None and self._signal_line in line:
                 self.signalled.set()
 
     def kill(self) -> None:
@@ -82,15 +99,22 @@ class CeleryProcess:
         self.process.wait(timeout=30)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        stop_process(self.process)
 
     def log(self) -> str:
         return "\n".join(self.lines)
+
+
+class CeleryProcess(LoggedProcess):
+    """``celery -A portal <arguments>`` with the test settings, the test database and
+    ``redis_url``."""
+
+    def __init__(self, arguments: list[str], redis_url: str, signal_line: str, **env: str) -> None:
+        super().__init__(
+            [sys.executable, "-m", "celery", "-A", "portal", *arguments, "--loglevel=INFO"],
+            portal_environment(redis_url, PORTAL_LOG_LEVEL="INFO", **env),
+            signal_line=signal_line,
+        )
 
 
 class WorkerProcess(CeleryProcess):
@@ -171,13 +195,8 @@ class PrivateRedis:
         return self
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=30)
+        if self.process is not None:
+            stop_process(self.process)
 
 
 class _Keeper:

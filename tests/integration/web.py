@@ -16,13 +16,18 @@ import shutil
 import ssl
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import httpx
 
-from tests.integration.processes import READY_DEADLINE, ROOT, test_database_url
+from tests.integration.processes import (
+    READY_DEADLINE,
+    ROOT,
+    LoggedProcess,
+    portal_environment,
+    stop_process,
+)
 
 WORKER_HEADER = "X-Test-Worker"
 # A server is up once it answers the liveness form of /healthz: the database alone, whatever the
@@ -39,32 +44,12 @@ def application(environ, start_response):  # type: ignore[no-untyped-def]
     return portal(environ, start)
 
 
-def _stop(process: subprocess.Popen) -> None:
-    """End ``process``: politely, then for certain."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=30)
-
-
-class Gunicorn:
+class Gunicorn(LoggedProcess):
     """``gunicorn --workers N`` serving the portal on ``port``: one host of several."""
 
     def __init__(self, port: int, *, workers: int = 2, **env: str) -> None:
         self.url = f"http://127.0.0.1:{port}"
-        environment = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "tests.settings",
-            "DATABASE_URL": test_database_url(),
-            "REDIS_URL": "",  # notices are queued to an in-memory broker nobody reads
-            "PYTHONPATH": str(ROOT),
-            **env,
-        }
-        self.lines: list[str] = []
-        self.process = subprocess.Popen(
+        super().__init__(
             [
                 sys.executable,
                 "-m",
@@ -73,18 +58,10 @@ class Gunicorn:
                 f"--bind=127.0.0.1:{port}",
                 "tests.integration.web:application",
             ],
-            cwd=ROOT,
-            env=environment,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
+            # Notices are queued to an in-memory broker nobody reads.
+            portal_environment("", **env),
         )
-        threading.Thread(target=self._read, daemon=True).start()
         self._wait_until_answering(workers)
-
-    def _read(self) -> None:
-        for line in self.process.stdout:
-            self.lines.append(line.rstrip())
 
     def _wait_until_answering(self, workers: int) -> None:
         give_up = time.monotonic() + READY_DEADLINE
@@ -103,9 +80,6 @@ class Gunicorn:
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=30)
-
-    def stop(self) -> None:
-        _stop(self.process)
 
 
 NGINX_CONFIG = """
@@ -226,7 +200,7 @@ class Nginx:
             time.sleep(0.2)
 
     def stop(self) -> None:
-        _stop(self.process)
+        stop_process(self.process)
 
 
 def post_form(client: httpx.Client, path: str, data: dict[str, str]) -> httpx.Response:

@@ -10,7 +10,6 @@ import re
 import secrets
 import shutil
 import subprocess
-import threading
 import time
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -20,6 +19,7 @@ from joserfc.jwk import RSAKey
 
 from tests.conftest import ROOT, missing_service
 from tests.helpers import free_port
+from tests.integration.processes import LoggedProcess
 
 PROVIDER_DIR = ROOT / "tests" / "oidc_provider"
 CLIENT_ID = "acceptable-use-portal"
@@ -66,7 +66,7 @@ def _signing_key(kid: str = "k1") -> dict:
     return key.as_dict(private=True)
 
 
-class OpenIDProvider:
+class OpenIDProvider(LoggedProcess):
     def __init__(
         self,
         folder: Path,
@@ -102,21 +102,8 @@ class OpenIDProvider:
         config_file.write_text(json.dumps(config))
         env = {**os.environ, "OP_CONFIG": str(config_file), "OP_PORT": str(self.port)}
         env["OP_ISSUER"] = self.issuer
-        self.lines: list[str] = []
-        self.process = subprocess.Popen(
-            [shutil.which("node") or "node", "op.mjs"],
-            cwd=PROVIDER_DIR,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        threading.Thread(target=self._read, daemon=True).start()
+        super().__init__([shutil.which("node") or "node", "op.mjs"], env, cwd=PROVIDER_DIR)
         self._wait_until_ready()
-
-    def _read(self) -> None:
-        for line in self.process.stdout:  # type: ignore[union-attr]
-            self.lines.append(line.rstrip())
 
     def _wait_until_ready(self) -> None:
         give_up = time.monotonic() + READY_DEADLINE
@@ -133,15 +120,6 @@ class OpenIDProvider:
         """The next ID tokens are changed: forged, aud, iss, expired, nonce, stale_auth_time;
         "" for honest tokens again."""
         httpx.post(f"{self.issuer}/_test/tamper", content=change).raise_for_status()
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
 
 
 class ProviderUser:
