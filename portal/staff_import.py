@@ -829,15 +829,15 @@ def import_staff(
     report.read(len(raw_rows), refused=len(errors))
     with transaction.atomic():
         _without_jit()
-        checked = _check_against_directory(rows, actor, chunk_rows)
-        errors.extend(checked.errors)
+        checked = _check_against_directory(rows, errors, raw_rows, actor, chunk_rows)
+        errors = checked.errors
         report.checked(refused=len(errors), held=len(checked.held))
         written = _apply(checked, actor=actor, source=source, chunk_rows=chunk_rows, report=report)
         result = ImportResult(
             created=written.count("created"),
             updated=written.count("updated"),
             unchanged=written.count("unchanged"),
-            errors=sorted(errors, key=lambda e: e.line),
+            errors=errors,
             held=sorted(checked.held, key=lambda e: e.line),
         )
         _record_summary(result, actor=actor, source=source)
@@ -859,18 +859,63 @@ class _Checked:
     rows: list[_Row]
     matched: dict[str, User]  # the people on file the rows are, by employee number
     on_file: dict[str, int]  # the named line managers already on file: ids by address
-    errors: list[RowError]
+    errors: list[RowError]  # every row refused, one each, by line
     held: list[RowError]
     events: list[AuditEvent]  # the trace of the rows held
 
 
-def _check_against_directory(rows: list[_Row], actor: User | None, chunk_rows: int) -> _Checked:
+def _check_against_directory(
+    rows: list[_Row],
+    refused: list[RowError],
+    raw_rows: list[tuple[int, dict[str, str]]],
+    actor: User | None,
+    chunk_rows: int,
+) -> _Checked:
     """Match the rows to the people on file; leave out the rows in conflict with it, those the
-    importer may not apply and those whose line manager is missing or would close a loop."""
+    importer may not apply and those whose line manager is missing or would close a loop.
+
+    A row already ``refused`` (or refused here before its line manager was looked at) is told
+    too if its line manager is missing, so that each refused row names every problem in it.
+    """
     matched, match_errors, rows = _match_existing(rows, chunk_rows)
     rows, held, events = _hold_protected(rows, matched, actor)
     rows, on_file, manager_errors = _settle_managers(rows, matched)
-    return _Checked(rows, matched, on_file, match_errors + manager_errors, held, events)
+    early = {e.line for e in [*refused, *match_errors]}
+    missing = _missing_managers([(n, raw) for n, raw in raw_rows if n in early], rows)
+    errors = _one_per_line([*refused, *match_errors, *manager_errors, *missing])
+    return _Checked(rows, matched, on_file, errors, held, events)
+
+
+def _missing_managers(
+    raw_rows: list[tuple[int, dict[str, str]]], kept: list[_Row]
+) -> list[RowError]:
+    """The rows whose line manager is neither on file nor in a row to be imported."""
+    in_file = {r.email for r in kept if r.email}
+    wanted: dict[int, str] = {}
+    for line, raw in raw_rows:
+        manager = raw.get("line_manager_email", "").lower()
+        if manager and manager not in in_file and manager != raw.get("email", "").lower():
+            wanted[line] = manager
+    if not wanted:
+        return []
+    on_file = set(
+        User.objects.annotate(email_key=Lower("email"))
+        .filter(email_key__in=set(wanted.values()))
+        .values_list("email_key", flat=True)
+    )
+    return [
+        RowError(line, f"line manager {manager} is not in the directory")
+        for line, manager in wanted.items()
+        if manager not in on_file
+    ]
+
+
+def _one_per_line(errors: list[RowError]) -> list[RowError]:
+    """The errors by line, each line's problems in one, in the order they were found."""
+    by_line: dict[int, list[str]] = {}
+    for error in errors:
+        by_line.setdefault(error.line, []).append(error.message)
+    return [RowError(line, "; ".join(messages)) for line, messages in sorted(by_line.items())]
 
 
 def _apply(

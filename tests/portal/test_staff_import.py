@@ -322,6 +322,43 @@ def test_a_row_is_refused_with_every_problem_it_has(hr_user):
     assert result.created == 2
 
 
+def test_a_refused_row_is_told_its_line_manager_is_missing_too(hr_user):
+    UserFactory(email="taken@example.com", employee_number="E900")
+    UserFactory(email="boss@example.com", employee_number="E901")
+    data = staff_csv(
+        person("E001", "sam@example.com", start_date="someday", line_manager_email="nobody@x.org"),
+        person("E002", "taken@example.com", line_manager_email="Nobody@x.org"),
+        # A manager on file, or in a row that is imported, is no problem.
+        person(
+            "E003", "ria@example.com", end_date="2000-01-01", line_manager_email="boss@example.com"
+        ),
+        person(
+            "E004", "ann@example.com", employment_type="Seasonal", line_manager_email="kim@x.org"
+        ),
+        person("E005", "kim@x.org"),
+    )
+
+    result = import_staff(actor=hr_user, data=data)
+
+    assert result.errors == [
+        RowError(
+            2,
+            f"start date 'someday' {DATE_HELP}; line manager nobody@x.org is not in the directory",
+        ),
+        RowError(
+            3,
+            "email taken@example.com belongs to employee E900; line manager nobody@x.org is not "
+            "in the directory",
+        ),
+        RowError(4, "end date is before start date"),
+        RowError(
+            5,
+            "employment type 'Seasonal' is not one of Permanent, Fixed-term, Temporary, Contractor",
+        ),
+    ]
+    assert result.created == 1
+
+
 def test_duplicate_email_in_the_file_rejects_the_later_row(hr_user):
     data = staff_csv(
         person("E001", "first@example.com", first_name="First"),
