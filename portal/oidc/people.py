@@ -20,10 +20,12 @@ from portal.oidc.client import Refused
 
 
 def _email(claims: dict[str, Any]) -> str:
-    """The verified address in ``claims``. A provider that says ``email_verified`` must say
-    true. Entra ID sends no ``email_verified``, and with one tenant configured its address, or
-    failing that ``preferred_username`` (the sign-in name, UPN), is the organisation's own."""
-    if "email_verified" in claims and claims["email_verified"] is not True:
+    """The verified address in ``claims``: one the provider says is verified. Entra ID sends no
+    ``email_verified``; with one tenant configured (and the token's ``tid`` checked against it)
+    its address, or failing that ``preferred_username`` (the sign-in name, UPN), is the
+    organisation's own. With no tenant configured an address nobody vouches for matches nobody."""
+    verified = claims.get("email_verified")
+    if verified is not True and not (verified is None and settings.OIDC_TENANT_ID):
         return ""
     address = claims.get("email")
     if not address and settings.OIDC_TENANT_ID:

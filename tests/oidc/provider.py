@@ -25,6 +25,7 @@ PROVIDER_DIR = ROOT / "tests" / "oidc_provider"
 CLIENT_ID = "acceptable-use-portal"
 READY_DEADLINE = 30.0
 # People with an account at the provider: username -> password and the claims it sends.
+ENTRA_TENANT = "3f0c5b1e-0000-4000-8000-000000000001"
 PEOPLE = {
     "emma": {
         "password": "emma-at-work-2026",
@@ -46,6 +47,11 @@ PEOPLE = {
     "unverified": {
         "password": "unverified-at-work-2026",
         "claims": {"email": "employee@example.com", "email_verified": False, "name": "Emma?"},
+    },
+    # As Entra ID answers: no ``email_verified`` at all, and the tenant's id.
+    "entra": {
+        "password": "entra-at-work-2026",
+        "claims": {"email": "employee@example.com", "name": "Emma Jones", "tid": ENTRA_TENANT},
     },
 }
 

@@ -11,7 +11,7 @@ from portal.models import AuditEvent, ExternalIdentity
 from portal.oidc import client as oidc_client
 from tests.factories import PASSWORD
 from tests.helpers import free_port
-from tests.oidc.provider import ProviderUser, sign_in_with_provider
+from tests.oidc.provider import ENTRA_TENANT, ProviderUser, sign_in_with_provider
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +91,7 @@ def test_a_configured_claim_such_as_the_employee_number_finds_the_person(
     assert signed_in_user_id(client) == str(employee.pk)
 
 
-@pytest.mark.parametrize("username", ["stranger", "unverified"])
+@pytest.mark.parametrize("username", ["stranger", "unverified", "entra"])
 def test_someone_the_directory_does_not_know_is_refused_and_told_to_ask_hr(
     client: Client, at_provider: ProviderUser, employee, username: str
 ) -> None:
@@ -101,6 +101,17 @@ def test_someone_the_directory_does_not_know_is_refused_and_told_to_ask_hr(
     assert signed_in_user_id(client) is None
     assert ExternalIdentity.objects.count() == 0
     assert refusals("unknown_person") == 1
+
+
+def test_an_address_nobody_says_is_verified_is_trusted_only_from_the_configured_tenant(
+    client: Client, at_provider: ProviderUser, employee, settings
+) -> None:
+    # Entra ID sends no ``email_verified``: its addresses are the organisation's own only when
+    # the token comes from the one tenant configured (checked by ``tid``).
+    settings.OIDC_TENANT_ID = ENTRA_TENANT
+    response, _ = sign_in_with_provider(client, at_provider, "entra")
+    assert response.status_code == 302
+    assert signed_in_user_id(client) == str(employee.pk)
 
 
 def test_a_closed_account_is_refused(client: Client, at_provider: ProviderUser, employee) -> None:
@@ -192,7 +203,7 @@ def test_cancelling_at_the_provider_signs_nobody_in(
 def test_a_token_from_another_entra_tenant_is_refused(
     client: Client, at_provider: ProviderUser, employee, settings
 ) -> None:
-    settings.OIDC_TENANT_ID = "3f0c5b1e-0000-4000-8000-000000000001"
+    settings.OIDC_TENANT_ID = ENTRA_TENANT
     response, _ = sign_in_with_provider(client, at_provider, "emma")
     assert response.status_code == 403
     assert signed_in_user_id(client) is None

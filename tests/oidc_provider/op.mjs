@@ -16,7 +16,7 @@ const provider = new Provider(ISSUER, {
   clients: cfg.clients,
   jwks: cfg.jwks,
   cookies: { keys: cfg.cookieKeys },
-  claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'employee_number'] },
+  claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'employee_number', 'tid'] },
   pkce: { required: () => true },
   // Scope claims (email, name) in the ID token, as Entra ID and Google put them.
   conformIdTokenClaims: false,
