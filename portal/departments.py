@@ -208,7 +208,7 @@ def set_authority(*, actor: User, department: Department, authority: Authority) 
     authorised by someone else now, ``AUTHORITY_MOVED`` is told."""
     check_authority(authority)
     department = (
-        Department.objects.select_for_update()
+        Department.objects.select_for_update(of=("self",))
         .select_related("budget_holder", "deputy")
         .get(pk=department.pk)
     )

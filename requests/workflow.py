@@ -457,7 +457,7 @@ def authority_moved(department: Department, actor: User | None) -> int:
     """HR changed who authorises ``department``'s costs: the costs waiting there go to whoever
     holds the authority now, who is told through the outbox (a cost of their own goes on as if
     just submitted). Returns how many moved."""
-    waiting = AuthorisationRequest.objects.select_for_update().filter(
+    waiting = AuthorisationRequest.objects.select_for_update(of=("self",)).filter(
         department=department, state=State.AWAITING_BUDGET_HOLDER, second_authority=False
     )
     moved = 0
