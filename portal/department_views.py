@@ -56,7 +56,9 @@ def department_add(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @hr_only
 def department_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    department = get_object_or_404(Department.objects.select_related("budget_holder", "deputy"), pk=pk)
+    department = get_object_or_404(
+        Department.objects.select_related("budget_holder", "deputy"), pk=pk
+    )
     data = request.POST if request.method == "POST" else None
     form = DepartmentForm(data, initial=DepartmentForm.initial_for(department))
     if data is not None and form.is_valid():

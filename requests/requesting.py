@@ -79,14 +79,14 @@ def _with_budget_holder(request: AuthorisationRequest) -> str:
     if who is None or department is None:
         name = department.name if department else "Your department"
         return (
-            f"{name} has no budget holder at the moment, so your request is on HR’s list of "
-            "requests waiting for a budget holder. It goes to the budget holder as soon as HR "
-            "names one; you do not need to do anything."
+            f"{name} has no budget holder at the moment, so your request waits on the list HR "
+            "keeps of requests waiting for a budget holder. It goes to the budget holder as soon "
+            "as HR names one; you do not need to do anything."
         )
     if departments.deputy_acting(department) and who.pk == department.deputy_id:
         until = f"{department.deputy_to:%-d %B %Y}"
         return (
-            f"It is with {who.full_name}, who decides for {department.name}’s budget holder "
+            f"It is with {who.full_name}, who decides for the budget holder of {department.name} "
             f"until {until}, to authorise the cost first."
         )
     return f"It has gone to {who.full_name}, your budget holder, to authorise the cost first."
@@ -98,9 +98,10 @@ def cost_with(request: AuthorisationRequest) -> str:
         return ""
     who, department = permissions.current_authoriser(request), request.department
     if who is None or department is None:
-        return "Nobody yet: the department has no budget holder, so it waits on HR’s list."
+        return "Nobody yet: the department has no budget holder, so it waits on the list HR keeps."
     if departments.deputy_acting(department) and who.pk == department.deputy_id:
-        return f"{who.full_name}, deputy for the budget holder until {department.deputy_to:%-d %B %Y}"
+        until = f"{department.deputy_to:%-d %B %Y}"
+        return f"{who.full_name}, deputy for the budget holder until {until}"
     return who.full_name
 
 

@@ -142,9 +142,7 @@ def test_the_database_refuses_a_deputy_who_is_the_holder_or_dates_out_of_order(
 
 
 # --- Changes, audited and told in words -------------------------------------------------------
-def test_every_change_is_audited_once_and_the_history_tells_it(
-    hr_user, holder, deputy
-) -> None:
+def test_every_change_is_audited_once_and_the_history_tells_it(hr_user, holder, deputy) -> None:
     today = timezone.localdate()
     made = departments.create(actor=hr_user, name="  Laundry ")
     assert made.name == "Laundry"

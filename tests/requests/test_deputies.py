@@ -17,6 +17,7 @@ from portal import departments
 from portal.departments import Authority
 from portal.models import Department, Notification, User
 from requests import selectors, workflow
+from requests.authority_jobs import deputy_dates_job
 from requests.models import AuthorisationRequest, RequestEvent
 from requests.todo import waiting_for_budget_holder
 from requests.workflow import TransitionRefused
@@ -177,9 +178,10 @@ def test_a_cost_with_nobody_to_ask_waits_on_hrs_list_and_goes_to_the_holder_hr_n
     assert (moved.actor, moved.note) == (hr_user, f"Now with {holder.full_name}.")
     # HR's view of it ends with the list.
     assert hr.get(reverse("requests:detail", args=[request.pk])).status_code == 404
-    assert fresh(
-        workflow.perform(actor=holder, request=request, action="budget_approve")
-    ).state == State.AWAITING_IT
+    assert (
+        fresh(workflow.perform(actor=holder, request=request, action="budget_approve")).state
+        == State.AWAITING_IT
+    )
 
 
 def test_naming_the_requester_holder_makes_their_small_cost_their_own_authority(
@@ -205,11 +207,29 @@ def test_removing_the_holder_sends_what_waits_back_to_hrs_list(hr_user) -> None:
     holder = UserFactory(department=yard)
     departments.set_authority(actor=hr_user, department=yard, authority=Authority(holder))
     worker = UserFactory(department=yard)
-    request = workflow.submit(
-        requester=worker, request=new_request(cost_one_off=Decimal("10.00"))
-    )
+    request = workflow.submit(requester=worker, request=new_request(cost_one_off=Decimal("10.00")))
     departments.set_authority(actor=hr_user, department=yard, authority=Authority(None))
     assert fresh(request).budget_holder is None
     assert list(selectors.waiting_for_budget_holder()) == [request]
     with pytest.raises(TransitionRefused):
         workflow.perform(actor=holder, request=request, action="budget_approve")
+
+
+# --- The job that tells whoever holds the authority when the dates change hands ----------------
+def test_the_deputy_is_told_once_on_their_first_day_and_the_holder_after_the_last(
+    kitchen, cook
+) -> None:
+    waiting = _submit(cook, BEFORE)  # asked of the budget holder, who was told then
+    told = Notification.objects.filter(kind="request-budget")
+    assert list(told.values_list("recipient", flat=True)) == [kitchen.budget_holder.pk]
+    first_day = BEFORE + timedelta(days=1)
+    with time_machine.travel(first_day, tick=False):
+        assert deputy_dates_job(first_day).notices == 1
+        assert deputy_dates_job(first_day).notices == 0  # twice: nothing again
+    assert told.filter(recipient=kitchen.deputy).count() == 1
+    with time_machine.travel(AFTER, tick=False):
+        assert deputy_dates_job(AFTER).notices == 1
+        assert deputy_dates_job(AFTER).notices == 0
+    assert told.filter(recipient=kitchen.budget_holder).count() == 2
+    keys = told.values_list("dedupe_key", flat=True)
+    assert all(key.startswith(f"request-budget:{waiting.pk}:") for key in keys)

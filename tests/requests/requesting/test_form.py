@@ -177,7 +177,9 @@ def test_a_cost_with_nobody_to_authorise_it_goes_to_hrs_list_and_the_requester_i
 
     assert response.status_code == 200
     content = response.content.decode()
-    assert "has no budget holder at the moment, so your request is on HR’s list" in content
+    assert (
+        "has no budget holder at the moment, so your request waits on the list HR keeps" in content
+    )
     request = AuthorisationRequest.objects.get()
     assert request.state == AuthorisationRequest.State.AWAITING_BUDGET_HOLDER
     assert request.budget_holder is None

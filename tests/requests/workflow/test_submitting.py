@@ -8,8 +8,8 @@ import pytest
 
 from portal.models import AuditEvent, Notification
 from requests import selectors, workflow
-from requests.requesting import where_next
 from requests.models import AuthorisationRequest, Kind, RequestEvent
+from requests.requesting import where_next
 from requests.workflow import TransitionRefused
 from tests.factories import DepartmentFactory, UserFactory
 from tests.requests.factories import CatalogueItemFactory
