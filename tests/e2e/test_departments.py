@@ -72,7 +72,7 @@ def test_hr_names_a_holder_and_deputy_and_the_cost_follows_the_dates(
     row = page.get_by_test_id("department-row").filter(has_text="Finance")
     expect(row.get_by_test_id("no-authoriser")).to_be_visible()
     row.get_by_role("link", name="Change Finance").click()
-    page.get_by_label("Budget holder").fill(head.email)
+    page.get_by_label("Budget holder", exact=True).fill(head.email)
     page.get_by_label("Deputy while the budget holder is away").fill(deputy.email)
     page.get_by_label("Deputy decides from").fill(today.isoformat())
     page.get_by_label("Deputy decides until (inclusive)").fill(
@@ -144,7 +144,7 @@ def test_a_department_without_a_holder_sends_the_cost_to_hrs_list(
     expect(hr.get_by_text("1 request waiting for a budget holder")).to_be_visible()
     row = open_from_list(hr, "Waiting for a budget holder", "waiting-row", reference)
     row.get_by_role("link", name="Name a budget holder for Company Secretariat").click()
-    hr.get_by_label("Budget holder").fill("manager@example.com")
+    hr.get_by_label("Budget holder", exact=True).fill("manager@example.com")
     hr.get_by_role("button", name="Save changes").click()
     expect(message(hr)).to_have_text("Your changes to Company Secretariat are saved.")
     go_to(hr, "Waiting for a budget holder")
