@@ -47,6 +47,7 @@ PEOPLE_NAV_PROVIDERS: list[Callable[[object], list[NavItem]]] = []
 # The portal's own pages, after every app's.
 PORTAL_PAGES = (
     NavEntry("Staff import", "staff_import", "HR", permissions.can_import_staff),
+    NavEntry("Departments", "departments", "HR", permissions.can_manage_departments),
     NavEntry("Audit log", "audit_log", "IT / HR", permissions.can_view_audit_log),
     NavEntry("Operations", "operations", "IT / Admin", permissions.can_view_operations),
     NavEntry("Administration", "admin:index", "Admin", permissions.can_use_admin),

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from portal import departments as departments_rules
 from portal import permissions
 from portal.models import Department, User
 
@@ -138,4 +139,31 @@ def seed_demo() -> dict[str, int]:
             line_manager=manager if dept == care else None,
         )
         created += 1
+    _budget_holders(departments, accounts["hr@example.com"])
     return {"created": created, "total": User.objects.count()}
+
+
+def _budget_holders(departments: dict[str, Department], hr: User) -> None:
+    """Human Resources and Community Support have budget holders, Community Support's deputy
+    deciding now (the holder is on leave this fortnight); Finance, the IT Department and the
+    Company Secretariat have none, so their paid requests wait on HR's list."""
+    today = departments_rules.today()
+    hr_department = departments["Human Resources"]
+    if hr_department.budget_holder_id is None:
+        departments_rules.set_authority(
+            actor=hr, department=hr_department, authority=departments_rules.Authority(hr)
+        )
+    community = departments["Community Support"]
+    if community.budget_holder_id is not None:
+        return
+    holder, deputy = User.objects.filter(department=community, is_active=True).order_by("pk")[:2]
+    departments_rules.set_authority(
+        actor=hr,
+        department=community,
+        authority=departments_rules.Authority(
+            budget_holder=holder,
+            deputy=deputy,
+            deputy_from=today - timedelta(days=3),
+            deputy_to=today + timedelta(days=10),
+        ),
+    )

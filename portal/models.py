@@ -22,9 +22,34 @@ class Department(models.Model):
         on_delete=models.SET_NULL,
         related_name="budgets_held",
     )
+    # Who decides while the budget holder is away: from ``deputy_from`` to ``deputy_to``
+    # inclusive (``portal.departments.authoriser`` is the one rule that reads these).
+    deputy = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="budgets_deputised",
+    )
+    deputy_from = models.DateField(null=True, blank=True)
+    deputy_to = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(deputy_from__isnull=True)
+                | models.Q(deputy_to__isnull=True)
+                | models.Q(deputy_to__gte=models.F("deputy_from")),
+                name="department_deputy_dates_in_order",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(deputy__isnull=True)
+                | models.Q(budget_holder__isnull=True)
+                | ~models.Q(deputy=models.F("budget_holder")),
+                name="department_deputy_not_holder",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

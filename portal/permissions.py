@@ -113,6 +113,11 @@ def can_import_staff(user: AnyUser) -> bool:
     return is_hr(user)
 
 
+def can_manage_departments(user: AnyUser) -> bool:
+    """Departments, their budget holders and deputies (policy 4.11): HR."""
+    return is_hr(user)
+
+
 def can_invite_staff(user: AnyUser) -> bool:
     """Inviting everyone who cannot sign in yet (``portal.invitations``): HR and IT."""
     return is_hr(user) or is_it(user)

@@ -463,6 +463,9 @@ CELERY_BEAT_SCHEDULE = {
     "staff-starters": _job_at("staff-starters", 7, 15),
     "staff-overdue-tasks": _job_at("staff-overdue-tasks", 7, 15),
     "staff-temporary-ending": _job_at("staff-temporary-ending", 7, 15),
+    # 07:30 UK: on a deputy's first day they are told of the costs already waiting for them, and
+    # the budget holder on the day after the deputy's last (deciding follows the dates anyway).
+    "deputy-dates": _job_at("deputy-dates", 7, 30),
     # 04:00 UK: the signature chain's head (sequence, hash, seal) to PORTAL_WITNESS_EMAILS and
     # the log, covering every signature of the day before.
     "signature-witness": _job_at("signature-witness", 4),

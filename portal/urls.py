@@ -2,7 +2,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from portal import healthz, invitation_views, letter_views, operations_views, views
+from portal import (
+    department_views,
+    healthz,
+    invitation_views,
+    letter_views,
+    operations_views,
+    views,
+)
 
 handler403 = "portal.views.permission_denied"
 handler404 = "portal.views.page_not_found"
@@ -33,6 +40,15 @@ urlpatterns = [
     ),
     path("staff/import/<int:pk>/cancel/", views.staff_import_cancel, name="staff_import_cancel"),
     path("audit/", views.audit_log, name="audit_log"),
+    # Departments, budget holders and deputies (HR)
+    path("departments/", department_views.department_list, name="departments"),
+    path("departments/new/", department_views.department_add, name="department_add"),
+    path("departments/<int:pk>/", department_views.department_edit, name="department_edit"),
+    path(
+        "departments/<int:pk>/history/",
+        department_views.department_history,
+        name="department_history",
+    ),
     path("healthz", healthz.view, name="healthz"),
     # Scheduled jobs and the outbox (IT and admins)
     path("operations/", operations_views.operations_page, name="operations"),

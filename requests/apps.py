@@ -7,18 +7,32 @@ class RequestsConfig(AppConfig):
     verbose_name = "IT requests"
 
     def ready(self) -> None:
-        from portal import context_processors, outbox, scheduling
+        from portal import context_processors, departments, outbox, scheduling
         from portal import todo as portal_todo
-        from requests import navigation, todo
+        from requests import authority_jobs, navigation, todo, workflow
         from requests.staff import jobs as staff_jobs
         from requests.staff import lifecycle as staff_lifecycle
 
         context_processors.NAV_PROVIDERS.append(navigation.items)
         portal_todo.PROVIDERS.extend(
-            [todo.more_information_asked, todo.approvals_waiting, todo.it_queue, todo.staff_tasks]
+            [
+                todo.more_information_asked,
+                todo.approvals_waiting,
+                todo.waiting_for_budget_holder,
+                todo.it_queue,
+                todo.staff_tasks,
+            ]
         )
+        departments.AUTHORITY_MOVED.append(workflow.authority_moved)
         outbox.SEND_TIME_SECRETS[staff_lifecycle.INVITATION_KIND] = staff_lifecycle.invitation_link
         for job in (
+            scheduling.Job(
+                name="deputy-dates",
+                title="Deputies' dates",
+                description="Tells a deputy, on their first day, of the costs already waiting "
+                "for authority, and the budget holder, on the day after the deputy's last.",
+                run=authority_jobs.deputy_dates_job,
+            ),
             scheduling.Job(
                 name="staff-end-access",
                 title="End of access",

@@ -11,6 +11,12 @@ PAGES = (
     NavEntry(
         "Staff notices", "requests:staff_changes", "HR / Manager", permissions.can_submit_notice
     ),
+    NavEntry(
+        "Waiting for a budget holder",
+        "requests:waiting_for_budget_holder",
+        "HR",
+        permissions.can_see_waiting_for_budget_holder,
+    ),
     NavEntry("IT queue", "requests:queue", "IT", permissions.can_work_queue),
     NavEntry(
         "Starters and leavers", "requests:staff_board", "IT", permissions.can_work_staff_board

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
+from portal import departments
 from portal import permissions as roles
 from portal.models import User
 from requests.models import Attachment, AuthorisationRequest, Comment
@@ -15,13 +16,21 @@ from requests.staff.models import StaffChange
 
 
 def can_view(user: User, request: AuthorisationRequest) -> bool:
-    """The requester, IT, and whoever is asked to authorise its cost."""
+    """The requester, IT, whoever was asked to authorise its cost or holds that authority now,
+    and HR while it waits for a budget holder to be named."""
     return (
         request.requester_id == user.pk
         or roles.is_it(user)
         or (request.budget_holder_id is not None and request.budget_holder_id == user.pk)
+        or (request.authorised_by_id is not None and request.authorised_by_id == user.pk)
         or (is_hr_authority(request) and roles.is_hr(user))
+        or (_awaiting_authority(request) and _holds_authority(user, request))
+        or (waits_for_budget_holder(request) and roles.is_hr(user))
     )
+
+
+def _awaiting_authority(request: AuthorisationRequest) -> bool:
+    return request.state == AuthorisationRequest.State.AWAITING_BUDGET_HOLDER
 
 
 def can_view_attachment(user: User, attachment: Attachment) -> bool:
@@ -41,6 +50,11 @@ def can_view_comment(user: User, comment: Comment) -> bool:
     return not comment.internal or can_see_internal(user)
 
 
+def can_see_waiting_for_budget_holder(user: User) -> bool:
+    """HR's list of costs whose department has nobody to authorise them."""
+    return roles.can_manage_departments(user)
+
+
 def can_work_queue(user: User) -> bool:
     return roles.is_it(user)
 
@@ -49,13 +63,37 @@ def can_maintain_register(user: User) -> bool:
     return roles.is_it(user)
 
 
+def current_authoriser(request: AuthorisationRequest) -> User | None:
+    """Who may authorise the cost now. A budget holder's own cost goes to the second authoriser
+    asked (their line manager; None: HR); any other follows its department's rule as it stands
+    today (``portal.departments.authoriser``: the deputy within their dates, else the holder)."""
+    if request.second_authority:
+        return request.budget_holder
+    return departments.authoriser(request.department)
+
+
+def waits_for_budget_holder(request: AuthorisationRequest) -> bool:
+    """A cost waiting while its department has nobody to authorise it: on HR's list."""
+    return (
+        _awaiting_authority(request)
+        and not request.second_authority
+        and current_authoriser(request) is None
+    )
+
+
+def _holds_authority(user: User, request: AuthorisationRequest) -> bool:
+    who = current_authoriser(request)
+    return who is not None and who.pk == user.pk
+
+
 def is_authoriser_for(user: User, request: AuthorisationRequest) -> bool:
-    """The person asked to authorise the cost (HR when nobody else can be); never the requester."""
+    """Whoever holds the authority now (HR when nobody else can be); never the requester.
+    A budget holder whose deputy decides today, or who has been replaced, no longer does."""
     if not user.is_active or is_requester(user, request):
         return False
-    if request.budget_holder_id is not None:
-        return request.budget_holder_id == user.pk
-    return is_hr_authority(request) and roles.is_hr(user)
+    if is_hr_authority(request):
+        return roles.is_hr(user)
+    return _holds_authority(user, request)
 
 
 def is_requester(user: User, request: AuthorisationRequest) -> bool:

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
+from portal import departments
 from portal.models import User
-from requests import workflow
+from requests import permissions, workflow
 from requests.models import AuthorisationRequest, Kind, RequestEvent
 
 State = AuthorisationRequest.State
@@ -72,6 +73,38 @@ KINDS: tuple[KindInfo, ...] = (
 KIND_INFO: dict[str, KindInfo] = {info.kind: info for info in KINDS}
 
 
+def _with_budget_holder(request: AuthorisationRequest) -> str:
+    department = request.department
+    who = permissions.current_authoriser(request)
+    if who is None or department is None:
+        name = department.name if department else "Your department"
+        return (
+            f"{name} has no budget holder at the moment, so your request waits on the list HR "
+            "keeps of requests waiting for a budget holder. It goes to the budget holder as soon "
+            "as HR names one; you do not need to do anything."
+        )
+    if departments.deputy_acting(department) and who.pk == department.deputy_id:
+        until = f"{department.deputy_to:%-d %B %Y}"
+        return (
+            f"It is with {who.full_name}, who decides for the budget holder of {department.name} "
+            f"until {until}, to authorise the cost first."
+        )
+    return f"It has gone to {who.full_name}, your budget holder, to authorise the cost first."
+
+
+def cost_with(request: AuthorisationRequest) -> str:
+    """Who a cost waiting for authority is with now, in words for its page ("" otherwise)."""
+    if request.state != State.AWAITING_BUDGET_HOLDER or request.second_authority:
+        return ""
+    who, department = permissions.current_authoriser(request), request.department
+    if who is None or department is None:
+        return "Nobody yet: the department has no budget holder, so it waits on the list HR keeps."
+    if departments.deputy_acting(department) and who.pk == department.deputy_id:
+        until = f"{department.deputy_to:%-d %B %Y}"
+        return f"{who.full_name}, deputy for the budget holder until {until}"
+    return who.full_name
+
+
 def where_next(request: AuthorisationRequest) -> str:
     """Where a (re)submitted request has gone, in words for the requester."""
     if request.state == State.AWAITING_BUDGET_HOLDER:
@@ -87,8 +120,7 @@ def where_next(request: AuthorisationRequest) -> str:
                     "authorise the cost."
                 )
             return f"{own}: it has gone to {request.budget_holder.full_name}, your line manager."
-        holder = request.budget_holder.full_name if request.budget_holder else "your budget holder"
-        return f"It has gone to {holder}, your budget holder, to authorise the cost first."
+        return _with_budget_holder(request)
     if request.state == State.AWAITING_IT:
         if request.fast_tracked:
             return (

@@ -85,3 +85,20 @@ def staff_tasks(user: User) -> list[TodoItem]:
             urgent=bool(counts["overdue"]),
         )
     ]
+
+
+def waiting_for_budget_holder(user: User) -> list[TodoItem]:
+    if not permissions.can_see_waiting_for_budget_holder(user):
+        return []
+    waiting = selectors.waiting_for_budget_holder().count()
+    if not waiting:
+        return []
+    return [
+        TodoItem(
+            f"{_plural(waiting, 'request')} waiting for a budget holder",
+            "Their departments have nobody to authorise costs: name a budget holder.",
+            reverse("requests:waiting_for_budget_holder"),
+            "Open list",
+            urgent=True,
+        )
+    ]

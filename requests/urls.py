@@ -20,6 +20,11 @@ urlpatterns = [
     # Budget holders and IT
     path("requests/approvals/", queue.approvals, name="approvals"),
     path("it/queue/", queue.it_queue, name="queue"),
+    path(
+        "requests/waiting-for-budget-holder/",
+        queue.waiting_for_budget_holder,
+        name="waiting_for_budget_holder",
+    ),
     # The register of authorised items
     path("register/", register.register_list, name="register"),
     path("register/new/", register.register_add, name="register_add"),

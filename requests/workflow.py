@@ -22,9 +22,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from portal import audit, outbox
+from portal import audit, departments, outbox
 from portal import permissions as roles
-from portal.models import User
+from portal.models import Department, User
 from requests import catalogue
 from requests import permissions as rules
 from requests.models import AuthorisationRequest, CatalogueItem, RequestEvent
@@ -148,9 +148,9 @@ def _link(request: AuthorisationRequest) -> str:
     return reverse("requests:detail", args=[request.pk])
 
 
-NO_BUDGET_HOLDER = (
-    "Your department has no budget holder to authorise this cost. Ask HR to record one, then "
-    "submit the request again."
+NO_DEPARTMENT = (
+    "You are not recorded in a department, so there is no budget holder to authorise this cost. "
+    "Ask HR to record your department, then submit the request again."
 )
 
 
@@ -166,12 +166,12 @@ def second_authoriser(requester: User) -> User | None:
 
 
 def authorisers(request: AuthorisationRequest) -> list[User]:
-    """Everyone who may authorise the cost now: the person asked, or HR when nobody could be."""
-    if request.budget_holder is not None:
-        return [request.budget_holder]
-    if not rules.is_hr_authority(request):
-        return []
-    return list(roles.hr_staff().exclude(pk=request.requester_id))
+    """Everyone who may authorise the cost now: whoever holds the authority, or HR when nobody
+    could be asked. Nobody while the department has no budget holder: HR's list shows it."""
+    if rules.is_hr_authority(request):
+        return list(roles.hr_staff().exclude(pk=request.requester_id))
+    who = rules.current_authoriser(request)
+    return [] if who is None else [who]
 
 
 def _give_authority(request: AuthorisationRequest, actor: User) -> None:
@@ -206,11 +206,15 @@ def _route(request: AuthorisationRequest) -> str:
     """Where a submitted (or resubmitted) request goes next, and who is asked for its cost."""
     if not request.has_cost or request.authority_holds:
         return State.AWAITING_IT
-    holder = request.department.budget_holder if request.department else None
-    if holder is None:
-        raise TransitionRefused(NO_BUDGET_HOLDER)
+    if request.department is None:
+        raise TransitionRefused(NO_DEPARTMENT)
     # An authority that no longer covers the request (changed by some other path) is no authority.
     request.budget_approved_at, request.authorised_by = None, None
+    holder = departments.authoriser(request.department)
+    if holder is None:
+        # Nobody to ask: it waits on HR's list until HR names a budget holder.
+        request.budget_holder, request.second_authority = None, False
+        return State.AWAITING_BUDGET_HOLDER
     request.second_authority = holder.pk == request.requester_id
     if not request.second_authority:
         request.budget_holder = holder
@@ -273,7 +277,7 @@ def submit(*, requester: User, request: AuthorisationRequest) -> AuthorisationRe
     department = requester.department
     request.requester = requester
     request.department = department
-    request.budget_holder = department.budget_holder if department else None
+    request.budget_holder = departments.authoriser(department)
     match = catalogue.exact_match(item=request.item, kind=request.kind)
     request.catalogue_match = match
     request.fast_tracked = match is not None and not request.has_cost
@@ -422,10 +426,8 @@ def update_details(
     authorised = request.budget_approved_at is not None
     for name in editable:
         setattr(request, name, getattr(changes, name))
-    if request.has_cost and not (request.department and request.department.budget_holder_id):
-        raise TransitionRefused(
-            "Your department has no budget holder to authorise this cost. Ask HR to record one."
-        )
+    if request.has_cost and request.department is None:
+        raise TransitionRefused(NO_DEPARTMENT)
     # Any change to what was authorised voids the authority, whoever asks and whatever the
     # change (a cheaper price, another product, monthly instead of yearly): it goes back.
     void = authorised and not request.authority_holds
@@ -449,3 +451,27 @@ def update_details(
             data={"changes": {what: [before, after] for what, before, after in changed}},
         )
     return request
+
+
+def authority_moved(department: Department, actor: User | None) -> int:
+    """HR changed who authorises ``department``'s costs: the costs waiting there go to whoever
+    holds the authority now, who is told through the outbox (a cost of their own goes on as if
+    just submitted). Returns how many moved."""
+    waiting = AuthorisationRequest.objects.select_for_update(of=("self",)).filter(
+        department=department, state=State.AWAITING_BUDGET_HOLDER, second_authority=False
+    )
+    moved = 0
+    for request in waiting.select_related("department", "requester"):
+        old = request.state
+        who = departments.authoriser(department)
+        if who is not None and who.pk == request.requester_id:
+            request.state = _route(request)
+        else:
+            request.budget_holder = who
+        request.updated_at = timezone.now()
+        request.save()
+        name = who.full_name if who is not None else "HR's list, until a budget holder is named"
+        event = _record(request, actor, "authority_moved", old, f"Now with {name}.")
+        _announce(request, event)
+        moved += 1
+    return moved

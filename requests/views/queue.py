@@ -64,3 +64,13 @@ def _filter_form(request: HttpRequest) -> QueueFilterForm:
             (pk, f"{first} {last}".strip() or email) for pk, first, last, email in it_members
         ],
     )
+
+
+@require_GET
+@roles.role_required(
+    permissions.can_see_waiting_for_budget_holder,
+    "Only HR sees the requests waiting for a budget holder.",
+)
+def waiting_for_budget_holder(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.waiting_for_budget_holder(), 50).get_page(request.GET.get("page"))
+    return render(request, "requests/queue/waiting_for_budget_holder.html", {"page": page})

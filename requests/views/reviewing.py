@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from portal.idempotency import once
 from portal.models import User
-from requests import attachments, comments, permissions, workflow
+from requests import attachments, comments, permissions, requesting, workflow
 from requests.forms.reviewing import ActionForm, CommentForm, UploadForm
 from requests.models import Attachment, AuthorisationRequest
 
@@ -119,6 +119,8 @@ def _render(
         # What changed since the cost was last authorised, for whoever authorises it again.
         "authority_changes": [] if ar.authority_holds else ar.authority_changes(),
         "self_authority_limit": settings.REQUEST_SELF_AUTHORITY_LIMIT,
+        "cost_with": requesting.cost_with(ar),
+        "where_now": requesting.where_next(ar) if permissions.is_requester(user, ar) else "",
         "comment_form": comment_form or CommentForm(may_be_internal=is_it),
         "upload_form": UploadForm() if attachments.can_upload(user, ar) else None,
     }

@@ -52,7 +52,7 @@ DYNAMIC_ACTIONS = {
         "auth.password_set_from_letter",
     },
     'f"request.{action}"': {f"request.{a}" for a in workflow.TRANSITIONS}
-    | {"request.submitted", "request.assigned"},
+    | {"request.submitted", "request.assigned", "request.authority_moved"},
 }
 
 
@@ -611,6 +611,31 @@ def _deactivated(world: World) -> None:
     )
 
 
+def _department_form(world: World, **changes: str) -> None:
+    department = world.team.department
+    data = {"name": department.name, "budget_holder": world.team.budget_holder.email, **changes}
+    response = signed_in(world, "hr").post(reverse("department_edit", args=[department.pk]), data)
+    assert response.status_code == 302
+
+
+def _department_renamed(world: World) -> None:
+    _department_form(world, name="Residential and Day Care")
+
+
+def _budget_holder_changed(world: World) -> None:
+    _department_form(world, budget_holder=world.team.line_manager.email)
+
+
+def _deputy_changed(world: World) -> None:
+    today = timezone.localdate()
+    _department_form(
+        world,
+        deputy=world.team.line_manager.email,
+        deputy_from=today.isoformat(),
+        deputy_to=(today + timedelta(days=5)).isoformat(),
+    )
+
+
 FLOWS: dict[str, Callable[[World], None]] = {
     "auth.login": _login,
     "auth.logout": _logout,
@@ -667,6 +692,11 @@ FLOWS: dict[str, Callable[[World], None]] = {
     "user.updated": _staff_imported,
     "user.line_manager_changed": _staff_imported,
     "department.created": _staff_imported,
+    "department.renamed": _department_renamed,
+    "department.budget_holder_changed": _budget_holder_changed,
+    "department.deputy_changed": _deputy_changed,
+    # The employee's cost, waiting for the budget holder, goes to the deputy deciding from today.
+    "request.authority_moved": _deputy_changed,
     "user.email_changed": _email_changed,
     "user.import_held": _import_held,
     "people.scale_seeded": _scale_seeded,

@@ -111,6 +111,12 @@ OBJECT_URLS: dict[str, ObjectUrl] = {
     "staff_import_cancel": ObjectUrl(
         lambda w, t: [_staff_import(w).pk], get=False, post=lambda w, t: {}
     ),
+    # A department's budget holder and history are HR's alone, whoever's department it is.
+    "department_edit": ObjectUrl(
+        lambda w, t: [t.department.pk],
+        post=lambda w, t: {"name": "Taken over", "budget_holder": t.employee.email},
+    ),
+    "department_history": ObjectUrl(lambda w, t: [t.department.pk]),
     # IT's operations and the annual review are for their roles only (the matrix covers them).
     "retry_notification": ObjectUrl(
         lambda w, t: [t.notification.pk], get=False, post=lambda w, t: {}

@@ -89,6 +89,13 @@ PORTAL: dict[str, Expect] = {
         get=NOT_ALLOWED, post=only(REDIRECT, "hr"), args=lambda w: [w.staff_import.pk]
     ),
     "audit_log": Expect(get=only(200, "hr", "it")),
+    # Departments, budget holders and deputies: HR's. An empty form is shown again to correct.
+    "departments": Expect(get=only(200, "hr")),
+    "department_add": Expect(get=only(200, "hr"), post=only(200, "hr")),
+    "department_edit": Expect(
+        get=only(200, "hr"), post=only(200, "hr"), args=lambda w: [w.team.department.pk]
+    ),
+    "department_history": Expect(get=only(200, "hr"), args=lambda w: [w.team.department.pk]),
     # The health report, to anyone: "failing" (503) here, where no worker or beat runs.
     "healthz": Expect(get=public(503), post=public(405)),
     # Someone signed in is sent on from the sign-in page, whatever they send it.
@@ -239,6 +246,7 @@ REQUESTS: dict[str, Expect] = {
     "download": Expect(get=owned(*SEES_REQUEST), args=lambda w: [w.team.attachment.pk]),
     "approvals": Expect(get=only(200, "budget_holder")),
     "queue": Expect(get=only(200, "it")),
+    "waiting_for_budget_holder": Expect(get=only(200, "hr")),
     "register": Expect(get=signed_in(200)),
     "register_add": Expect(get=only(200, "it"), post=only(200, "it")),
     "register_edit": Expect(get=only(200, "it"), post=only(200, "it"), args=lambda w: [w.item.pk]),

@@ -11,7 +11,7 @@ from django.utils.html import escape
 
 from portal.models import Notification
 from requests import workflow
-from requests.models import Kind, RequestEvent
+from requests.models import AuthorisationRequest, Kind, RequestEvent
 from tests.helpers import messages_of, signed_in
 from tests.requests.requesting.helpers import (
     QUESTION,
@@ -148,12 +148,14 @@ def test_a_refused_resubmission_changes_nothing_and_keeps_what_was_typed(
     client: Client, outsider, it_user
 ) -> None:
     ar = asked_for_more(outsider, it_user)
+    # Someone recorded in no department has nobody who could authorise a cost.
+    AuthorisationRequest.objects.filter(pk=ar.pk).update(department=None)
     data = form_data(Kind.SOFTWARE, cost_one_off="300", justification="Now with a cost.")
     response = signed_in(client, outsider).post(edit_url(ar), data)
 
     assert response.status_code == 200
     content = response.content.decode()
-    assert "Your department has no budget holder to authorise this cost" in content
+    assert "You are not recorded in a department" in content
     assert 'value="300"' in content
     assert "Now with a cost." in content
     ar = fresh(ar)

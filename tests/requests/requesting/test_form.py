@@ -167,22 +167,25 @@ def test_a_budget_holder_with_no_line_manager_is_told_hr_will_authorise(
     assert "Approvals" in [item.label for item in approvals.context["nav_items"]]
 
 
-def test_a_cost_with_nobody_to_authorise_it_is_refused_and_nothing_is_saved(
+def test_a_cost_with_nobody_to_authorise_it_goes_to_hrs_list_and_the_requester_is_told(
     client: Client, outsider, it_user
 ) -> None:
     assert outsider.department.budget_holder is None
     response = signed_in(client, outsider).post(
-        new_url(Kind.HARDWARE), form_data(Kind.HARDWARE, item="Standing desk")
+        new_url(Kind.HARDWARE), form_data(Kind.HARDWARE, item="Standing desk"), follow=True
     )
 
     assert response.status_code == 200
     content = response.content.decode()
-    assert "Your department has no budget holder to authorise this cost" in content
-    assert 'value="Standing desk"' in content
-    assert 'value="149.99"' in content
-    assert "Print medication labels in the office." in content
-    assert not AuthorisationRequest.objects.exists()
-    assert not Notification.objects.exists()
+    assert (
+        "has no budget holder at the moment, so your request waits on the list HR keeps" in content
+    )
+    request = AuthorisationRequest.objects.get()
+    assert request.state == AuthorisationRequest.State.AWAITING_BUDGET_HOLDER
+    assert request.budget_holder is None
+    assert list(Notification.objects.values_list("recipient", "kind")) == [
+        (outsider.pk, "request-received")
+    ]
 
 
 @pytest.mark.parametrize(

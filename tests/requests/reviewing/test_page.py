@@ -57,7 +57,9 @@ def test_the_page_is_read_only(client: Client, ar, employee) -> None:
 def test_budget_holder_of_the_old_department_no_longer_asked_cannot_see(
     client: Client, ar, manager, other_budget_holder
 ) -> None:
-    AuthorisationRequest.objects.filter(pk=ar.pk).update(budget_holder=other_budget_holder)
+    AuthorisationRequest.objects.filter(pk=ar.pk).update(
+        budget_holder=other_budget_holder, authorised_by=other_budget_holder
+    )
     assert signed_in(client, manager).get(detail_url(ar)).status_code == 404
     assert signed_in(client, other_budget_holder).get(detail_url(ar)).status_code == 200
 

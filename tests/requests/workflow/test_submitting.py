@@ -7,8 +7,9 @@ from decimal import Decimal
 import pytest
 
 from portal.models import AuditEvent, Notification
-from requests import workflow
+from requests import selectors, workflow
 from requests.models import AuthorisationRequest, Kind, RequestEvent
+from requests.requesting import where_next
 from requests.workflow import TransitionRefused
 from tests.factories import DepartmentFactory, UserFactory
 from tests.requests.factories import CatalogueItemFactory
@@ -72,12 +73,22 @@ def test_the_budget_holders_own_request_is_already_authorised(people) -> None:
     }
 
 
-@pytest.mark.parametrize("department", ["without a budget holder", "none at all"])
-def test_a_cost_with_no_budget_holder_is_refused_and_nothing_is_saved(db, department) -> None:
-    requester = UserFactory(
-        department=DepartmentFactory(name="Maintenance") if department != "none at all" else None
-    )
-    with pytest.raises(TransitionRefused, match="Your department has no budget holder"):
+def test_a_cost_with_no_budget_holder_waits_on_hrs_list_without_asking_anyone(db) -> None:
+    requester = UserFactory(department=DepartmentFactory(name="Maintenance"))
+    request = workflow.submit(requester=requester, request=new_request(cost_one_off=COST))
+    request = fresh(request)
+    assert request.state == State.AWAITING_BUDGET_HOLDER
+    assert (request.budget_holder, request.second_authority) == (None, False)
+    assert list(selectors.waiting_for_budget_holder()) == [request]
+    assert list(Notification.objects.values_list("recipient__email", "kind")) == [
+        (requester.email, "request-received")
+    ]
+    assert "no budget holder at the moment" in where_next(request)
+
+
+def test_a_cost_from_someone_in_no_department_is_refused_and_nothing_is_saved(db) -> None:
+    requester = UserFactory(department=None)
+    with pytest.raises(TransitionRefused, match="You are not recorded in a department"):
         workflow.submit(requester=requester, request=new_request(cost_one_off=COST))
     assert not AuthorisationRequest.objects.exists()
     assert not RequestEvent.objects.exists()
