@@ -1,6 +1,7 @@
 from django.urls import path
 
 from acknowledgements.views import (
+    chasing,
     compliance,
     grants,
     questions,
@@ -58,6 +59,11 @@ urlpatterns = [
     path("compliance/", compliance.dashboard, name="dashboard"),
     path("compliance/<slug:slug>/staff/", staff_status.staff_list, name="staff_list"),
     path("compliance/<slug:slug>/staff/export/", staff_status.export_csv, name="staff_export"),
+    path(
+        "compliance/<slug:slug>/remind-overdue/",
+        chasing.remind_overdue,
+        name="remind_overdue",
+    ),
     path("compliance/people/<int:user_id>/", staff_status.person, name="person"),
     path(
         "compliance/<slug:slug>/remind/<int:user_id>/",
