@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 # The task that claims the reminders, by name: ``acknowledgements.tasks`` calls in here.
 REMIND_TASK = "acknowledgements.tasks.remind_overdue"
-REQUESTED = "policy.overdue_reminders_requested"
+REQUESTED = "policy.overdue_reminders_requested"  # the audit action of HR's confirmation
 
 
 def may_remind_overdue(user: User) -> bool:
@@ -107,7 +107,7 @@ def request_reminders(
     found = preview(actor, policy, filters)
     audit.record(
         actor=actor,
-        action=REQUESTED,
+        action="policy.overdue_reminders_requested",
         obj=policy,
         data={"filters": filters.as_data(), "overdue": found.overdue, "to_send": found.to_send},
         request=request,

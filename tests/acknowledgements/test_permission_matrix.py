@@ -129,6 +129,7 @@ ROUTE_ARGS: dict[str, Args] = {
     "staff_export": lambda w: [w.slug],
     "person": lambda w: [w.owner.pk],
     "remind": lambda w: [w.slug, w.owner.pk],
+    "remind_overdue": lambda w: [w.slug],
     "reviews": lambda w: [],
     "review": lambda w: [w.review.pk],
 }
@@ -163,6 +164,7 @@ ALLOWED_METHODS: dict[str, set[str]] = {
     "staff_export": {"GET"},
     "person": {"GET"},
     "remind": {"POST"},
+    "remind_overdue": {"GET", "POST"},
     "reviews": {"GET"},
     "review": {"GET", "POST"},
 }
@@ -279,6 +281,11 @@ MATRIX: list[Row] = [
     Row("remind", "POST", everyone(404), "missing", lambda w: [w.slug, MISSING]),
     Row("remind", "POST", everyone(404), "unknown policy",
         lambda w: ["no-such-policy", w.owner.pk]),
+    # HR reminds the overdue people of a whole group; nobody is overdue here, so nothing goes.
+    Row("remind_overdue", "GET",  (LOGIN, 403, 403,  403,  403, 200, 403, 403)),
+    Row("remind_overdue", "POST", (LOGIN, 403, 403,  403,  403, STAFF_LIST, 403, 403)),
+    Row("remind_overdue", "GET",  (LOGIN, 403, 403,  403,  403, 404, 403, 403), "unknown policy",
+        lambda w: ["no-such-policy"]),
     # --- The annual review: Policy reviewers only ---------------------------------------------
     Row("reviews", "GET", reviewers_only(200)),
     Row("review", "GET", reviewers_only(200)),

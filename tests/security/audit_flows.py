@@ -470,6 +470,14 @@ def _reminded(world: World) -> None:
     assert response.status_code == 302
 
 
+def _overdue_reminded(world: World) -> None:
+    response = signed_in(world, "hr").post(
+        reverse("acknowledgements:remind_overdue", args=[world.slug]),
+        {"department": str(world.team.department.pk)},
+    )
+    assert response.status_code == 302
+
+
 def _staff_imported(world: World) -> None:
     def row(user: User, *, job_title: str, manager: User | None) -> str:
         return (
@@ -658,6 +666,7 @@ FLOWS: dict[str, Callable[[World], None]] = {
     "policy.version_published": _published,
     "policy.status_exported": _exported,
     "policy.reminder_sent": _reminded,
+    "policy.overdue_reminders_requested": _overdue_reminded,
     "staff.imported": _staff_imported,
     "staff.invitations_requested": _invitations_requested,
     "staff.invited": _invited,

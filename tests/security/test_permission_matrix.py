@@ -196,6 +196,10 @@ ACKNOWLEDGEMENTS: dict[str, Expect] = {
         post=signed_in(404, line_manager=REDIRECT),
         args=lambda w: [w.slug, w.team.employee.pk],
     ),
+    # HR reminds the overdue people a filter shows: the count, then the confirmation.
+    "remind_overdue": Expect(
+        get=only(200, "hr"), post=only(REDIRECT, "hr"), args=lambda w: [w.slug]
+    ),
     # The annual review: reviewers record an outcome (an empty form is shown again).
     "reviews": Expect(get=only(200, "reviewer")),
     "review": Expect(

@@ -212,6 +212,24 @@ def test_filter_and_export_signature_status(world: World, params: dict) -> bool 
         b"".join(export.streaming_content)
 
 
+@fuzz(
+    data=form(
+        q=text(80),
+        status=choice("", "signed", "due", "overdue", "unassigned"),
+        department=NUMBERS,
+        manager=st.one_of(NUMBERS, st.just("none")),
+        started_from=DATES,
+        started_to=DATES,
+    ),
+    can_refuse=False,
+)
+def test_remind_the_overdue_people_of_a_group(world: World, data: dict) -> bool | None:
+    hr = world.users["hr"]
+    url = reverse("acknowledgements:remind_overdue", args=[world.slug])
+    get(hr, url, data)
+    return post(hr, url, data, done_when="policy.overdue_reminders_requested")
+
+
 @fuzz(params=form(sort=text(30), page=NUMBERS, department=NUMBERS, action=text(80)))
 def test_lists_with_query_strings(world: World, params: dict) -> bool | None:
     hr = world.users["hr"]
