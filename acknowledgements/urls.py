@@ -36,6 +36,7 @@ urlpatterns = [
     path("manage/", versions.manage_index, name="manage_index"),
     path("manage/<slug:slug>/", versions.manage_policy, name="manage_policy"),
     path("manage/<slug:slug>/draft/", versions.create_draft, name="create_draft"),
+    path("manage/<slug:slug>/reconfirm/", versions.reconfirm, name="reconfirm"),
     path("manage/<slug:slug>/<int:number>/edit/", versions.edit_draft, name="edit_draft"),
     path("manage/<slug:slug>/<int:number>/diff/", versions.version_diff, name="version_diff"),
     path("manage/<slug:slug>/<int:number>/publish/", versions.publish, name="publish"),

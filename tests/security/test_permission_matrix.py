@@ -158,6 +158,10 @@ ACKNOWLEDGEMENTS: dict[str, Expect] = {
         args=lambda w: [w.slug, w.draft.number],
     ),
     "version_diff": Expect(get=only(200, "reviewer"), args=lambda w: [w.slug, w.draft.number]),
+    # Asking everyone to confirm the same text again (an empty form asks nobody).
+    "reconfirm": Expect(
+        get=only(200, "reviewer"), post=only(200, "reviewer"), args=lambda w: [w.slug]
+    ),
     "publish": Expect(
         get=only(200, "reviewer"),
         post=only(200, "reviewer"),

@@ -76,6 +76,14 @@ def test_edit_a_draft(world: World, data: dict) -> bool | None:
 
 @fuzz(data=form(change=choice("material", "minor")))
 def test_publish_a_version(world: World, data: dict) -> bool | None:
+    # A material change changes the text (the same text cannot be published as one).
+    publishing.update_draft(
+        actor=world.users["reviewer"],
+        version=world.draft,
+        body=world.version.body + "\n\nOne more sentence.\n",
+        change_summary=world.draft.change_summary,
+    )
+
     def published() -> None:
         draft = PolicyVersion.objects.get(pk=world.draft.pk)
         assert draft.status == PolicyVersion.Status.PUBLISHED
@@ -90,6 +98,22 @@ def test_publish_a_version(world: World, data: dict) -> bool | None:
         data,
         done_when="policy.version_published",
         check_done=published,
+    )
+
+
+@fuzz(data=form(reason=text(4500), confirm=checkbox()))
+def test_ask_everyone_to_confirm_again(world: World, data: dict) -> bool | None:
+    def asked() -> None:
+        again = publishing.current_version(world.version.policy)
+        assert again.reconfirmation and again.body_sha256 == world.version.body_sha256
+        assert again.change_summary == data["reason"].strip()
+
+    return post(
+        world.users["reviewer"],
+        reverse("acknowledgements:reconfirm", args=[world.slug]),
+        data,
+        done_when="policy.reconfirmation_requested",
+        check_done=asked,
     )
 
 
