@@ -38,7 +38,14 @@ class PolicyVersion(models.Model):
         SUPERSEDED = "superseded", "Superseded"
 
     # Fixed once a version is published: what people signed must never move under them.
-    FROZEN_FIELDS = ("policy_id", "number", "body", "body_sha256", "material_change")
+    FROZEN_FIELDS = (
+        "policy_id",
+        "number",
+        "body",
+        "body_sha256",
+        "material_change",
+        "reconfirmation",
+    )
 
     policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField()
@@ -47,6 +54,11 @@ class PolicyVersion(models.Model):
     change_summary = models.TextField(blank=True)
     material_change = models.BooleanField(
         default=True, help_text="Material changes must be signed again by everyone."
+    )
+    reconfirmation = models.BooleanField(
+        default=False,
+        help_text="The same text as the version before, which everyone is asked to confirm "
+        "again (an annual re-confirmation); the change summary says why.",
     )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     effective_date = models.DateField(null=True, blank=True)

@@ -13,10 +13,16 @@ def _may_see_team_status(user: User) -> bool:
     return roles.is_line_manager(user) and Policy.objects.filter(slug=SEED_SLUG).exists()
 
 
+def _asks_only(user: User) -> bool:
+    return not roles.is_line_manager(user)
+
+
 PAGES = (
     NavEntry("Policy", "acknowledgements:policy_list"),
     NavEntry("Personal use", "acknowledgements:my_personal_use"),
+    # One entry each: a line manager's page holds the questions they asked too.
     NavEntry("Questions", "acknowledgements:questions", "Manager", roles.is_line_manager),
+    NavEntry("My questions", "acknowledgements:questions", "", _asks_only),
     NavEntry(
         "Team status",
         "acknowledgements:staff_list",

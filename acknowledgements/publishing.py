@@ -140,6 +140,24 @@ def update_draft(
     return version
 
 
+UNCHANGED = (
+    "The text of this draft is identical to the current version, so it cannot be published as a "
+    "material change: everyone would be asked to sign the same text again by mistake. To ask "
+    "everyone to confirm the same text again on purpose (an annual re-confirmation), use "
+    "“Ask everyone to confirm again” on the policy's page."
+)
+RECONFIRM_CHANGED = (
+    "The draft of {label} changes the text: publish it as a material change (everyone signs "
+    "it again), or take the changes out of the draft to ask everyone to confirm the current "
+    "text again."
+)
+
+
+def is_unchanged(version: PolicyVersion, current: PolicyVersion | None) -> bool:
+    """Whether ``version``'s text is the current version's, to the character."""
+    return current is not None and documents.body_sha256(version.body) == current.body_sha256
+
+
 @transaction.atomic
 def publish(
     *,
@@ -147,11 +165,14 @@ def publish(
     version: PolicyVersion,
     material: bool,
     today: date | None = None,
+    reconfirmation: bool = False,
 ) -> PolicyVersion:
     """Make a draft the current version.
 
     Material: everyone active must sign it within 21 days. Minor: nobody re-signs; people who
     had not yet signed the previous version are asked to sign this one instead, by the same date.
+    A draft whose text is the current version's is never a material change, unless it is a
+    deliberate re-confirmation (``reconfirm``).
     """
     today = today or timezone.localdate()
     policy = Policy.objects.select_for_update().get(pk=version.policy_id)
@@ -162,11 +183,14 @@ def publish(
     if not material and not version.change_summary:
         raise ValidationError("Say what changed: a minor version shows its change summary.")
     previous = current_version(policy)
+    if material and not reconfirmation and is_unchanged(version, previous):
+        raise ValidationError(UNCHANGED)
     if previous is not None:
         previous.status = PolicyVersion.Status.SUPERSEDED
         previous.save(update_fields=["status"])
     version.status = PolicyVersion.Status.PUBLISHED
     version.material_change = material
+    version.reconfirmation = reconfirmation
     version.effective_date = today
     version.next_review_date = add_months(today, policy.review_interval_months)
     version.published_at = timezone.now()
@@ -184,11 +208,40 @@ def publish(
             )
     audit.record(
         actor=actor,
-        action="policy.version_published",
+        action="policy.reconfirmation_requested" if reconfirmation else "policy.version_published",
         obj=version,
         data={"material": material, "assigned": assigned},
     )
     return version
+
+
+def reconfirmation_count(today: date | None = None) -> int:
+    """How many people a re-confirmation asks: everyone active (``assign_outstanding``)."""
+    today = today or timezone.localdate()
+    return User.objects.filter(is_active=True).exclude(end_date__lt=today).count()
+
+
+@transaction.atomic
+def reconfirm(
+    *, actor: User, policy: Policy, reason: str, today: date | None = None
+) -> PolicyVersion:
+    """Ask everyone to confirm the current text again: a new version with the same text,
+    ``reconfirmation`` set and ``reason`` as its change summary, which everyone signs within 21
+    days. An open draft with the same text becomes that version; one that changes the text is
+    for publishing as a material change instead."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("Say why everyone is asked again: they are told it.")
+    Policy.objects.select_for_update().get(pk=policy.pk)
+    current = current_version(policy)
+    if current is None:
+        raise ValidationError("This policy has no current version to confirm.")
+    draft = create_draft(actor=actor, policy=policy)
+    if not is_unchanged(draft, current):
+        raise ValidationError(RECONFIRM_CHANGED.format(label=draft.label.lower()))
+    draft.change_summary = reason
+    draft.save(update_fields=["change_summary"])
+    return publish(actor=actor, version=draft, material=True, today=today, reconfirmation=True)
 
 
 def assign_outstanding(

@@ -186,3 +186,8 @@ def questions_of(user: User) -> QuestionLists:
             Question.objects.filter(manager=user, answered_at__isnull=False)
         ).order_by("-answered_at", "-pk"),
     )
+
+
+def asked_count(user: User) -> int:
+    """How many questions ``user`` has asked, about any policy (the policy page links to them)."""
+    return Question.objects.filter(asked_by=user).count()

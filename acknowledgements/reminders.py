@@ -83,6 +83,8 @@ def _unsigned(today: date):
             "user__line_manager__email",
             "user__line_manager__is_active",
             "version__number",
+            "version__reconfirmation",
+            "version__change_summary",
             "version__policy__title",
             "version__policy__slug",
         )
@@ -156,6 +158,7 @@ def _notices(owed: list[Owed], today: date) -> list[outbox.Notice]:
                 dedupe_key=key,
                 context={
                     **context,
+                    **_reconfirmation(row),
                     "occasion": occasion,
                     **invitations.getting_in(row["user__last_login"]),
                 },
@@ -163,6 +166,13 @@ def _notices(owed: list[Owed], today: date) -> list[outbox.Notice]:
             )
         )
     return notices
+
+
+def _reconfirmation(row: dict) -> dict:
+    """What a notice adds when the version is the same text asked again: that, and why."""
+    if not row["version__reconfirmation"]:
+        return {}
+    return {"reconfirmation": True, "reason": row["version__change_summary"]}
 
 
 def _manager_notice(key: str, row: dict, context: dict, link: str) -> outbox.Notice:

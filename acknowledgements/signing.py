@@ -10,13 +10,20 @@ from django.utils import timezone
 
 from acknowledgements import chain, publishing, sealing
 from acknowledgements.models import Acknowledgement, Assignment, PolicyVersion
-from portal import audit, outbox
+from portal import audit, lockout, outbox
 from portal import typed as typed_text
 from portal.client import client_address
 from portal.models import ExternalIdentity, User
 from portal.oidc.sessions import Reauthentication, is_fresh
 
 AUTH_METHOD = "password re-entered at signing"
+# Said before the last attempt: the lockout pauses signing in, never the signing itself.
+LAST_ATTEMPT = (
+    "One attempt left: after one more wrong password, signing in to your account is paused for "
+    "{pause}. That pauses signing in, not the signing: nothing is lost, the policy waits for "
+    "your signature, and you can sign it once the pause is over. If you are not sure of your "
+    "password, reset it instead of guessing."
+)
 NOT_CURRENT = "This version is no longer the current one. Please read and sign the current version."
 
 
@@ -96,6 +103,14 @@ STALE_REAUTHENTICATION = (
     "Confirming it is you at your organisation's sign-in was too long ago, or for someone else. "
     "Please confirm again. Nothing has been signed."
 )
+
+
+def lockout_warning(request: HttpRequest, user: User) -> str | None:
+    """After a wrong password on the signing form: a warning when one attempt is left before
+    signing in to the account is paused (the sign-in lockout, ``portal.lockout``)."""
+    if lockout.attempts_left(request, user.sign_in_name) != 1:
+        return None
+    return LAST_ATTEMPT.format(pause=lockout.pause_text())
 
 
 def check_printed_name(user: User, printed_name: str) -> None:

@@ -25,6 +25,7 @@ from django.db import connections, transaction
 from django.db.models import (
     Case,
     CharField,
+    Count,
     Exists,
     F,
     Func,
@@ -175,6 +176,21 @@ def staff(
     return apply_filters(people_for(viewer, policy, today), policy, filters).order_by(
         "last_name", "first_name", "pk"
     )
+
+
+@dataclass(frozen=True)
+class Matching:
+    people: int
+    overdue: int
+
+
+def matching(viewer: User, policy: Policy, filters: Filters, today: date | None = None) -> Matching:
+    """How many people ``filters`` shows ``viewer``, and how many of them are overdue: one
+    query, however many match."""
+    counts = staff(viewer, policy, filters, today).aggregate(
+        people=Count("pk"), overdue=Count("pk", filter=Q(status=signature_status.OVERDUE))
+    )
+    return Matching(people=counts["people"], overdue=counts["overdue"])
 
 
 # --- Keyset pagination ------------------------------------------------------------------------
@@ -491,8 +507,14 @@ class AlreadyRemindedToday(ReminderError):
         )
 
 
+def reminder_key_for(requirement_id: int, today: date) -> str:
+    """The one reminder a person may get a day for a requirement, from their line manager or
+    from HR (``acknowledgements.chasing``): its key in the outbox."""
+    return f"{REMINDER_KIND}:{requirement_id}:{today.isoformat()}"
+
+
 def reminder_key(assignment: Assignment, today: date) -> str:
-    return f"{REMINDER_KIND}:{assignment.pk}:{today.isoformat()}"
+    return reminder_key_for(assignment.pk, today)
 
 
 def send_reminder(
@@ -530,6 +552,7 @@ def send_reminder(
                 "policy": policy,
                 "version": requirement.version,
                 "assignment": requirement,
+                "due_date": requirement.due_date,
                 "overdue": signature_status.is_overdue(requirement.due_date, today),
                 **invitations.getting_in(person.last_login),
             },

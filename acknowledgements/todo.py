@@ -20,10 +20,17 @@ def sign_policy(user: User) -> list[TodoItem]:
         policy = assignment.version.policy
         overdue = signature_status.status_of(assignment, today) == signature_status.OVERDUE
         due = date_format(assignment.due_date, "j F Y")
+        version = assignment.version
+        again = (
+            "The text has not changed: you are asked to confirm it again. "
+            f"{version.change_summary} "
+            if version.reconfirmation
+            else ""
+        )
         items.append(
             TodoItem(
-                f"Sign the {policy.title}",
-                f"{'Overdue: it was due' if overdue else 'Due'} on {due}. "
+                f"{'Confirm' if version.reconfirmation else 'Sign'} the {policy.title}",
+                f"{again}{'Overdue: it was due' if overdue else 'Due'} on {due}. "
                 "It forms part of your terms and conditions of employment.",
                 reverse("acknowledgements:policy_detail", args=[policy.slug]),
                 "Read and sign",

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from acknowledgements.views import (
+    chasing,
     compliance,
     grants,
     questions,
@@ -35,6 +36,7 @@ urlpatterns = [
     path("manage/", versions.manage_index, name="manage_index"),
     path("manage/<slug:slug>/", versions.manage_policy, name="manage_policy"),
     path("manage/<slug:slug>/draft/", versions.create_draft, name="create_draft"),
+    path("manage/<slug:slug>/reconfirm/", versions.reconfirm, name="reconfirm"),
     path("manage/<slug:slug>/<int:number>/edit/", versions.edit_draft, name="edit_draft"),
     path("manage/<slug:slug>/<int:number>/diff/", versions.version_diff, name="version_diff"),
     path("manage/<slug:slug>/<int:number>/publish/", versions.publish, name="publish"),
@@ -58,6 +60,11 @@ urlpatterns = [
     path("compliance/", compliance.dashboard, name="dashboard"),
     path("compliance/<slug:slug>/staff/", staff_status.staff_list, name="staff_list"),
     path("compliance/<slug:slug>/staff/export/", staff_status.export_csv, name="staff_export"),
+    path(
+        "compliance/<slug:slug>/remind-overdue/",
+        chasing.remind_overdue,
+        name="remind_overdue",
+    ),
     path("compliance/people/<int:user_id>/", staff_status.person, name="person"),
     path(
         "compliance/<slug:slug>/remind/<int:user_id>/",

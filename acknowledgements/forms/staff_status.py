@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.http import QueryDict
@@ -115,6 +116,18 @@ class StaffFilterForm(forms.Form):
         """Whether to open the filters: one is in use, or one has an error to read."""
         in_use = any(self.data.get(name) for name in self.fields if name != "q")
         return in_use or bool(self.errors)
+
+    def in_use(self) -> list[tuple[str, str]]:
+        """The filters set that validated, as ``(name, value)`` as they were sent."""
+        self.is_valid()
+        return [
+            (name, str(self.data.get(name)))
+            for name in self.fields
+            if self.data.get(name) and name not in self.errors
+        ]
+
+    def query_string(self) -> str:
+        return urlencode(self.in_use())
 
     def filters(self) -> staff_status.Filters:
         """The filters that validated; anything else falls back to 'any'."""

@@ -50,3 +50,23 @@ class PublishForm(forms.Form):
     @property
     def material(self) -> bool:
         return self.cleaned_data["change"] == self.MATERIAL
+
+
+class ReconfirmForm(forms.Form):
+    """Asking everyone to confirm the same text again: why (they are told), and a tick."""
+
+    reason = forms.CharField(
+        label="Why is everyone asked again?",
+        max_length=4000,
+        help_text=(
+            "Each person is told that the text has not changed and why they are asked, for "
+            "example: “The annual review found no changes; we ask everyone to confirm the "
+            "policy each year.”"
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say why everyone is asked again: they are told it."},
+    )
+    confirm = forms.BooleanField(
+        label="I understand that everyone listed above is asked to sign again within 21 days.",
+        error_messages={"required": "Tick the box to confirm that everyone is asked again."},
+    )

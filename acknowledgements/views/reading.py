@@ -16,6 +16,7 @@ from acknowledgements import (
     documents,
     permissions,
     publishing,
+    questions,
     selectors,
     signature_status,
 )
@@ -125,6 +126,7 @@ def policy_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "groups": policy_text(current),
             "history": _history(policy),
             "can_ask": request.user.line_manager_id is not None,
+            "questions_asked": questions.asked_count(request.user),
         },
     )
 

@@ -81,8 +81,16 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
             "statement": signing.statement_for(version),
             "status": selectors.status_for(request.user, policy),
             "by_provider": form_class is ProviderSignForm,
+            "last_attempt": _last_attempt(request, form),
         },
     )
+
+
+def _last_attempt(request: HttpRequest, form: SignForm) -> str | None:
+    """The warning before the last password the lockout allows, once a password was refused."""
+    if request.method == "POST" and form.has_error("password"):
+        return signing.lockout_warning(request, request.user)
+    return None
 
 
 def _sign(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -21,14 +21,16 @@ NOT_ALLOWED = "Only HR and line managers can see who has signed the policy."
 hr_and_managers_only = roles.role_required(permissions.can_view_staff_status, NOT_ALLOWED)
 
 
-def _filter_form(request: HttpRequest, policy: Policy) -> StaffFilterForm:
+def filter_form(
+    request: HttpRequest, policy: Policy, data: QueryDict | None = None
+) -> StaffFilterForm:
+    """The list's filters, from the query string (or ``data``: the same fields, posted)."""
+    data = request.GET if data is None else data
     managers = None
     if roles.is_hr(request.user):
-        managers = staff_status.manager_choices(
-            request.GET.get("department"), request.GET.get("manager")
-        )
+        managers = staff_status.manager_choices(data.get("department"), data.get("manager"))
     return StaffFilterForm(
-        request.GET,
+        data,
         versions=list(
             policy.versions.exclude(status=PolicyVersion.Status.DRAFT).order_by("-number")
         ),
@@ -41,9 +43,10 @@ def _filter_form(request: HttpRequest, policy: Policy) -> StaffFilterForm:
 @hr_and_managers_only
 def staff_list(request: HttpRequest, slug: str) -> HttpResponse:
     policy = get_object_or_404(Policy, slug=slug)
-    form = _filter_form(request, policy)
+    form = filter_form(request, policy)
     after = staff_status.parse_cursor(request.GET.get("after"))
-    found = staff_status.page(request.user, policy, form.filters(), after=after)
+    filters = form.filters()
+    found = staff_status.page(request.user, policy, filters, after=after)
     return render(
         request,
         "acknowledgements/staff_status/staff_list.html",
@@ -54,6 +57,7 @@ def staff_list(request: HttpRequest, slug: str) -> HttpResponse:
             "page": found,
             "next_after": found.next_cursor.encode() if found.next_cursor else "",
             "is_hr": roles.is_hr(request.user),
+            "matching": staff_status.matching(request.user, policy, filters),
             "back": request.GET.urlencode(),
         },
     )
@@ -64,7 +68,7 @@ def staff_list(request: HttpRequest, slug: str) -> HttpResponse:
 @hr_and_managers_only
 def export_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     policy = get_object_or_404(Policy, slug=slug)
-    filters = _filter_form(request, policy).filters()
+    filters = filter_form(request, policy).filters()
     people = staff_status.staff(request.user, policy, filters)
     staff_status.record_export(actor=request.user, policy=policy, filters=filters, request=request)
     return StreamingHttpResponse(

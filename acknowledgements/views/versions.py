@@ -14,8 +14,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from acknowledgements import changes, permissions, publishing, signature_status
-from acknowledgements.forms.versions import DraftForm, PublishForm
+from acknowledgements.forms.versions import DraftForm, PublishForm, ReconfirmForm
 from acknowledgements.models import Assignment, Policy, PolicyVersion
+from portal.idempotency import once
 from portal.permissions import role_required
 
 NOT_A_REVIEWER = "Only Policy reviewers can draft and publish new versions of a policy."
@@ -177,18 +178,50 @@ def publish(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         else:
             messages.success(request, _published_message(published))
             return redirect("acknowledgements:manage_policy", slug=slug)
+    comparison = _comparison(version)
+    unchanged = publishing.is_unchanged(version, comparison["baseline"])
     return render(
         request,
         "acknowledgements/versions/publish.html",
-        {"policy": version.policy, "version": version, "form": form, **_comparison(version)},
+        {"policy": version.policy, "version": version, "form": form, "unchanged": unchanged}
+        | comparison,
     )
+
+
+@require_http_methods(["GET", "POST"])
+@reviewers_only
+@once
+def reconfirm(request: HttpRequest, slug: str) -> HttpResponse:
+    policy = _policy(slug)
+    form = ReconfirmForm(request.POST or None)
+    if form.is_valid():
+        try:
+            version = publishing.reconfirm(
+                actor=request.user, policy=policy, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _published_message(version))
+            return redirect("acknowledgements:manage_policy", slug=slug)
+    context = {
+        "policy": policy,
+        "form": form,
+        "current": publishing.current_version(policy),
+        "people": publishing.reconfirmation_count(),
+    }
+    return render(request, "acknowledgements/versions/reconfirm.html", context)
 
 
 def _published_message(published: PolicyVersion) -> str:
     # For a minor version these are the people who had not signed its predecessor yet.
     to_sign = Assignment.objects.filter(signature_status.unsigned_q(), version=published).count()
     people, were = _people(to_sign)
-    if published.material_change:
+    if published.reconfirmation:
+        outcome = (
+            f"The text is unchanged; {people} {were} asked to confirm it again within 21 days."
+        )
+    elif published.material_change:
         outcome = f"{people} {were} asked to sign it within 21 days."
     else:
         outcome = (

@@ -114,6 +114,7 @@ ROUTE_ARGS: dict[str, Args] = {
     "manage_index": lambda w: [],
     "manage_policy": lambda w: [w.slug],
     "create_draft": lambda w: [w.slug],
+    "reconfirm": lambda w: [w.slug],
     "edit_draft": lambda w: [w.slug, w.draft.number],
     "version_diff": lambda w: [w.slug, w.draft.number],
     "publish": lambda w: [w.slug, w.draft.number],
@@ -129,6 +130,7 @@ ROUTE_ARGS: dict[str, Args] = {
     "staff_export": lambda w: [w.slug],
     "person": lambda w: [w.owner.pk],
     "remind": lambda w: [w.slug, w.owner.pk],
+    "remind_overdue": lambda w: [w.slug],
     "reviews": lambda w: [],
     "review": lambda w: [w.review.pk],
 }
@@ -148,6 +150,7 @@ ALLOWED_METHODS: dict[str, set[str]] = {
     "manage_index": {"GET"},
     "manage_policy": {"GET"},
     "create_draft": {"POST"},
+    "reconfirm": {"GET", "POST"},
     "edit_draft": {"GET", "POST"},
     "version_diff": {"GET"},
     "publish": {"GET", "POST"},
@@ -163,6 +166,7 @@ ALLOWED_METHODS: dict[str, set[str]] = {
     "staff_export": {"GET"},
     "person": {"GET"},
     "remind": {"POST"},
+    "remind_overdue": {"GET", "POST"},
     "reviews": {"GET"},
     "review": {"GET", "POST"},
 }
@@ -232,6 +236,11 @@ MATRIX: list[Row] = [
         lambda w: ["no-such-policy"]),
     # There is a draft already, so a reviewer is taken to it rather than given a second one.
     Row("create_draft", "POST", reviewers_only(EDIT_DRAFT)),
+    # Asking everyone to confirm the same text again: the count and a form; an empty form
+    # asks nobody.
+    Row("reconfirm", "GET", reviewers_only(200)),
+    Row("reconfirm", "POST", reviewers_only(200), "empty form"),
+    Row("reconfirm", "GET", reviewers_only(404), "unknown policy", lambda w: ["no-such-policy"]),
     Row("edit_draft", "GET", reviewers_only(200)),
     Row("edit_draft", "POST", reviewers_only(200), "empty form"),
     Row("edit_draft", "GET", reviewers_only(MANAGE_POLICY), "published version",
@@ -279,6 +288,11 @@ MATRIX: list[Row] = [
     Row("remind", "POST", everyone(404), "missing", lambda w: [w.slug, MISSING]),
     Row("remind", "POST", everyone(404), "unknown policy",
         lambda w: ["no-such-policy", w.owner.pk]),
+    # HR reminds the overdue people of a whole group; nobody is overdue here, so nothing goes.
+    Row("remind_overdue", "GET",  (LOGIN, 403, 403,  403,  403, 200, 403, 403)),
+    Row("remind_overdue", "POST", (LOGIN, 403, 403,  403,  403, STAFF_LIST, 403, 403)),
+    Row("remind_overdue", "GET",  (LOGIN, 403, 403,  403,  403, 404, 403, 403), "unknown policy",
+        lambda w: ["no-such-policy"]),
     # --- The annual review: Policy reviewers only ---------------------------------------------
     Row("reviews", "GET", reviewers_only(200)),
     Row("review", "GET", reviewers_only(200)),

@@ -304,7 +304,8 @@ def test_detail_queries_do_not_grow(
     assert Assignment.objects.filter(version=current).count() > others
     signed_in(client, employee)
 
-    with django_assert_max_num_queries(14):
+    # One of them counts the questions the person has asked (the page links to them).
+    with django_assert_max_num_queries(15):
         response = client.get(DETAIL_URL)
 
     assert response.status_code == 200

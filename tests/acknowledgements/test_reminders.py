@@ -23,6 +23,12 @@ A = date(2026, 1, 5)  # assigned
 D = date(2026, 1, 26)  # due
 
 
+def edit_text(draft, actor) -> None:
+    """A material change changes the text: the same text cannot be published as one."""
+    body = draft.body + "\n\nA sentence added.\n"
+    publishing.update_draft(actor=actor, version=draft, body=body, change_summary="Added.")
+
+
 def morning(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, datetime.min.time().replace(hour=7)))
 
@@ -99,6 +105,7 @@ def test_no_reminders_for_leavers_or_a_replaced_version(version, employee, revie
     leaver = UserFactory(end_date=date(2026, 1, 20), start_date=date(2020, 1, 1))
     assign(version, [employee, leaver])
     draft = publishing.create_draft(actor=reviewer, policy=version.policy)
+    edit_text(draft, reviewer)
     publishing.publish(actor=reviewer, version=draft, material=True, today=A)
     Assignment.objects.filter(version__number=2).update(assigned_at=morning(A), due_date=D)
     # The version 1 assignments are now replaced; reminders go for version 2 only.

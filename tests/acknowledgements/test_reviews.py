@@ -32,6 +32,12 @@ def reviewers(reviewer):
     return [reviewer, hr_director, it_lead]
 
 
+def edit_text(draft, actor) -> None:
+    """A material change changes the text: the same text cannot be published as one."""
+    body = draft.body + "\n\nA sentence added.\n"
+    publishing.update_draft(actor=actor, version=draft, body=body, change_summary="Added.")
+
+
 def review_due_on(seed: PolicyVersion, review_date: date) -> PolicyVersion:
     seed.next_review_date = review_date
     seed.save(update_fields=["next_review_date"])
@@ -119,6 +125,7 @@ def test_changes_needed_leads_to_a_new_version_and_leaves_the_date(seed, reviewe
     assert seed.next_review_date == date(2018, 3, 1)
     # Publishing the new version sets the next review a year on.
     draft = publishing.create_draft(actor=reviewers[0], policy=seed.policy)
+    edit_text(draft, reviewers[0])
     published = publishing.publish(actor=reviewers[0], version=draft, material=True, today=TODAY)
     assert published.next_review_date == date(2027, 12, 1)
 

@@ -22,6 +22,12 @@ HOME_IP = "198.51.100.7"
 BROWSER = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/604.1"
 
 
+def edit_text(draft, actor) -> None:
+    """A material change changes the text: the same text cannot be published as one."""
+    body = draft.body + "\n\nA sentence added.\n"
+    publishing.update_draft(actor=actor, version=draft, body=body, change_summary="Added.")
+
+
 def signing_request(ip: str = OFFICE_IP) -> HttpRequest:
     return RequestFactory().post(
         "/policies/acceptable-use/sign/", REMOTE_ADDR=ip, HTTP_USER_AGENT=BROWSER
@@ -248,6 +254,7 @@ def test_a_draft_cannot_be_signed(employee, reviewer, version):
 
 def test_a_superseded_version_cannot_be_signed(employee, reviewer, version):
     draft = publishing.create_draft(actor=reviewer, policy=version.policy)
+    edit_text(draft, reviewer)
     publishing.publish(actor=reviewer, version=draft, material=True)
     version.refresh_from_db()
     assert version.status == PolicyVersion.Status.SUPERSEDED
@@ -262,6 +269,7 @@ def test_a_version_superseded_while_the_form_was_open_cannot_be_signed(employee,
     # ``version`` was loaded as published (the signing page was shown); a new version is
     # published before the form comes back.
     draft = publishing.create_draft(actor=reviewer, policy=version.policy)
+    edit_text(draft, reviewer)
     publishing.publish(actor=reviewer, version=draft, material=True)
     assert version.status == PolicyVersion.Status.PUBLISHED  # the stale copy
 
@@ -298,6 +306,7 @@ def test_already_signed_does_not_cost_a_password_attempt(employee, version):
 def test_a_new_version_is_signed_separately(employee, reviewer, version):
     first = sign(employee, version)
     draft = publishing.create_draft(actor=reviewer, policy=version.policy)
+    edit_text(draft, reviewer)
     second_version = publishing.publish(actor=reviewer, version=draft, material=True)
 
     second = sign(employee, second_version)

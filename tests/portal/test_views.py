@@ -156,9 +156,11 @@ def test_unknown_page_is_friendly(client, employee) -> None:
 
 # --- Navigation -------------------------------------------------------------------------------
 EVERYONE = ["Home", "Policy", "Personal use"]
+# Everyone reaches their own questions; a line manager's "Questions" page holds them too.
+OWN_QUESTIONS = "My questions"
 REQUESTS = ["My requests", "Authorised register"]
 NAV = {
-    "employee": [*EVERYONE, *REQUESTS],
+    "employee": [*EVERYONE, OWN_QUESTIONS, *REQUESTS],
     "manager": [
         *EVERYONE,
         "Questions",
@@ -170,6 +172,7 @@ NAV = {
     ],
     "it_user": [
         *EVERYONE,
+        OWN_QUESTIONS,
         *REQUESTS,
         "IT queue",
         "Starters and leavers",
@@ -178,6 +181,7 @@ NAV = {
     ],
     "hr_user": [
         *EVERYONE,
+        OWN_QUESTIONS,
         "Acknowledgements",
         "Personal-use register",
         *REQUESTS,
@@ -185,8 +189,8 @@ NAV = {
         "Staff import",
         "Audit log",
     ],
-    "reviewer": [*EVERYONE, "Manage policy", "Policy reviews", *REQUESTS],
-    "superuser": [*EVERYONE, *REQUESTS, "Operations", "Administration"],
+    "reviewer": [*EVERYONE, OWN_QUESTIONS, "Manage policy", "Policy reviews", *REQUESTS],
+    "superuser": [*EVERYONE, OWN_QUESTIONS, *REQUESTS, "Operations", "Administration"],
 }
 
 

@@ -403,9 +403,24 @@ def _draft_updated(world: World) -> None:
 
 
 def _published(world: World) -> None:
+    # A material change changes the text: the same text is asked again only on purpose.
+    publishing.update_draft(
+        actor=world.users["reviewer"],
+        version=world.draft,
+        body=world.version.body + "\n\nReviewed.\n",
+        change_summary="A line added.",
+    )
     response = signed_in(world, "reviewer").post(
         reverse("acknowledgements:publish", args=[world.slug, world.draft.number]),
         {"change": "material"},
+    )
+    assert response.status_code == 302
+
+
+def _reconfirmed(world: World) -> None:
+    response = signed_in(world, "reviewer").post(
+        reverse("acknowledgements:reconfirm", args=[world.slug]),
+        {"reason": "Confirmed each year after the review.", "confirm": "on"},
     )
     assert response.status_code == 302
 
@@ -466,6 +481,14 @@ def _reminded(world: World) -> None:
     publishing.assign_outstanding(policy=world.version.policy)
     response = signed_in(world, world.team.line_manager).post(
         reverse("acknowledgements:remind", args=[world.slug, report.pk])
+    )
+    assert response.status_code == 302
+
+
+def _overdue_reminded(world: World) -> None:
+    response = signed_in(world, "hr").post(
+        reverse("acknowledgements:remind_overdue", args=[world.slug]),
+        {"department": str(world.team.department.pk)},
     )
     assert response.status_code == 302
 
@@ -681,8 +704,10 @@ FLOWS: dict[str, Callable[[World], None]] = {
     "policy.draft_created": _draft_created,
     "policy.draft_updated": _draft_updated,
     "policy.version_published": _published,
+    "policy.reconfirmation_requested": _reconfirmed,
     "policy.status_exported": _exported,
     "policy.reminder_sent": _reminded,
+    "policy.overdue_reminders_requested": _overdue_reminded,
     "staff.imported": _staff_imported,
     "staff.invitations_requested": _invitations_requested,
     "staff.invited": _invited,

@@ -165,6 +165,10 @@ ACKNOWLEDGEMENTS: dict[str, Expect] = {
         args=lambda w: [w.slug, w.draft.number],
     ),
     "version_diff": Expect(get=only(200, "reviewer"), args=lambda w: [w.slug, w.draft.number]),
+    # Asking everyone to confirm the same text again (an empty form asks nobody).
+    "reconfirm": Expect(
+        get=only(200, "reviewer"), post=only(200, "reviewer"), args=lambda w: [w.slug]
+    ),
     "publish": Expect(
         get=only(200, "reviewer"),
         post=only(200, "reviewer"),
@@ -202,6 +206,10 @@ ACKNOWLEDGEMENTS: dict[str, Expect] = {
         get=NOT_ALLOWED,
         post=signed_in(404, line_manager=REDIRECT),
         args=lambda w: [w.slug, w.team.employee.pk],
+    ),
+    # HR reminds the overdue people a filter shows: the count, then the confirmation.
+    "remind_overdue": Expect(
+        get=only(200, "hr"), post=only(REDIRECT, "hr"), args=lambda w: [w.slug]
     ),
     # The annual review: reviewers record an outcome (an empty form is shown again).
     "reviews": Expect(get=only(200, "reviewer")),

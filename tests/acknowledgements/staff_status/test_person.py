@@ -71,7 +71,10 @@ def test_the_person_page_shows_everything_about_their_acknowledgements(
     # A material version 2: Dana's signature of version 1 no longer counts.
     draft = publishing.create_draft(actor=reviewer, policy=policy)
     publishing.update_draft(
-        actor=reviewer, version=draft, body=draft.body, change_summary="Section 4 rewritten."
+        actor=reviewer,
+        version=draft,
+        body=draft.body + "\n\nSection 4 rewritten.\n",
+        change_summary="Section 4 rewritten.",
     )
     publishing.publish(actor=reviewer, version=draft, material=True)
 
@@ -101,7 +104,10 @@ def test_an_unsigned_assignment_a_later_material_version_replaced_is_marked_so(
 ) -> None:
     draft = publishing.create_draft(actor=reviewer, policy=policy)
     publishing.update_draft(
-        actor=reviewer, version=draft, body=draft.body, change_summary="Section 4 rewritten."
+        actor=reviewer,
+        version=draft,
+        body=draft.body + "\n\nSection 4 rewritten.\n",
+        change_summary="Section 4 rewritten.",
     )
     publishing.publish(actor=reviewer, version=draft, material=True)
     response = signed_in(client, hr_user).get(person_url(team.overdue))

@@ -76,6 +76,14 @@ def test_edit_a_draft(world: World, data: dict) -> bool | None:
 
 @fuzz(data=form(change=choice("material", "minor")))
 def test_publish_a_version(world: World, data: dict) -> bool | None:
+    # A material change changes the text (the same text cannot be published as one).
+    publishing.update_draft(
+        actor=world.users["reviewer"],
+        version=world.draft,
+        body=world.version.body + "\n\nOne more sentence.\n",
+        change_summary=world.draft.change_summary,
+    )
+
     def published() -> None:
         draft = PolicyVersion.objects.get(pk=world.draft.pk)
         assert draft.status == PolicyVersion.Status.PUBLISHED
@@ -90,6 +98,22 @@ def test_publish_a_version(world: World, data: dict) -> bool | None:
         data,
         done_when="policy.version_published",
         check_done=published,
+    )
+
+
+@fuzz(data=form(reason=text(4500), confirm=checkbox()))
+def test_ask_everyone_to_confirm_again(world: World, data: dict) -> bool | None:
+    def asked() -> None:
+        again = publishing.current_version(world.version.policy)
+        assert again.reconfirmation and again.body_sha256 == world.version.body_sha256
+        assert again.change_summary == data["reason"].strip()
+
+    return post(
+        world.users["reviewer"],
+        reverse("acknowledgements:reconfirm", args=[world.slug]),
+        data,
+        done_when="policy.reconfirmation_requested",
+        check_done=asked,
     )
 
 
@@ -210,6 +234,24 @@ def test_filter_and_export_signature_status(world: World, params: dict) -> bool 
         export = client.get(reverse("acknowledgements:staff_export", args=[world.slug]), params)
         assert export.status_code == 200
         b"".join(export.streaming_content)
+
+
+@fuzz(
+    data=form(
+        q=text(80),
+        status=choice("", "signed", "due", "overdue", "unassigned"),
+        department=NUMBERS,
+        manager=st.one_of(NUMBERS, st.just("none")),
+        started_from=DATES,
+        started_to=DATES,
+    ),
+    can_refuse=False,
+)
+def test_remind_the_overdue_people_of_a_group(world: World, data: dict) -> bool | None:
+    hr = world.users["hr"]
+    url = reverse("acknowledgements:remind_overdue", args=[world.slug])
+    get(hr, url, data)
+    return post(hr, url, data, done_when="policy.overdue_reminders_requested")
 
 
 @fuzz(params=form(sort=text(30), page=NUMBERS, department=NUMBERS, action=text(80)))
