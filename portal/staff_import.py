@@ -31,7 +31,7 @@ from django.db import connection, transaction
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.db.models.functions import Lower
 
-from portal import accounts, audit, csv_cells, permissions
+from portal import accounts, audit, csv_cells, moves, permissions
 from portal.models import AuditEvent, Department, User
 
 COLUMNS = (
@@ -838,6 +838,7 @@ def import_staff(
         report.checked(refused=len(errors), held=len(held))
         departments, department_events = _departments_for(rows, actor)
         audit.record_many([*events, *department_events])
+        before = moves.places(matched.values())
         written = _write_in_chunks(
             rows,
             matched,
@@ -848,6 +849,9 @@ def import_staff(
             progress=report,
         )
         _link_managers(rows, written, on_file, actor, chunk_rows)
+        # A new department or line manager is in force at once: IT hears of it as a mover.
+        found = moves.moves_between(before, written.users.values())
+        moves.announce(found, actor=actor, source=moves.IMPORT)
         result.created = written.count("created")
         result.updated = written.count("updated")
         result.unchanged = written.count("unchanged")
