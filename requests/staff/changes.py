@@ -625,6 +625,7 @@ def extend_access(
 
 def cancel_notice(*, actor: User, notice: StaffChange, reason: str) -> StaffChange:
     """Withdraw a notice given by mistake; the record stays and IT is told."""
+    _check_move_waits(notice)
     if not permissions.can_cancel_notice(actor, notice):
         raise TaskRefused("Only HR or the manager who gave the notice can cancel it.")
     reason = reason.strip()
@@ -635,13 +636,17 @@ def cancel_notice(*, actor: User, notice: StaffChange, reason: str) -> StaffChan
     with transaction.atomic():
         notice = _locked(notice)
         _check_open(notice)
-        if notice.is_mover and not notice.move_pending:
-            raise TaskRefused(
-                f"{notice.full_name}'s move is already in the staff directory. To move them "
-                "back, give a new mover notice."
-            )
+        _check_move_waits(notice)
         _cancel(notice, actor=actor, reason=reason)
     return notice
+
+
+def _check_move_waits(notice: StaffChange) -> None:
+    if notice.is_mover and not notice.move_pending:
+        raise TaskRefused(
+            f"{notice.full_name}'s move is already in the staff directory. To move them "
+            "back, give a new mover notice."
+        )
 
 
 def _cancel(notice: StaffChange, *, actor: User | None, reason: str) -> None:
