@@ -1,5 +1,6 @@
 """Notices given through the real service, for the tests of starters, leavers, temporary
-workers and movers. Dates are fixed: "today" is Monday 16 March 2026 unless a test says otherwise."""
+workers and movers. Dates are fixed: "today" is Monday 16 March 2026 unless a test says
+otherwise."""
 
 from __future__ import annotations
 
