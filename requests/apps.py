@@ -83,6 +83,6 @@ def _add_demo_notices() -> None:
             name="notices",
             order=20,
             seed=demo_data.seed_demo,
-            summary="{notices} starter and leaver notices for IT",
+            summary="{notices} starter, leaver and mover notices for IT",
         )
     )
