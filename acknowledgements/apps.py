@@ -9,6 +9,7 @@ class AcknowledgementsConfig(AppConfig):
     def ready(self) -> None:
         _keep_signatures_permanent()
         _ask_new_people_to_sign()
+        _end_grants_on_moves()
         _add_home_page_items_and_menu()
         _schedule_jobs()
         _add_demo_policy()
@@ -30,6 +31,18 @@ def _ask_new_people_to_sign() -> None:
     staff_import.PEOPLE_ADDED_HOOKS.append(
         lambda user_ids: publishing.assign_all_policies(user_ids=user_ids)
     )
+
+
+def _end_grants_on_moves() -> None:
+    from portal import moves
+
+    moves.staff_moved.connect(_moved, dispatch_uid="acknowledgements-grants-on-move")
+
+
+def _moved(sender, *, moves, actor, **kwargs) -> None:
+    from acknowledgements import grants
+
+    grants.end_grants_on_move(moves=moves, actor=actor)
 
 
 def _add_home_page_items_and_menu() -> None:

@@ -32,6 +32,8 @@ CONDITION_SECTIONS = ("4.1", "5.1")
 MAX_NOTE_LENGTH = 1000
 REPLACED_NOTE = "Replaced by a new grant."
 ACCESS_ENDED_NOTE = "Ended with the person's access to IT systems."
+MOVED_NOTE = "Ended with the move to a new line manager, who decides again."
+MOVED_KIND = "personal-use-moved"
 EXPIRED_NOTE = "Expired."
 EXPIRY_NOTICE_DAYS = 7
 EXPIRING_KIND = "personal-use-expiring"
@@ -308,6 +310,81 @@ def end_grants_of(*, employee_ids: Iterable[int], now: datetime | None = None) -
             ]
         )
     return len(grants)
+
+
+def end_grants_on_move(*, moves: Iterable[Any], actor: User | None = None) -> int:
+    """A move to a new line manager ends the open grants the old manager made: personal use is
+    the manager's discretion, and the new one decides again. The person and both managers are
+    told (``personal-use-moved:<grant>:<recipient>``). ``moves`` are ``portal.moves.Move``
+    rows; a second call finds nothing open to end."""
+    old_manager = {m.person: m for m in moves if m.changes_manager and m.old_manager}
+    if not old_manager:
+        return 0
+    now = timezone.now()
+    with transaction.atomic():
+        ending = [
+            grant
+            for grant in PersonalUseGrant.objects.select_for_update(of=("self",))
+            .filter(employee_id__in=list(old_manager), revoked_at__isnull=True)
+            .select_related("employee", "granted_by")
+            .order_by("pk")
+            if grant.granted_by_id == old_manager[grant.employee_id].old_manager
+        ]
+        if not ending:
+            return 0
+        PersonalUseGrant.objects.filter(pk__in=[g.pk for g in ending]).update(
+            revoked_at=now, revocation_note=MOVED_NOTE
+        )
+        audit.record_many(
+            [
+                audit.event(
+                    actor=actor,
+                    action="personal_use.revoked",
+                    obj=grant,
+                    data={"employee": grant.employee_id, "replaced": False, "moved": True},
+                )
+                for grant in ending
+            ]
+        )
+        new_managers = User.objects.in_bulk(
+            [old_manager[g.employee_id].new_manager for g in ending]
+        )
+        outbox.notify_many(
+            notice
+            for grant in ending
+            for notice in _move_notices(
+                grant, new_managers.get(old_manager[grant.employee_id].new_manager)
+            )
+        )
+    return len(ending)
+
+
+def _move_notices(grant: PersonalUseGrant, new_manager: User | None) -> list[outbox.Notice]:
+    """The person's, the old manager's and the new manager's notice of a grant ended by a move."""
+    team_page = reverse("acknowledgements:team_personal_use", args=[grant.employee_id])
+    people = [
+        (grant.employee, "person", reverse("acknowledgements:my_personal_use")),
+        (grant.granted_by, "old", ""),
+        (new_manager, "new", team_page),
+    ]
+    context = {
+        "facilities": ", ".join(grant.facilities),
+        "person_name": grant.employee.full_name,
+        "old_manager_name": grant.granted_by.full_name,
+        "new_manager_name": new_manager.full_name if new_manager else "no line manager on file yet",
+    }
+    return [
+        outbox.Notice(
+            recipient=recipient,
+            kind=MOVED_KIND,
+            dedupe_key=f"{MOVED_KIND}:{grant.pk}:{recipient.pk}",
+            context={"role": role},
+            link=link,
+            personal=context,
+        )
+        for recipient, role, link in people
+        if recipient is not None and recipient.is_active
+    ]
 
 
 # --- Expiry (scheduled) -----------------------------------------------------------------------

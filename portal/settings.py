@@ -457,6 +457,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=5),
         "args": ["staff-end-access"],
     },
+    # Ten past every hour: movers take their new place in the directory soon after midnight on
+    # their effective date, and a missed run catches up within the hour.
+    "staff-movers": {
+        "task": "portal.tasks.run_scheduled_job",
+        "schedule": crontab(minute=10),
+        "args": ["staff-movers"],
+    },
     # 07:15 UK: IT told of starters beginning within 3 days whose checklist is not done, and
     # (daily while any exist) of overdue checklist tasks; a temporary worker's manager told 7 days
     # before access ends.

@@ -31,7 +31,7 @@ from django.db import connection, transaction
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.db.models.functions import Lower
 
-from portal import accounts, audit, csv_cells, permissions
+from portal import accounts, audit, csv_cells, moves, permissions
 from portal.models import AuditEvent, Department, User
 
 COLUMNS = (
@@ -924,6 +924,7 @@ def _apply(
     """Write the checked rows: departments, people, then their line managers, with the trace."""
     departments, department_events = _departments_for(checked.rows, actor)
     audit.record_many([*checked.events, *department_events])
+    before = moves.places(checked.matched.values())
     written = _write_in_chunks(
         checked.rows,
         checked.matched,
@@ -934,6 +935,10 @@ def _apply(
         progress=report,
     )
     _link_managers(checked.rows, written, checked.on_file, actor, chunk_rows)
+    # A new department or line manager is in force at once: IT hears of it as a mover.
+    moves.announce(
+        moves.moves_between(before, written.users.values()), actor=actor, source=moves.IMPORT
+    )
     return written
 
 

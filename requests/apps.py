@@ -41,6 +41,13 @@ class RequestsConfig(AppConfig):
                 run=staff_jobs.end_access_job,
             ),
             scheduling.Job(
+                name="staff-movers",
+                title="Movers on their date",
+                description="Puts each mover's new department, line manager and job title in "
+                "the staff directory on the notice's effective date.",
+                run=staff_jobs.movers_job,
+            ),
+            scheduling.Job(
                 name="staff-starters",
                 title="Starters in 3 days",
                 description="Tells IT of starters beginning within 3 days whose checklist is "
@@ -62,7 +69,22 @@ class RequestsConfig(AppConfig):
             ),
         ):
             scheduling.register(job)
+        _raise_notices_for_imported_moves()
         _add_demo_notices()
+
+
+def _raise_notices_for_imported_moves() -> None:
+    from portal import moves
+
+    moves.staff_moved.connect(_imported_moves, dispatch_uid="requests-mover-notices")
+
+
+def _imported_moves(sender, *, moves, actor, source, **kwargs) -> None:
+    from portal import moves as portal_moves
+    from requests.staff import changes
+
+    if source == portal_moves.IMPORT:
+        changes.raise_for_import(moves, actor=actor)
 
 
 def _add_demo_notices() -> None:
@@ -75,6 +97,6 @@ def _add_demo_notices() -> None:
             name="notices",
             order=20,
             seed=demo_data.seed_demo,
-            summary="{notices} starter and leaver notices for IT",
+            summary="{notices} starter, leaver and mover notices for IT",
         )
     )

@@ -1,10 +1,11 @@
-"""The demo's starters, leavers and temporary workers, so IT's board has work on it."""
+"""The demo's starters, leavers, temporary workers and a mover, so IT's board has work on it."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from portal.models import Department, User
@@ -17,11 +18,11 @@ Notice = tuple[User, staff_changes.NoticeDetails]  # who gives it, and what it s
 
 @transaction.atomic
 def seed_demo() -> dict[str, int]:
-    """Four notices given through the real service, dated from today; kept if already there."""
+    """Five notices given through the real service, dated from today; kept if already there."""
     today = timezone.localdate()
     hr = User.objects.get(email="hr@example.com")
     manager = User.objects.get(email="manager@example.com")
-    wanted = _newcomers(hr, manager, today) + _leavers(manager, today)
+    wanted = _newcomers(hr, manager, today) + _leavers(manager, today) + _mover(hr, manager, today)
     return {"notices": _give(wanted, today)}
 
 
@@ -87,12 +88,39 @@ def _leavers(manager: User, today: date) -> list[Notice]:
     ]
 
 
+def _mover(hr: User, manager: User, today: date) -> list[Notice]:
+    """The third of the manager's team moving to Community Support as a senior in a week."""
+    team = list(
+        User.objects.filter(line_manager=manager, is_active=True)
+        .exclude(email="employee@example.com")
+        .order_by("employee_number")[2:3]
+    )
+    community = Department.objects.get(name="Community Support")
+    return [
+        (
+            hr,
+            staff_changes.NoticeDetails(
+                kind=Kind.MOVER,
+                mover=person.email or person.employee_number,
+                effective_date=today + timedelta(days=7),
+                department=community,
+                job_title="Senior Support Worker",
+                systems="Community rota and the lone-working app; the care home's rota no longer",
+                equipment="Keeps their phone; the care home's keys back to the manager",
+            ),
+        )
+        for person in team
+    ]
+
+
 def _give(wanted: list[Notice], today: date) -> int:
     """Submit each notice not already given for that person; how many were new."""
     created = 0
     for actor, details in wanted:
-        email = details.email or details.leaver
-        if StaffChange.objects.filter(email=email).exists():
+        who = details.email or details.leaver or details.mover
+        if StaffChange.objects.filter(
+            Q(email=who) | Q(employee_number=who), kind=details.kind
+        ).exists():
             continue
         staff_changes.submit_notice(actor=actor, details=details, today=today)
         created += 1

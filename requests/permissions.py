@@ -115,9 +115,13 @@ def sees_every_notice(user: User) -> bool:
 
 
 def can_view_notice(user: User, notice: StaffChange) -> bool:
-    """IT and HR see every notice; a manager sees those for their own reports."""
-    return sees_every_notice(user) or (
-        user.is_active and notice.line_manager_id is not None and notice.line_manager_id == user.pk
+    """IT and HR see every notice; a manager sees those for their own reports, and a mover's
+    old manager the notice that moves them away."""
+    if sees_every_notice(user):
+        return True
+    return user.is_active and user.pk in (
+        notice.line_manager_id,
+        notice.old_line_manager_id if notice.kind == StaffChange.Kind.MOVER else None,
     )
 
 
@@ -129,6 +133,12 @@ def can_work_staff_board(user: User) -> bool:
 def can_change_notice(user: User, notice: StaffChange) -> bool:
     """Extend a temporary worker's access, or cancel a notice: HR, or the manager on the notice
     while the person, once the notice has their account, still reports to them."""
+    if notice.kind == StaffChange.Kind.MOVER:
+        # A move already in the directory stands; one still waiting for its date is HR's, or
+        # the person's current manager's.
+        if notice.directory_updated_at is not None:
+            return False
+        return roles.is_hr(user) or (user.is_active and notice.person.line_manager_id == user.pk)
     if roles.is_hr(user):
         return True
     if not (
@@ -140,7 +150,10 @@ def can_change_notice(user: User, notice: StaffChange) -> bool:
 
 def can_cancel_notice(user: User, notice: StaffChange) -> bool:
     """Withdraw a notice: HR, or the manager who gave it (while ``can_change_notice`` holds).
-    A manager never withdraws HR's notice: a leaver HR has named keeps their end of access."""
+    A manager never withdraws HR's notice: a leaver HR has named keeps their end of access.
+    A move already in the directory is not withdrawn: a new notice moves the person back."""
+    if notice.kind == StaffChange.Kind.MOVER and notice.directory_updated_at is not None:
+        return False
     if roles.is_hr(user):
         return True
     return notice.submitted_by_id == user.pk and can_change_notice(user, notice)

@@ -1,4 +1,5 @@
-"""Notices of starters, leavers and temporary workers, and IT's work on them (policy 4.6, 5.5).
+"""Notices of starters, leavers, temporary workers and movers, and IT's work on them (policy
+4.6, 5.5).
 
 Every write is here: submitting a notice (with every rule it must meet), ticking off a task,
 extending a temporary worker's access, cancelling a notice and sending the invitation again.
@@ -17,11 +18,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from portal import audit, outbox, typed
+from portal import audit, moves, outbox, typed
 from portal import permissions as roles
 from portal.models import Department, User
 from requests import permissions
-from requests.staff import checklist, lifecycle, selectors
+from requests.staff import checklist, lifecycle, movers, selectors
 from requests.staff.models import StaffChange, StaffChangeTask
 
 Kind = StaffChange.Kind
@@ -57,6 +58,9 @@ class NoticeDetails:
     equipment: str = ""
     notes: str = ""
     leaver: str = ""  # the leaver's email address or employee number
+    mover: str = ""  # the mover's email address or employee number
+    effective_date: date | None = None
+    new_line_manager: str = ""  # a mover's: email address or employee number
 
 
 def _day(value: date) -> str:
@@ -76,7 +80,11 @@ def _active_person(identifier: str) -> User | None:
 
 
 def _open_duplicate(notice: StaffChange) -> StaffChange | None:
-    same_person = Q(email=notice.email)
+    if notice.kind == Kind.MOVER:  # a move done and IT still at work does not stop the next
+        return StaffChange.objects.filter(
+            kind=Kind.MOVER, person=notice.person, state=State.OPEN, directory_updated_at=None
+        ).first()
+    same_person = Q(email=notice.email) if notice.email else Q(pk__in=[])
     if notice.employee_number:
         same_person |= Q(employee_number=notice.employee_number)
     if notice.person_id:
@@ -181,6 +189,11 @@ def _newcomer(
     notice.employee_number = details.employee_number.strip()
     notice.department, notice.job_title = details.department, details.job_title.strip()
     notice.start_date = details.start_date
+    if not notice.email and not notice.employee_number:
+        errors["employee_number"] = (
+            "Someone without an email address signs in with their employee number: give one "
+            "or the other."
+        )
     notice.end_date = details.end_date if temporary else None
     if details.department is None:
         errors["department"] = "Choose the department they will work in."
@@ -209,13 +222,15 @@ def _newcomer(
             errors["line_manager_email"] = (
                 f"No active member of staff has the email address {manager_email}."
             )
-        elif manager.email == notice.email:
+        elif notice.email and manager.email == notice.email:
             errors["line_manager_email"] = "Nobody can be their own line manager."
         notice.line_manager = manager
     else:
         # A manager tells IT about their own new team member.
         notice.line_manager = actor
-        if actor.email == notice.email:
+        if (notice.email and actor.email == notice.email) or (
+            notice.employee_number and actor.employee_number == notice.employee_number
+        ):
             errors["email"] = "Nobody can be their own line manager: ask HR to notify IT."
     _check_accounts_named(actor, notice, errors)
 
@@ -227,7 +242,7 @@ def submit_notice(*, actor: User, details: NoticeDetails, today: date | None = N
         raise PermissionDenied("Only HR and line managers notify IT of starters and leavers.")
     if details.kind not in Kind.values:
         raise ValidationError(
-            {NON_FIELD_ERRORS: "Choose a starter, a leaver or a temporary worker."}
+            {NON_FIELD_ERRORS: "Choose a starter, a leaver, a temporary worker or a mover."}
         )
     today = today or timezone.localdate()
     notice = StaffChange(
@@ -240,6 +255,8 @@ def submit_notice(*, actor: User, details: NoticeDetails, today: date | None = N
     errors: dict[str, str] = {}
     if details.kind == Kind.LEAVER:
         _leaver(actor, details, notice, errors)
+    elif details.kind == Kind.MOVER:
+        movers.fill(actor, _move_details(details), notice, errors, today)
     else:
         _newcomer(actor, details, notice, errors, today)
     if not errors:
@@ -273,10 +290,109 @@ def submit_notice(*, actor: User, details: NoticeDetails, today: date | None = N
                 "person": notice.person_id,
                 "start_date": notice.start_date,
                 "end_date": notice.end_date,
+                **({"effective_date": notice.effective_date} if notice.is_mover else {}),
             },
         )
         _tell_it(notice, "staff-change-new", key="new")
+        if notice.is_mover and notice.effective_date <= today:
+            movers.apply_move(notice, now=notice.submitted_at, actor=actor)
     return notice
+
+
+def _move_details(details: NoticeDetails) -> movers.MoveDetails:
+    return movers.MoveDetails(
+        mover=details.mover,
+        effective_date=details.effective_date,
+        department=details.department,
+        new_line_manager=details.new_line_manager,
+        job_title=details.job_title,
+    )
+
+
+SUPERSEDED = "Overtaken by the staff import of {day}, which moved them at once."
+
+
+def raise_for_import(moved: list[moves.Move], *, actor: User | None) -> list[StaffChange]:
+    """A mover notice for each person a staff import moved: the import's file is the directory
+    as it stands, so the move took effect at once (its date is today and the directory is
+    already updated) and IT's checklist starts from today. A move still waiting for its date
+    is cancelled: the import has overtaken it. Call inside the import's transaction."""
+    now = timezone.now()
+    today = timezone.localdate(now)
+    people = User.objects.in_bulk(
+        [m.person for m in moved]
+        + [pk for m in moved for pk in (m.old_manager, m.new_manager) if pk is not None]
+    )
+    departments = Department.objects.in_bulk(
+        [pk for m in moved for pk in (m.old_department, m.new_department) if pk is not None]
+    )
+    pending = StaffChange.objects.select_for_update(of=("self",)).filter(
+        kind=Kind.MOVER,
+        state=State.OPEN,
+        directory_updated_at=None,
+        person__in=[m.person for m in moved],
+    )
+    for notice in pending:
+        _cancel(notice, actor=actor, reason=SUPERSEDED.format(day=_day(today)))
+    notices = StaffChange.objects.bulk_create(
+        [_imported_move(move, people, departments, actor, now) for move in moved]
+    )
+    StaffChangeTask.objects.bulk_create(
+        [task for notice in notices for task in checklist.tasks_for(notice)]
+    )
+    audit.record_many(
+        [
+            audit.event(
+                actor=actor,
+                action="staff_change.submitted",
+                obj=notice,
+                data={"kind": notice.kind, "person": notice.person_id, "source": "import"},
+            )
+            for notice in notices
+        ]
+    )
+    it = list(roles.it_staff().order_by("pk").distinct())
+    outbox.notify_many(
+        outbox.Notice(
+            recipient=member,
+            kind="staff-change-new",
+            dedupe_key=f"staff-change-new:{notice.pk}:new:{member.pk}",
+            context={"notice": notice},
+            link=_link(notice),
+        )
+        for notice in notices
+        for member in it
+    )
+    return notices
+
+
+def _imported_move(
+    move: moves.Move,
+    people: dict[int, User],
+    departments: dict[int, Department],
+    actor: User | None,
+    now: datetime,
+) -> StaffChange:
+    person = people[move.person]
+    return StaffChange(
+        kind=Kind.MOVER,
+        person=person,
+        first_name=person.first_name,
+        last_name=person.last_name,
+        email=person.email or "",
+        employee_number=person.employee_number or "",
+        department=departments.get(move.new_department),
+        line_manager=people.get(move.new_manager),
+        job_title=move.new_job_title,
+        old_department=departments.get(move.old_department),
+        old_line_manager=people.get(move.old_manager),
+        old_job_title=move.old_job_title,
+        effective_date=timezone.localdate(now),
+        directory_updated_at=now,
+        submitted_by=actor,
+        submitted_at=now,
+        notes="Raised by the staff import: the directory changed when the file was imported.",
+    )
 
 
 # --- Notices through the outbox ---------------------------------------------------------------
@@ -427,7 +543,8 @@ def _make_account(
         raise TaskRefused(str(exc)) from None
     except ValidationError as exc:
         raise TaskRefused(" ".join(exc.messages)) from None
-    if lifecycle.needs_invitation(user):
+    if lifecycle.needs_invitation(user) and user.email:
+        # Without an address, the person's first sign-in is a printed letter instead.
         lifecycle.send_invitation(actor=actor, notice=notice, user=user)
 
 
@@ -440,6 +557,11 @@ def resend_invitation(*, actor: User, notice: StaffChange) -> StaffChange:
         person = notice.person
         if person is None:
             raise TaskRefused("There is no portal account yet: tick off the account task first.")
+        if not person.email:
+            raise TaskRefused(
+                f"{person.full_name} has no email address: print them a first sign-in letter "
+                "from the staff directory instead."
+            )
         if not lifecycle.needs_invitation(person):
             raise TaskRefused(
                 f"{person.full_name} has already chosen a password (or their account has "
@@ -503,6 +625,7 @@ def extend_access(
 
 def cancel_notice(*, actor: User, notice: StaffChange, reason: str) -> StaffChange:
     """Withdraw a notice given by mistake; the record stays and IT is told."""
+    _check_move_waits(notice)
     if not permissions.can_cancel_notice(actor, notice):
         raise TaskRefused("Only HR or the manager who gave the notice can cancel it.")
     reason = reason.strip()
@@ -513,9 +636,22 @@ def cancel_notice(*, actor: User, notice: StaffChange, reason: str) -> StaffChan
     with transaction.atomic():
         notice = _locked(notice)
         _check_open(notice)
-        notice.state, notice.closed_at = State.CANCELLED, timezone.now()
-        notice.cancel_reason = reason
-        notice.save(update_fields=["state", "closed_at", "cancel_reason"])
-        event = audit.record(actor=actor, action="staff_change.cancelled", obj=notice)
-        _tell_it(notice, "staff-change-update", key=f"cancelled-{event.pk}", change="cancelled")
+        _check_move_waits(notice)
+        _cancel(notice, actor=actor, reason=reason)
     return notice
+
+
+def _check_move_waits(notice: StaffChange) -> None:
+    if notice.is_mover and not notice.move_pending:
+        raise TaskRefused(
+            f"{notice.full_name}'s move is already in the staff directory. To move them "
+            "back, give a new mover notice."
+        )
+
+
+def _cancel(notice: StaffChange, *, actor: User | None, reason: str) -> None:
+    notice.state, notice.closed_at = State.CANCELLED, timezone.now()
+    notice.cancel_reason = reason
+    notice.save(update_fields=["state", "closed_at", "cancel_reason"])
+    event = audit.record(actor=actor, action="staff_change.cancelled", obj=notice)
+    _tell_it(notice, "staff-change-update", key=f"cancelled-{event.pk}", change="cancelled")

@@ -1,4 +1,5 @@
-"""IT's checklist for a starter, leaver or temporary worker: which tasks, and when each is due.
+"""IT's checklist for a starter, leaver, temporary worker or mover: which tasks, and when each
+is due.
 
 Dates are calendar dates in Europe/London (the notice's own dates); "today" is always
 ``timezone.localdate()`` or a date the caller passes, never the date in UTC.
@@ -67,6 +68,14 @@ def _equipment_back(notice: StaffChange) -> date:
     return add_working_days(notice.end_date, EQUIPMENT_RETURN_WORKING_DAYS)
 
 
+def _on_move(notice: StaffChange) -> date:
+    return notice.effective_date
+
+
+def _equipment_moved(notice: StaffChange) -> date:
+    return add_working_days(notice.effective_date, EQUIPMENT_RETURN_WORKING_DAYS)
+
+
 CHECKLISTS: dict[str, tuple[TaskRule, ...]] = {
     Kind.STARTER: (
         TaskRule(
@@ -109,6 +118,31 @@ CHECKLISTS: dict[str, tuple[TaskRule, ...]] = {
             Task.ACCESS_REVOKED,
             _on_end,
             "On the access end date. The portal account ends by itself at midnight after it.",
+        ),
+    ),
+    Kind.MOVER: (
+        TaskRule(
+            Task.ACCESS_GRANTED,
+            _on_move,
+            "On the effective date: the systems and shared areas their new role needs.",
+        ),
+        TaskRule(
+            Task.ACCESS_REMOVED,
+            _on_move,
+            "On the effective date: what only their old role needed (the old team's shared "
+            "areas, mailboxes, rotas).",
+        ),
+        TaskRule(
+            Task.EQUIPMENT_MOVED,
+            _equipment_moved,
+            f"Within {EQUIPMENT_RETURN_WORKING_DAYS} working days (Monday to Friday) of the "
+            "effective date: moved to the new team, or returned if no longer needed.",
+        ),
+        TaskRule(
+            Task.DIRECTORY_UPDATED,
+            _on_move,
+            "The portal's staff directory changes by itself on the effective date; update "
+            "the other systems' directories (email groups, budget holder) to match.",
         ),
     ),
 }

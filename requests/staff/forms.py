@@ -58,17 +58,19 @@ class NewcomerForm(NoticeForm):
         max_length=150, error_messages={"required": "Give their last name."}
     )
     email = forms.EmailField(
-        label="Email address",
+        label="Email address (if they have one)",
         max_length=254,
+        required=False,
         help_text="Personal or work address: their sign-in invitation goes here, and it becomes "
-        "their portal sign-in.",
-        error_messages={
-            "required": "Give an email address: the sign-in invitation goes there.",
-            "invalid": "Enter an email address such as sam.taylor@example.com.",
-        },
+        "their portal sign-in. Without one, give their employee number: they sign in with it, "
+        "and their first password comes on a printed letter.",
+        error_messages={"invalid": "Enter an email address such as sam.taylor@example.com."},
     )
     employee_number = forms.CharField(
-        label="Employee number (if known)", max_length=32, required=False
+        label="Employee number",
+        max_length=32,
+        required=False,
+        help_text="Needed if they have no email address.",
     )
     department = forms.ModelChoiceField(
         queryset=Department.objects.order_by("name"),
@@ -142,10 +144,49 @@ class LeaverForm(NoticeForm):
     notes = _text("Notes for IT (optional)")
 
 
+class MoverForm(NoticeForm):
+    """Someone changing department, line manager or job title: blank keeps what they have."""
+
+    kind = Kind.MOVER
+
+    mover = forms.CharField(
+        label="Their email address or employee number",
+        max_length=254,
+        help_text="As in the staff directory.",
+        error_messages={"required": "Say who is moving: their email address or employee number."},
+    )
+    effective_date = DayField(
+        label="Effective date",
+        help_text="The staff directory changes on this date (today: at once).",
+        error_messages={"required": "Give the date the move takes effect."},
+    )
+    department = forms.ModelChoiceField(
+        label="New department",
+        queryset=Department.objects.order_by("name"),
+        required=False,
+        empty_label="Unchanged",
+    )
+    new_line_manager = forms.CharField(
+        label="New line manager's email address or employee number",
+        max_length=254,
+        required=False,
+        help_text="Leave empty if their line manager stays the same.",
+    )
+    job_title = forms.CharField(
+        label="New job title", max_length=150, required=False, help_text="Empty: unchanged."
+    )
+    systems = _text(
+        "Access for the new role", "What to give, and what they no longer need, if you know."
+    )
+    equipment = _text("Equipment to move or return")
+    notes = _text("Notes for IT (optional)")
+
+
 FORMS: dict[str, type[NoticeForm]] = {
     Kind.STARTER: StarterForm,
     Kind.LEAVER: LeaverForm,
     Kind.TEMPORARY: TemporaryWorkerForm,
+    Kind.MOVER: MoverForm,
 }
 
 

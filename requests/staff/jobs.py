@@ -10,6 +10,8 @@
   ``staff-temporary-ending:<notice>:<end date>``.
 - Accounts of leavers and temporary workers end after their last day
   (``lifecycle.end_expired_access``).
+- Movers take their new place in the directory on their effective date
+  (``movers.apply_due_moves``).
 
 Each job takes the moment it runs for; the windows are "on or before the occasion and not yet
 claimed", so a run after a missed day still sends what is owed, and a second run sends nothing.
@@ -27,7 +29,7 @@ from portal import outbox
 from portal import permissions as roles
 from portal.models import User
 from portal.scheduling import JobResult
-from requests.staff import lifecycle, selectors
+from requests.staff import lifecycle, movers, selectors
 
 STARTER_NOTICE_DAYS = 3
 TEMPORARY_NOTICE_DAYS = 7
@@ -116,3 +118,11 @@ def temporary_job(now: datetime) -> JobResult:
 def end_access_job(now: datetime) -> JobResult:
     ended = lifecycle.end_expired_access(now=now)
     return JobResult(found=ended, summary=f"{ended} account(s) ended")
+
+
+def movers_job(now: datetime) -> JobResult:
+    made, held = movers.apply_due_moves(now)
+    summary = f"{made} move(s) made in the directory"
+    if held:
+        summary += f"; {held} held (see their notices)"
+    return JobResult(found=made + held, summary=summary)

@@ -82,7 +82,7 @@ REACTIVATING_A_ROLE_HOLDER = (
 def matching_account(notice: StaffChange) -> User | None:
     """The existing account for the notice's person, by employee number, else by email (both
     compared without regard to case); ``AccountConflict`` if they name two people."""
-    by_email = User.objects.filter(email__iexact=notice.email).first()
+    by_email = User.objects.filter(email__iexact=notice.email).first() if notice.email else None
     by_number = (
         User.objects.filter(employee_number__iexact=notice.employee_number).first()
         if notice.employee_number

@@ -14,16 +14,21 @@ from requests.references import make_reference
 
 
 class StaffChange(models.Model):
-    """A notice to IT of a starter, a leaver or a temporary worker (policy 4.6 and 5.5).
+    """A notice to IT of a starter, a leaver, a temporary worker or a mover (policy 4.6, 5.5).
 
     The person's details are copied onto the notice: a starter has no portal account until IT
     creates one, and a leaver's record must keep saying who left even if the account changes.
+    A mover changes department, line manager or job title: ``department``, ``line_manager`` and
+    ``job_title`` are where they go, ``old_*`` where they were, and the directory changes on
+    ``effective_date`` (``directory_updated_at`` says when it did). A starter without a work
+    e-mail has an employee number instead.
     """
 
     class Kind(models.TextChoices):
         STARTER = "starter", "Starter"
         LEAVER = "leaver", "Leaver"
         TEMPORARY = "temporary", "Temporary worker"
+        MOVER = "mover", "Mover"
 
     class State(models.TextChoices):
         OPEN = "open", "Open"
@@ -47,7 +52,7 @@ class StaffChange(models.Model):
     )
     first_name = models.CharField(max_length=150)
     last_name = models.CharField(max_length=150)
-    email = models.EmailField("email address")
+    email = models.EmailField("email address", blank=True)
     employee_number = models.CharField(max_length=32, blank=True)
     department = models.ForeignKey(
         Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -66,7 +71,12 @@ class StaffChange(models.Model):
     equipment = models.TextField(blank=True)
     notes = models.TextField(blank=True)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty for a mover notice raised by a staff import run at the server.",
     )
     submitted_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -75,6 +85,23 @@ class StaffChange(models.Model):
         null=True, blank=True, help_text="When the portal account was deactivated."
     )
     invitations_sent = models.PositiveSmallIntegerField(default=0)
+    effective_date = models.DateField(
+        null=True, blank=True, help_text="A mover's: the day their new place takes effect."
+    )
+    old_department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    old_line_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    old_job_title = models.CharField(max_length=150, blank=True)
+    directory_updated_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a mover's new place was put in the directory."
+    )
     account_action = models.CharField(
         max_length=16,
         choices=AccountAction.choices,
@@ -93,12 +120,35 @@ class StaffChange(models.Model):
                 name="staff_change_end_after_start",
             ),
             # One open notice of each kind per person; the service says so in plainer words.
+            # A mover may have several (a move done, IT still at work, and the next one).
             models.UniqueConstraint(
                 fields=["kind", "email"],
-                condition=models.Q(state="open"),
+                condition=models.Q(state="open") & ~models.Q(kind="mover") & ~models.Q(email=""),
                 name="staff_change_one_open_per_person",
                 violation_error_message="There is already an open notice of this kind for this "
                 "email address.",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "employee_number"],
+                condition=models.Q(state="open")
+                & ~models.Q(kind="mover")
+                & ~models.Q(employee_number=""),
+                name="staff_change_one_open_per_number",
+                violation_error_message="There is already an open notice of this kind for this "
+                "employee number.",
+            ),
+            # One move waiting for its effective date per person.
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=models.Q(kind="mover", state="open", directory_updated_at__isnull=True),
+                name="staff_change_one_pending_move",
+                violation_error_message="There is already a move waiting for its date for "
+                "this person.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="mover")
+                | (models.Q(person__isnull=False) & models.Q(effective_date__isnull=False)),
+                name="staff_change_mover_has_person_and_date",
             ),
         ]
         indexes = [
@@ -107,6 +157,12 @@ class StaffChange(models.Model):
             # Accounts to end: leavers and temporary workers past their end date.
             models.Index(fields=["kind", "end_date"], name="staff_change_end_idx"),
             models.Index(fields=["kind", "start_date"], name="staff_change_start_idx"),
+            # Moves whose date has come and that are not in the directory yet.
+            models.Index(
+                fields=["effective_date"],
+                condition=models.Q(kind="mover", state="open", directory_updated_at__isnull=True),
+                name="staff_change_move_due_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -119,6 +175,15 @@ class StaffChange(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_mover(self) -> bool:
+        return self.kind == self.Kind.MOVER
+
+    @property
+    def move_pending(self) -> bool:
+        """A mover whose new place is not in the directory yet."""
+        return self.is_mover and self.directory_updated_at is None
 
     @property
     def is_open(self) -> bool:
@@ -141,6 +206,13 @@ class StaffChangeTask(models.Model):
         TEMPORARY_ACCOUNT = "temporary_account", "Account created with an expiry date"
         ACCESS_REVOKED = "access_revoked", "Access revoked"
         EQUIPMENT_RETURNED = "equipment_returned", "Equipment returned"
+        ACCESS_GRANTED = "access_granted", "Access for the new role granted"
+        ACCESS_REMOVED = "access_removed", "Access no longer needed removed"
+        EQUIPMENT_MOVED = "equipment_moved", "Equipment moved or returned"
+        DIRECTORY_UPDATED = (
+            "directory_updated",
+            "Line manager, department and budget holder updated in the directory",
+        )
 
     notice = models.ForeignKey(StaffChange, on_delete=models.CASCADE, related_name="tasks")
     kind = models.CharField(max_length=24, choices=Kind.choices)

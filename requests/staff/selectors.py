@@ -41,14 +41,23 @@ def visible_notices(user: User) -> QuerySet[StaffChange]:
         return notices
     if not user.is_active:
         return notices.none()
-    return notices.filter(line_manager=user)
+    return notices.filter(
+        Q(line_manager=user) | Q(kind=StaffChange.Kind.MOVER, old_line_manager=user)
+    )
 
 
 def notice_for(user: User, pk: int) -> StaffChange:
     """The notice, or a 404 for anyone who may not know it exists."""
     return permissions.visible_or_404(
         user,
-        StaffChange.objects.select_related("person", "department", "line_manager", "submitted_by"),
+        StaffChange.objects.select_related(
+            "person",
+            "department",
+            "line_manager",
+            "submitted_by",
+            "old_department",
+            "old_line_manager",
+        ),
         pk=pk,
     )
 

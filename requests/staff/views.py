@@ -18,11 +18,12 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from portal import letters
 from portal import permissions as roles
 from portal.idempotency import once
 from portal.models import AuditEvent, User
 from requests import permissions
-from requests.staff import changes, checklist, lifecycle, selectors
+from requests.staff import changes, checklist, lifecycle, movers, selectors
 from requests.staff.forms import (
     FORMS,
     CancelForm,
@@ -46,6 +47,8 @@ KIND_INTROS = {
     "collects their equipment within 5 working days.",
     StaffChange.Kind.TEMPORARY: "Agency or temporary staff who need IT systems: their account "
     "ends by itself on the access end date, unless you extend it.",
+    StaffChange.Kind.MOVER: "Someone changing department, line manager or job: IT changes "
+    "their access and equipment, and the staff directory changes on the effective date.",
 }
 
 
@@ -64,6 +67,7 @@ def _describe(event) -> str:  # an AuditEvent of the notice
         "staff_change.closed": "Closed: every task done",
         "staff_change.cancelled": "Cancelled",
         "staff_change.invitation_sent": "Sign-in invitation sent",
+        "staff_change.moved": "Staff directory updated with the new place",
     }.get(event.action, event.action)
 
 
@@ -165,10 +169,26 @@ def _render(
         "is_it": it,
         **_about_person(notice),
         **_change_forms(user, notice, extend_form=extend_form, cancel_form=cancel_form),
-        "can_invite": it and person is not None and lifecycle.needs_invitation(person),
+        "can_invite": it
+        and person is not None
+        and lifecycle.needs_invitation(person)
+        and bool(person.email),
+        "letter_for": person if person and _needs_letter(user, person) else None,
+        "move_problem": movers.why_not_now(notice) if _move_due(notice) else "",
         "events": _events(notice),
     }
     return render(request, "requests/staff/detail.html", context, status=status)
+
+
+def _needs_letter(user: User, person: User) -> bool:
+    """Someone without an address who has not chosen a password: their way in is a letter."""
+    return (
+        not person.email and lifecycle.needs_invitation(person) and letters.may_print(user, person)
+    )
+
+
+def _move_due(notice: StaffChange) -> bool:
+    return notice.move_pending and notice.is_open and notice.effective_date <= timezone.localdate()
 
 
 def _tasks(
@@ -255,7 +275,11 @@ def complete_task(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
     notice.refresh_from_db()
     done = f"“{task.get_kind_display()}” is ticked off."
     if task.kind in checklist.ACCOUNT_TASKS and notice.person_id:
-        done += f" {notice.full_name}'s portal account is ready and they have been invited."
+        done += f" {notice.full_name}'s portal account is ready" + (
+            " and they have been invited."
+            if notice.person.email
+            else ": print their first sign-in letter (they have no email address)."
+        )
     if notice.state == StaffChange.State.CLOSED:
         done += f" Every task is done: {notice.reference} is closed and the manager told."
     return _done(request, notice, done)

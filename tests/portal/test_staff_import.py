@@ -34,6 +34,10 @@ DATE_HELP = "is not a date (use YYYY-MM-DD or DD/MM/YYYY)"
 # and asking the new people to sign the policy, takes a fixed number of queries, however many
 # rows it has (up to CHUNK_ROWS; each further chunk costs the same few more, tested below).
 QUERY_BUDGET = 19
+# A file that moves people (a new department or line manager) costs a fixed few more: the
+# listeners of the move raise IT's mover notices and their checklists, tell IT, and look for
+# personal-use grants made by the old managers.
+MOVES_QUERY_BUDGET = 5
 
 
 def person(number: str, email: str, /, **fields: str) -> dict[str, str]:
@@ -598,7 +602,7 @@ def test_query_count_does_not_grow_with_the_number_of_rows(
         row["department"] = "Day Services"
         row["line_manager_email"] = "director@example.com"
 
-    with django_assert_max_num_queries(QUERY_BUDGET):
+    with django_assert_max_num_queries(QUERY_BUDGET + MOVES_QUERY_BUDGET):
         updated = import_staff(actor=hr_user, data=staff_csv(*people))
 
     assert (updated.updated, updated.errors) == (size, [])

@@ -1,5 +1,6 @@
-"""Notices given through the real service, for the tests of starters, leavers and temporary
-workers. Dates are fixed: "today" is Monday 16 March 2026 unless a test says otherwise."""
+"""Notices given through the real service, for the tests of starters, leavers, temporary
+workers and movers. Dates are fixed: "today" is Monday 16 March 2026 unless a test says
+otherwise."""
 
 from __future__ import annotations
 
@@ -57,6 +58,19 @@ def leaver_details(person: User, **fields: object) -> staff_changes.NoticeDetail
         "leaver": person.email,
         "end_date": date(2026, 3, 27),
         "equipment": "Laptop",
+    }
+    values.update(fields)
+    return staff_changes.NoticeDetails(**values)
+
+
+def mover_details(person: User, **fields: object) -> staff_changes.NoticeDetails:
+    """``person`` moving, from Monday 30 March 2026; blank new values keep what they have."""
+    values: dict[str, object] = {
+        "kind": Kind.MOVER,
+        "mover": person.email or person.employee_number,
+        "effective_date": date(2026, 3, 30),
+        "systems": "Day services rota",
+        "equipment": "Phone stays with them",
     }
     values.update(fields)
     return staff_changes.NoticeDetails(**values)

@@ -14,13 +14,15 @@ from requests.staff.models import StaffChange
 def test_seed_demo_adds_notices_once(db) -> None:
     out = StringIO()
     call_command("seed_demo", stdout=out)
-    assert "4 starter and leaver notices for IT" in out.getvalue()
+    assert "5 starter, leaver and mover notices for IT" in out.getvalue()
     kinds = sorted(StaffChange.objects.values_list("kind", flat=True))
-    assert kinds == ["leaver", "leaver", "starter", "temporary"]
+    assert kinds == ["leaver", "leaver", "mover", "starter", "temporary"]
+    mover = StaffChange.objects.get(kind="mover")
+    assert mover.move_pending and mover.department.name == "Community Support"
     # The role accounts the demo signs in with are never among the leavers.
     assert not StaffChange.objects.filter(email__in=["employee@example.com"]).exists()
-    assert staff_selectors.board().count() == 4
-    assert Notification.objects.filter(kind="staff-change-new").count() == 4  # IT, per notice
+    assert staff_selectors.board().count() == 5
+    assert Notification.objects.filter(kind="staff-change-new").count() == 5  # IT, per notice
 
     call_command("seed_demo", stdout=StringIO())
-    assert StaffChange.objects.count() == 4
+    assert StaffChange.objects.count() == 5

@@ -35,7 +35,7 @@ from requests.staff.models import StaffChange, StaffChangeTask
 from tests.acknowledgements.factories import PolicyFactory
 from tests.conftest import ROOT
 from tests.factories import PASSWORD, UserFactory
-from tests.requests.staff import temporary_details
+from tests.requests.staff import mover_details, temporary_details
 from tests.security.world import PDF, World
 
 NEW_PASSWORD = "a-new-long-passphrase-for-spring"
@@ -626,6 +626,19 @@ def _notice_cancelled(world: World) -> None:
     )
 
 
+def _moved(world: World) -> None:
+    """HR moves the employee to the other team's manager, from today: the directory changes at
+    once (and the old manager's personal-use grant ends with it)."""
+    staff_changes.submit_notice(
+        actor=world.users["hr"],
+        details=mover_details(
+            world.team.employee,
+            effective_date=timezone.localdate(),
+            new_line_manager=world.strangers.line_manager.email,
+        ),
+    )
+
+
 def _deactivated(world: World) -> None:
     notice = _notice(world)
     _account_made(world)
@@ -737,6 +750,7 @@ FLOWS: dict[str, Callable[[World], None]] = {
     "staff_change.closed": _notice_closed,
     "staff_change.extended": _notice_extended,
     "staff_change.cancelled": _notice_cancelled,
+    "staff_change.moved": _moved,
     "user.created": _account_made,
     "user.linked": _account_linked,
     "user.deactivated": _deactivated,

@@ -1,5 +1,5 @@
-"""Hypothesis types into the staff directory import and the notices of starters, leavers and
-temporary workers."""
+"""Hypothesis types into the staff directory import and the notices of starters (with and
+without an email address), leavers, temporary workers and movers."""
 
 from __future__ import annotations
 
@@ -189,3 +189,71 @@ def test_confirm_a_link_to_an_existing_account(world: World, data: dict) -> bool
         before, since = state(), last_event()
         response = client.post(reverse("requests:staff_change_link", args=[notice.pk]), data)
         return check_outcome(response, before=before, since=since, done_when="user.linked")
+
+
+SOON = (TODAY + timedelta(days=14)).strftime("%d/%m/%Y")
+
+
+@fuzz(
+    data=near(
+        {
+            "first_name": "Sam",
+            "last_name": "Taylor",
+            "email": "",
+            "employee_number": "N0042",
+            "department": DEPARTMENT,
+            "start_date": SOON,
+            "line_manager_email": "manager@residential.care.example",
+        },
+        first_name=text(200),
+        email=st.sampled_from(["", " ", "sam@example.com"]),
+        employee_number=choice("N0042", "employee@residential.care.example", ""),
+        department=st.one_of(st.just(DEPARTMENT), NUMBERS),
+        start_date=DATES,
+        line_manager_email=choice("manager@residential.care.example", ""),
+    )
+)
+def test_give_notice_of_a_starter_without_email(world: World, data: dict) -> bool | None:
+    return post(
+        world.users["hr"],
+        reverse("requests:staff_change_new", args=["starter"]),
+        _with_department(world, data),
+        done_when="staff_change.submitted",
+    )
+
+
+OTHER_DEPARTMENT = "the other team's department"
+
+
+@fuzz(
+    data=near(
+        {
+            "mover": "employee@residential.care.example",
+            "effective_date": SOON,
+            "department": OTHER_DEPARTMENT,
+            "new_line_manager": "manager@community.support.example",
+            "job_title": "Team Leader",
+        },
+        mover=choice("employee@residential.care.example", "employee@community.support.example"),
+        effective_date=DATES,
+        department=st.one_of(st.just(OTHER_DEPARTMENT), NUMBERS),
+        new_line_manager=choice(
+            "manager@community.support.example",
+            "manager@residential.care.example",
+            "employee@residential.care.example",
+        ),
+        job_title=st.one_of(st.just("Team Leader"), text(200)),
+        systems=text(),
+        equipment=text(),
+        notes=text(),
+    )
+)
+def test_give_notice_of_a_mover(world: World, data: dict) -> bool | None:
+    if data.get("department") == OTHER_DEPARTMENT:
+        data = {**data, "department": str(world.strangers.department.pk)}
+    return post(
+        world.team.line_manager,
+        reverse("requests:staff_change_new", args=["mover"]),
+        data,
+        done_when="staff_change.submitted",
+    )
