@@ -463,6 +463,9 @@ CELERY_BEAT_SCHEDULE = {
     "staff-starters": _job_at("staff-starters", 7, 15),
     "staff-overdue-tasks": _job_at("staff-overdue-tasks", 7, 15),
     "staff-temporary-ending": _job_at("staff-temporary-ending", 7, 15),
+    # 07:30 UK: licences and paid subscriptions in the register renewing within 30 days, to the
+    # paying department's budget holder and IT, once per renewal date each.
+    "register-renewals": _job_at("register-renewals", 7, 30),
     # 04:00 UK: the signature chain's head (sequence, hash, seal) to PORTAL_WITNESS_EMAILS and
     # the log, covering every signature of the day before.
     "signature-witness": _job_at("signature-witness", 4),

@@ -9,7 +9,7 @@ class RequestsConfig(AppConfig):
     def ready(self) -> None:
         from portal import context_processors, outbox, scheduling
         from portal import todo as portal_todo
-        from requests import navigation, todo
+        from requests import navigation, renewals, todo
         from requests.staff import jobs as staff_jobs
         from requests.staff import lifecycle as staff_lifecycle
 
@@ -45,6 +45,13 @@ class RequestsConfig(AppConfig):
                 description="Tells a temporary worker's line manager 7 days before their "
                 "access ends.",
                 run=staff_jobs.temporary_job,
+            ),
+            scheduling.Job(
+                name="register-renewals",
+                title="Licence and subscription renewals",
+                description="Reminds the budget holder and IT of software licences and paid "
+                "subscriptions in the register that renew within 30 days, once per renewal date.",
+                run=renewals.renewals_job,
             ),
         ):
             scheduling.register(job)

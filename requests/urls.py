@@ -20,6 +20,7 @@ urlpatterns = [
     # Budget holders and IT
     path("requests/approvals/", queue.approvals, name="approvals"),
     path("it/queue/", queue.it_queue, name="queue"),
+    path("it/queue/export/", queue.it_queue_export, name="queue_export"),
     # The register of authorised items
     path("register/", register.register_list, name="register"),
     path("register/new/", register.register_add, name="register_add"),

@@ -318,6 +318,9 @@ def _add_to_register(request: AuthorisationRequest, actor: User) -> None:
             vendor=request.vendor,
             versions=request.version_or_model,
             notes=request.conditions,
+            source_request=request,
+            department=request.department,
+            created_at=request.decided_at or timezone.now(),
         ),
     )
 

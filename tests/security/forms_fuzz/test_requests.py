@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from requests import workflow
 from requests.models import AuthorisationRequest, CatalogueItem, Comment
 from tests.security.forms_fuzz.helpers import DATES, NUMBERS, get, post
-from tests.security.fuzzing import checkbox, choice, example, form, fuzz, near, text
+from portal.models import AuditEvent
+from tests.security.fuzzing import checkbox, choice, example, form, fuzz, last_event, near, text
 from tests.security.world import World
 
 AMOUNTS = st.one_of(
@@ -163,6 +164,26 @@ def test_search_the_queue_and_the_register(world: World, params: dict) -> bool |
     get(it, reverse("requests:queue"), params)
     get(it, reverse("requests:register"), params)
     get(world.team.employee, reverse("requests:new", args=["software"]), params)
+
+
+@fuzz(
+    params=form(
+        state=choice("", "awaiting_it", "all", "open"),
+        kind=choice("", "software"),
+        department=NUMBERS,
+        assignee=choice("", "me", "nobody"),
+        older_than=NUMBERS,
+        q=text(120),
+    )
+)
+def test_export_the_queue(world: World, params: dict) -> bool | None:
+    with example(world.users["it"]) as client:
+        since = last_event()
+        response = client.get(reverse("requests:queue_export"), params)
+        assert response.status_code == 200, response.status_code
+        b"".join(response.streaming_content)
+        recorded = AuditEvent.objects.filter(pk__gt=since).values_list("action", flat=True)
+        assert list(recorded) == ["request.queue_exported"]
 
 
 ITEM_FIELDS = {
