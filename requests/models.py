@@ -62,7 +62,7 @@ class CatalogueItem(models.Model):
     )
 
     # Only these kinds are licensed or renewed.
-    RENEWED_KINDS = ("software", "subscription")
+    RENEWED_KINDS = (Kind.SOFTWARE, Kind.SUBSCRIPTION)
 
     class Meta:
         ordering = ["name", "pk"]
@@ -77,6 +77,13 @@ class CatalogueItem(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+    @property
+    def source_reference(self) -> str:
+        return make_reference("AR", self.source_request_id) if self.source_request_id else ""
+
     def clean(self) -> None:
         if self.kind and self.kind not in self.RENEWED_KINDS:
             wrong = {
@@ -86,13 +93,6 @@ class CatalogueItem(models.Model):
             }
             if wrong:
                 raise ValidationError(wrong)
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.get_kind_display()})"
-
-    @property
-    def source_reference(self) -> str:
-        return make_reference("AR", self.source_request_id) if self.source_request_id else ""
 
 
 def _cost_field(verbose_name: str) -> models.DecimalField:

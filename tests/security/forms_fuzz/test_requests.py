@@ -6,10 +6,10 @@ from django import forms
 from django.urls import reverse
 from hypothesis import strategies as st
 
+from portal.models import AuditEvent
 from requests import workflow
 from requests.models import AuthorisationRequest, CatalogueItem, Comment
 from tests.security.forms_fuzz.helpers import DATES, NUMBERS, get, post
-from portal.models import AuditEvent
 from tests.security.fuzzing import checkbox, choice, example, form, fuzz, last_event, near, text
 from tests.security.world import World
 
