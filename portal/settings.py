@@ -209,6 +209,9 @@ PASSWORD_MAX_AGE_DAYS = env_int("PORTAL_PASSWORD_MAX_AGE_DAYS", 90, minimum=0)
 # first year (the one-off cost plus twelve months or one year of the recurring cost); above it, a
 # second authoriser (their line manager, else HR) must give it. 0 sends every cost of theirs on.
 REQUEST_SELF_AUTHORITY_LIMIT = env_pounds("PORTAL_SELF_AUTHORITY_LIMIT", "100.00")
+# A member of IT never decides their own request: another member of IT does. A company with one
+# member of IT turns this on to let an administrator (a superuser) decide IT's own requests too.
+REQUEST_ADMIN_DECIDES_IT_REQUESTS = env_bool("PORTAL_ADMIN_DECIDES_IT_REQUESTS", False)
 
 AXES_FAILURE_LIMIT = env_int("PORTAL_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("PORTAL_LOGIN_COOLOFF_MINUTES", 15, minimum=1))

@@ -60,7 +60,7 @@ class RequestsConfig(AppConfig):
 
 def _add_demo_notices() -> None:
     from portal import demo
-    from requests import demo_data
+    from requests import demo_data, demo_requests
 
     # After the policy (order 10): the leavers are colleagues it has already asked to sign.
     demo.register(
@@ -69,5 +69,13 @@ def _add_demo_notices() -> None:
             order=20,
             seed=demo_data.seed_demo,
             summary="{notices} starter and leaver notices for IT",
+        )
+    )
+    demo.register(
+        demo.Part(
+            name="requests",
+            order=25,
+            seed=demo_requests.seed_demo,
+            summary="{requests} IT requests and {items} register items",
         )
     )
