@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Concat, Upper
 from django.utils import timezone
 
 from portal.models import Department
@@ -196,6 +198,14 @@ class AuthorisationRequest(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
     decided_at = models.DateTimeField(null=True, blank=True)
     fulfilled_at = models.DateTimeField(null=True, blank=True)
+    # What the IT queue's search reads (``requests.queue``): the item, vendor and version in
+    # capitals, kept by the database. One comparison a row instead of three, each without a
+    # function call: the search stays within the queue's time at 50,000 requests.
+    search_text = models.GeneratedField(
+        expression=Upper(Concat("item", Value(" "), "vendor", Value(" "), "version_or_model")),
+        output_field=models.TextField(),
+        db_persist=True,
+    )
 
     class Meta:
         ordering = ["submitted_at", "pk"]

@@ -190,6 +190,15 @@ def test_only_it_may_export(client: Client, found, actor, request) -> None:
     assert not AuditEvent.objects.filter(action="request.queue_exported").exists()
 
 
+def test_a_former_member_of_it_may_not_export(client: Client, found) -> None:
+    former = UserFactory(email="it.former@example.com", groups=["IT"])
+    signed_in(client, former)
+    former.groups.clear()
+    response = client.get(EXPORT_URL, {"state": "all"})
+    assert response.status_code == 403
+    assert b"Adobe" not in response.content
+
+
 def test_export_needs_signing_in(client: Client, found) -> None:
     response = client.get(EXPORT_URL)
     assert response.status_code == 302

@@ -74,6 +74,21 @@ def test_the_requester_cannot_take_their_own_request(client: Client, people, own
     ]
 
 
+def test_the_django_admin_is_no_back_door(client: Client, people, settings) -> None:
+    """A member of IT who is also a superuser cannot approve their own request in the admin:
+    requests are read-only there."""
+    settings.REQUEST_ADMIN_DECIDES_IT_REQUESTS = True
+    boss = people.it
+    boss.is_superuser = boss.is_staff = True
+    boss.save()
+    own = workflow.submit(requester=boss, request=new_request())
+    signed_in(client, boss)
+    change = reverse("admin:requests_authorisationrequest_change", args=[own.pk])
+    response = client.post(change, {"state": State.APPROVED, "item": own.item})
+    assert response.status_code in {200, 403}
+    assert fresh(own).state == State.AWAITING_IT
+
+
 @pytest.mark.parametrize("action", DECIDING)
 def test_an_administrator_is_refused_unless_the_company_allows_it(
     people, own, superuser, action, settings

@@ -192,6 +192,9 @@ ITEM_FIELDS = {
     "vendor": text(),
     "versions": text(),
     "notes": text(1000),
+    "licence_count": NUMBERS,
+    "renewal_date": DATES,
+    "department": NUMBERS,
     "active": checkbox(),
 }
 
