@@ -32,6 +32,16 @@ def exact_match(*, item: str, kind: str) -> CatalogueItem | None:
     )
 
 
+def _licence_terms(item: CatalogueItem) -> dict[str, object]:
+    """The licences, renewal date and paying department, those that are given."""
+    terms = {
+        "licence_count": item.licence_count,
+        "renewal_date": item.renewal_date,
+        "department": item.department_id,
+    }
+    return {name: value for name, value in terms.items() if value is not None}
+
+
 @transaction.atomic
 def save_item(*, actor: User, item: CatalogueItem) -> CatalogueItem:
     created = item.pk is None
@@ -44,11 +54,6 @@ def save_item(*, actor: User, item: CatalogueItem) -> CatalogueItem:
         actor=actor,
         action="catalogue.item_added" if created else "catalogue.item_changed",
         obj=item,
-        data={
-            "active": item.active,
-            "licence_count": item.licence_count,
-            "renewal_date": item.renewal_date,
-            "department": item.department_id,
-        },
+        data={"active": item.active, **_licence_terms(item)},
     )
     return item
