@@ -192,10 +192,21 @@ ITEM_FIELDS = {
     "vendor": text(),
     "versions": text(),
     "notes": text(1000),
+    "active": checkbox(),
+}
+# A licensed item filled in correctly, then its licences, renewal, payer or kind changed.
+VALID_LICENSED = {
+    "name": "Zoom Workplace",
+    "kind": "subscription",
+    "licence_count": "12",
+    "renewal_date": "2027-03-31",
+    "active": "on",
+}
+LICENCE_FIELDS = {
+    "kind": choice("software", "hardware", "download", "subscription"),
     "licence_count": NUMBERS,
     "renewal_date": DATES,
     "department": NUMBERS,
-    "active": checkbox(),
 }
 
 
@@ -226,4 +237,20 @@ def test_change_a_register_entry(world: World, data: dict) -> bool | None:
         data,
         done_when="catalogue.item_changed",
         check_done=changed,
+    )
+
+
+@fuzz(data=near(VALID_LICENSED, **LICENCE_FIELDS))
+def test_record_licences_and_a_renewal(world: World, data: dict) -> bool | None:
+    def added() -> None:
+        item = CatalogueItem.objects.latest("pk")
+        assert item.kind in CatalogueItem.RENEWED_KINDS
+        assert item.licence_count is None or item.licence_count >= 1
+
+    return post(
+        world.users["it"],
+        reverse("requests:register_add"),
+        data,
+        done_when="catalogue.item_added",
+        check_done=added,
     )
