@@ -13,22 +13,19 @@ thousandth page is read with the same index range scan as the first (``user_name
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 from urllib.parse import unquote
 
-from django.db import connections, transaction
+from django.db import transaction
 from django.db.models import (
     Case,
     CharField,
     Count,
     Exists,
     F,
-    Func,
     OuterRef,
     Q,
     QuerySet,
@@ -265,41 +262,9 @@ def page(
 # --- CSV export -------------------------------------------------------------------------------
 _ACK = f"{compliance.REQUIREMENT}__acknowledgement"
 _EMPLOYMENT_LABELS = dict(User.EmploymentType.choices)
-BOM = "\ufeff"  # so that Excel reads the file as UTF-8
-
-
-class _IsoDate(Func):
-    """A date as ISO 8601 text, as ``date.isoformat`` writes it."""
-
-    output_field = CharField()
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(
-            compiler, connection, template="to_char(%(expressions)s, 'YYYY-MM-DD')", **extra
-        )
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        # SQLite holds a date as that text already.
-        return self.as_sql(compiler, connection, template="%(expressions)s", **extra)
-
-
-class _IsoInstant(Func):
-    """A moment as ISO 8601 text in UTC, as ``datetime.isoformat`` writes it: with microseconds
-    only when there are some."""
-
-    output_field = CharField()
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        template = (
-            "replace(to_char(%(expressions)s AT TIME ZONE 'UTC', "
-            "'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '.000000', '') || '+00:00'"
-        )
-        return self.as_sql(compiler, connection, template=template, **extra)
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        # Django keeps a moment in SQLite as ``str()`` of its naive UTC value.
-        template = "replace(%(expressions)s, ' ', 'T') || '+00:00'"
-        return self.as_sql(compiler, connection, template=template, **extra)
+BOM = csv_cells.BOM
+_IsoDate = csv_cells.IsoDate
+_IsoInstant = csv_cells.IsoInstant
 
 
 # The text at a path, with a ' put before it if a spreadsheet would otherwise run it as a formula.
@@ -343,45 +308,13 @@ CSV_HEADER = [title for title, _cell in CSV_COLUMNS]
 
 
 def csv_rows(people: QuerySet[User]) -> Iterator[tuple[str | None, ...]]:
-    """One tuple of cells per person (None for an empty cell), read in chunks: memory stays flat
-    however many there are.
-
-    The read runs in its own transaction so that, on PostgreSQL, the server-side cursor is
-    planned for reading every row (``cursor_tuple_fraction = 1``: hash joins and one sort)
-    rather than for returning the first tenth quickly, which walks an index row by row.
-    """
-    cells = {f"cell_{n}": cell for n, (_title, cell) in enumerate(CSV_COLUMNS)}
-    connection = connections[people.db]
-    with transaction.atomic(using=people.db):
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL cursor_tuple_fraction = 1.0")
-        rows = people.annotate(**cells).values_list(*cells)
-        yield from rows.iterator(chunk_size=CSV_CHUNK_SIZE)
+    """One tuple of cells per person (None for an empty cell), read in chunks."""
+    return csv_cells.rows(people, CSV_COLUMNS, chunk_size=CSV_CHUNK_SIZE)
 
 
 def csv_lines(people: QuerySet[User], *, batch: int = 500) -> Iterator[str]:
     """The file as text, a batch of lines at a time: the BOM and header first."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_HEADER)
-    yield BOM + buffer.getvalue()
-    rows: list[tuple[str | None, ...]] = []
-    for row in csv_rows(people):
-        rows.append(row)
-        if len(rows) >= batch:
-            yield _written(buffer, writer, rows)
-            rows = []
-    if rows:
-        yield _written(buffer, writer, rows)
-
-
-def _written(buffer: io.StringIO, writer: Any, rows: list[tuple[str | None, ...]]) -> str:
-    # One ``writerows`` per batch into a reused buffer: far fewer Python calls than a line each.
-    buffer.seek(0)
-    buffer.truncate()
-    writer.writerows(rows)
-    return buffer.getvalue()
+    return csv_cells.lines(CSV_HEADER, csv_rows(people), batch=batch)
 
 
 def csv_filename(policy: Policy, today: date | None = None) -> str:

@@ -209,6 +209,9 @@ PASSWORD_MAX_AGE_DAYS = env_int("PORTAL_PASSWORD_MAX_AGE_DAYS", 90, minimum=0)
 # first year (the one-off cost plus twelve months or one year of the recurring cost); above it, a
 # second authoriser (their line manager, else HR) must give it. 0 sends every cost of theirs on.
 REQUEST_SELF_AUTHORITY_LIMIT = env_pounds("PORTAL_SELF_AUTHORITY_LIMIT", "100.00")
+# A member of IT never decides their own request: another member of IT does. A company with one
+# member of IT turns this on to let an administrator (a superuser) decide IT's own requests too.
+REQUEST_ADMIN_DECIDES_IT_REQUESTS = env_bool("PORTAL_ADMIN_DECIDES_IT_REQUESTS", False)
 
 AXES_FAILURE_LIMIT = env_int("PORTAL_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("PORTAL_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
@@ -473,6 +476,9 @@ CELERY_BEAT_SCHEDULE = {
     # 07:30 UK: on a deputy's first day they are told of the costs already waiting for them, and
     # the budget holder on the day after the deputy's last (deciding follows the dates anyway).
     "deputy-dates": _job_at("deputy-dates", 7, 30),
+    # 07:30 UK: licences and paid subscriptions in the register renewing within 30 days, to the
+    # paying department's budget holder and IT, once per renewal date each.
+    "register-renewals": _job_at("register-renewals", 7, 30),
     # 04:00 UK: the signature chain's head (sequence, hash, seal) to PORTAL_WITNESS_EMAILS and
     # the log, covering every signature of the day before.
     "signature-witness": _job_at("signature-witness", 4),

@@ -23,7 +23,11 @@ class CatalogueItemAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "vendor", "versions", "active", "updated_at"]
     list_filter = ["kind", "active"]
     search_fields = ["name", "vendor"]
-    fields = ["name", "kind", "vendor", "versions", "notes", "active"]
+    fields = [
+        "name", "kind", "vendor", "versions", "notes", "licence_count", "renewal_date",
+        "department", "active", "source_request",
+    ]  # fmt: skip
+    readonly_fields = ["source_request"]
 
     def save_model(self, request: HttpRequest, obj: CatalogueItem, form, change: bool) -> None:  # type: ignore[no-untyped-def]
         # Through the service, so that an admin edit is audited like one made in the portal.

@@ -9,7 +9,7 @@ class RequestsConfig(AppConfig):
     def ready(self) -> None:
         from portal import context_processors, departments, outbox, scheduling
         from portal import todo as portal_todo
-        from requests import authority_jobs, navigation, todo, workflow
+        from requests import authority_jobs, navigation, renewals, todo, workflow
         from requests.staff import jobs as staff_jobs
         from requests.staff import lifecycle as staff_lifecycle
 
@@ -67,6 +67,13 @@ class RequestsConfig(AppConfig):
                 "access ends.",
                 run=staff_jobs.temporary_job,
             ),
+            scheduling.Job(
+                name="register-renewals",
+                title="Licence and subscription renewals",
+                description="Reminds the budget holder and IT of software licences and paid "
+                "subscriptions in the register that renew within 30 days, once per renewal date.",
+                run=renewals.renewals_job,
+            ),
         ):
             scheduling.register(job)
         _raise_notices_for_imported_moves()
@@ -89,7 +96,7 @@ def _imported_moves(sender, *, moves, actor, source, **kwargs) -> None:
 
 def _add_demo_notices() -> None:
     from portal import demo
-    from requests import demo_data
+    from requests import demo_data, demo_requests
 
     # After the policy (order 10): the leavers are colleagues it has already asked to sign.
     demo.register(
@@ -98,5 +105,13 @@ def _add_demo_notices() -> None:
             order=20,
             seed=demo_data.seed_demo,
             summary="{notices} starter, leaver and mover notices for IT",
+        )
+    )
+    demo.register(
+        demo.Part(
+            name="requests",
+            order=25,
+            seed=demo_requests.seed_demo,
+            summary="{requests} IT requests and {items} register items",
         )
     )

@@ -20,7 +20,7 @@ def search(text: str = "", *, kind: str = "", active_only: bool = True) -> Query
     # PostgreSQL refuses a NUL in a query; no name holds one, so it separates words.
     for word in text.replace("\x00", " ").split()[:5]:
         items = items.filter(Q(name__icontains=word) | Q(vendor__icontains=word))
-    return items.order_by("name", "pk")
+    return items.select_related("department").order_by("name", "pk")
 
 
 def exact_match(*, item: str, kind: str) -> CatalogueItem | None:
@@ -30,6 +30,16 @@ def exact_match(*, item: str, kind: str) -> CatalogueItem | None:
         .order_by("pk")
         .first()
     )
+
+
+def _licence_terms(item: CatalogueItem) -> dict[str, object]:
+    """The licences, renewal date and paying department, those that are given."""
+    terms = {
+        "licence_count": item.licence_count,
+        "renewal_date": item.renewal_date,
+        "department": item.department_id,
+    }
+    return {name: value for name, value in terms.items() if value is not None}
 
 
 @transaction.atomic
@@ -44,6 +54,6 @@ def save_item(*, actor: User, item: CatalogueItem) -> CatalogueItem:
         actor=actor,
         action="catalogue.item_added" if created else "catalogue.item_changed",
         obj=item,
-        data={"active": item.active},
+        data={"active": item.active, **_licence_terms(item)},
     )
     return item

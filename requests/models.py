@@ -3,8 +3,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Concat, Upper
 from django.utils import timezone
 
 from portal.models import Department
@@ -35,13 +38,63 @@ class CatalogueItem(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The approved request that put the item in the register, when one did; its approval is
+    # when the item was authorised (``created_at``).
+    source_request = models.ForeignKey(
+        "AuthorisationRequest",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="authorised by request",
+    )
+    # Software licences and paid subscriptions: how many are held, and when they renew. The
+    # department pays: its budget holder is reminded of a renewal with IT (``renewals``).
+    licence_count = models.PositiveIntegerField(
+        "licences held", null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    renewal_date = models.DateField("renews on", null=True, blank=True)
+    department = models.ForeignKey(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="paid for by",
+    )
+
+    # Only these kinds are licensed or renewed.
+    RENEWED_KINDS = (Kind.SOFTWARE, Kind.SUBSCRIPTION)
 
     class Meta:
         ordering = ["name", "pk"]
-        indexes = [models.Index(fields=["kind", "active"])]
+        indexes = [
+            models.Index(fields=["kind", "active"]),
+            models.Index(fields=["renewal_date"], name="catalogue_renewal_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(licence_count__isnull=True) | models.Q(licence_count__gte=1),
+                name="catalogue_licence_count",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_kind_display()})"
+
+    @property
+    def source_reference(self) -> str:
+        return make_reference("AR", self.source_request_id) if self.source_request_id else ""
+
+    def clean(self) -> None:
+        if self.kind and self.kind not in self.RENEWED_KINDS:
+            wrong = {
+                name: "Only software and paid subscriptions have licences or a renewal date."
+                for name in ("licence_count", "renewal_date")
+                if getattr(self, name) is not None
+            }
+            if wrong:
+                raise ValidationError(wrong)
 
 
 def _cost_field(verbose_name: str) -> models.DecimalField:
@@ -145,6 +198,14 @@ class AuthorisationRequest(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
     decided_at = models.DateTimeField(null=True, blank=True)
     fulfilled_at = models.DateTimeField(null=True, blank=True)
+    # What the IT queue's search reads (``requests.queue``): the item, vendor and version in
+    # capitals, kept by the database. One comparison a row instead of three, each without a
+    # function call: the search stays within the queue's time at 50,000 requests.
+    search_text = models.GeneratedField(
+        expression=Upper(Concat("item", Value(" "), "vendor", Value(" "), "version_or_model")),
+        output_field=models.TextField(),
+        db_persist=True,
+    )
 
     class Meta:
         ordering = ["submitted_at", "pk"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.db.models import Model, QuerySet
+from django.conf import settings
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from portal import departments
@@ -17,7 +18,8 @@ from requests.staff.models import StaffChange
 
 def can_view(user: User, request: AuthorisationRequest) -> bool:
     """The requester, IT, whoever was asked to authorise its cost or holds that authority now,
-    and HR while it waits for a budget holder to be named."""
+    HR while it waits for a budget holder to be named, and an administrator allowed to decide
+    IT's own requests."""
     return (
         request.requester_id == user.pk
         or roles.is_it(user)
@@ -26,11 +28,53 @@ def can_view(user: User, request: AuthorisationRequest) -> bool:
         or (is_hr_authority(request) and roles.is_hr(user))
         or (_awaiting_authority(request) and _holds_authority(user, request))
         or (waits_for_budget_holder(request) and roles.is_hr(user))
+        or _admin_for_it(user, request)
     )
 
 
 def _awaiting_authority(request: AuthorisationRequest) -> bool:
     return request.state == AuthorisationRequest.State.AWAITING_BUDGET_HOLDER
+
+
+def is_it_members_own(request: AuthorisationRequest) -> bool:
+    """A request made by a member of the IT Department: IT cannot simply decide it itself."""
+    return roles.is_it(request.requester)
+
+
+def _admin_for_it(user: User, request: AuthorisationRequest) -> bool:
+    """An administrator, where the company lets administrators decide IT's own requests."""
+    return (
+        settings.REQUEST_ADMIN_DECIDES_IT_REQUESTS
+        and roles.can_use_admin(user)
+        and is_it_members_own(request)
+    )
+
+
+def may_decide_for_it(user: User, request: AuthorisationRequest) -> bool:
+    """Approve, reject or ask for more information for IT: a member of IT who is neither the
+    requester nor the one who authorised the cost as budget holder (separation of duties), or,
+    for an IT member's own request where the company allows it, an administrator."""
+    if not user.is_active or is_requester(user, request) or request.authorised_by_id == user.pk:
+        return False
+    return roles.is_it(user) or _admin_for_it(user, request)
+
+
+def it_deciders(request: AuthorisationRequest) -> QuerySet[User]:
+    """Who may decide the request for IT now, as ``may_decide_for_it`` says: told when it
+    reaches IT."""
+    deciders = Q(groups__name=roles.IT_GROUP)
+    if settings.REQUEST_ADMIN_DECIDES_IT_REQUESTS and is_it_members_own(request):
+        deciders |= Q(is_superuser=True)
+    people = User.objects.filter(deciders, is_active=True).exclude(pk=request.requester_id)
+    if request.authorised_by_id is not None:
+        people = people.exclude(pk=request.authorised_by_id)
+    return people.distinct().order_by("pk")
+
+
+def who_decides_for_it() -> str:
+    if settings.REQUEST_ADMIN_DECIDES_IT_REQUESTS:
+        return "another member of the IT Department or an administrator"
+    return "another member of the IT Department"
 
 
 def can_view_attachment(user: User, attachment: Attachment) -> bool:

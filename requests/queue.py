@@ -1,18 +1,25 @@
-"""The IT queue: filters, counts per state, and keyset pagination.
+"""The IT queue: filters, free-text search, counts per state, keyset pagination and its CSV export.
 
 Pages are cut by the last row seen, ``(submitted_at, id)``, not by an offset, so the thousandth
 page is read with the same index range scan as the first (``request_queue_idx``).
+
+The search takes up to ``MAX_SEARCH_TERMS`` words; every word must match the request's reference
+(``AR-000123``) or number, its item, vendor or version, or the requester's name or e-mail.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
+from django.db.models.functions import Cast, Concat, LPad, Upper
+from django.http import HttpRequest
 from django.utils import timezone
 
-from portal import keyset
+from portal import audit, csv_cells, keyset
 from portal.models import User
 from requests.models import AuthorisationRequest
 
@@ -25,6 +32,9 @@ DEFAULT_STATE = State.AWAITING_IT
 ME = "me"
 NOBODY = "nobody"
 MAX_AGE_DAYS = 3650
+MAX_SEARCH_TERMS = 5
+MAX_SEARCH_LENGTH = 100
+REFERENCE_PREFIX = "AR-"
 
 
 @dataclass(frozen=True)
@@ -34,6 +44,11 @@ class Filters:
     department: int | None = None
     assignee: str = ""  # "", ME, NOBODY or an IT member's id as text
     older_than: int | None = None  # days
+    q: str = ""  # free text: see ``_search``
+
+    def as_data(self) -> dict[str, Any]:
+        """The filters in use, as JSON-friendly values (for the audit trail)."""
+        return {name: value for name, value in asdict(self).items() if value not in ("", None)}
 
 
 @dataclass(frozen=True)
@@ -75,9 +90,39 @@ def state_choices() -> list[tuple[str, str]]:
     ]
 
 
+def _number(term: str) -> int | None:
+    """The request number in ``AR-000123``, ``ar-123`` or ``123``; None for any other word."""
+    digits = term.upper().removeprefix(REFERENCE_PREFIX)
+    if digits.isascii() and digits.isdigit() and len(digits) <= 18:
+        return int(digits)
+    return None
+
+
+def _search(rows: QuerySet[AuthorisationRequest], q: str) -> QuerySet[AuthorisationRequest]:
+    """Every word must match the number, the item, vendor or version, or the requester.
+
+    Both sides are put in capitals by the database, so that a match means the same on
+    PostgreSQL and SQLite; the requester is matched among the people (a few thousand), not on
+    every request.
+    """
+    # PostgreSQL refuses a NUL in a query; no text holds one, so it separates words.
+    for term in q.replace("\x00", " ").split()[:MAX_SEARCH_TERMS]:
+        people = User.objects.filter(
+            Q(first_name__icontains=term) | Q(last_name__icontains=term) | Q(email__icontains=term)
+        )
+        matches = Q(search_text__contains=Upper(Value(term))) | Q(requester__in=people.values("pk"))
+        number = _number(term)
+        if number is not None:
+            matches |= Q(pk=number)
+        rows = rows.filter(matches)
+    return rows
+
+
 def _filtered(filters: Filters, user: User) -> QuerySet[AuthorisationRequest]:
     """Every filter except the state one, which the counts leave out."""
     rows = AuthorisationRequest.objects.all()
+    if filters.q:
+        rows = _search(rows, filters.q)
     if filters.kind:
         rows = rows.filter(kind=filters.kind)
     if filters.department is not None:
@@ -129,4 +174,78 @@ def page(
         size=size,
         after=after,
         cursor_of=lambda last: Cursor(last.submitted_at, last.pk),
+    )
+
+
+# --- CSV export -------------------------------------------------------------------------------
+_inert = csv_cells.inert_sql
+
+
+def _labelled(path: str, labels: list[tuple[str, str]]) -> Case:
+    return Case(
+        *(When(**{path: value}, then=Value(str(label))) for value, label in labels),
+        default=F(path),
+        output_field=CharField(),
+    )
+
+
+def _reference() -> Any:
+    # ``make_reference``'s form, by the database: AR- and the number, six digits at least.
+    return Case(
+        When(pk__lt=1_000_000, then=Concat(
+            Value(REFERENCE_PREFIX), LPad(Cast("pk", CharField()), 6, Value("0"))
+        )),
+        default=Concat(Value(REFERENCE_PREFIX), Cast("pk", CharField())),
+        output_field=CharField(),
+    )  # fmt: skip
+
+
+CSV_COLUMNS: tuple[tuple[str, Any], ...] = (
+    ("Reference", _reference()),
+    ("Item", _inert("item")),
+    ("Kind", _labelled("kind", AuthorisationRequest._meta.get_field("kind").choices)),
+    ("Vendor", _inert("vendor")),
+    ("Version or model", _inert("version_or_model")),
+    ("Quantity", Cast("quantity", CharField())),
+    ("State", _labelled("state", State.choices)),
+    ("Requester email", _inert("requester__email")),
+    ("Requester first name", _inert("requester__first_name")),
+    ("Requester last name", _inert("requester__last_name")),
+    ("Department", _inert("department__name")),
+    ("One-off cost (GBP)", Cast("cost_one_off", CharField())),
+    ("Recurring cost (GBP)", Cast("cost_recurring", CharField())),
+    (
+        "Recurring period",
+        _labelled("recurring_period", AuthorisationRequest.Period.choices),
+    ),
+    ("Assigned to", _inert("assignee__email")),
+    ("Submitted at (UTC)", csv_cells.IsoInstant("submitted_at")),
+    ("Decided at (UTC)", csv_cells.IsoInstant("decided_at")),
+)
+CSV_HEADER = [title for title, _cell in CSV_COLUMNS]
+CSV_CHUNK_SIZE = 2000
+
+
+def export(filters: Filters, user: User) -> QuerySet[AuthorisationRequest]:
+    """Every request the queue shows under ``filters`` (all its pages), oldest first."""
+    return _with_state(_filtered(filters, user), filters.state).order_by("submitted_at", "pk")
+
+
+def csv_lines(filters: Filters, user: User) -> Iterator[str]:
+    rows = csv_cells.rows(export(filters, user), CSV_COLUMNS, chunk_size=CSV_CHUNK_SIZE)
+    return csv_cells.lines(CSV_HEADER, rows)
+
+
+def csv_filename(today: date | None = None) -> str:
+    return f"it-requests-{(today or timezone.localdate()).isoformat()}.csv"
+
+
+def record_export(*, actor: User, filters: Filters, request: HttpRequest | None = None) -> None:
+    """The export carries names and addresses: who took a copy, with which filters, is kept."""
+    audit.record(
+        actor=actor,
+        action="request.queue_exported",
+        obj=None,
+        data={"filters": filters.as_data()},
+        request=request,
     )

@@ -25,6 +25,7 @@ urlpatterns = [
         queue.waiting_for_budget_holder,
         name="waiting_for_budget_holder",
     ),
+    path("it/queue/export/", queue.it_queue_export, name="queue_export"),
     # The register of authorised items
     path("register/", register.register_list, name="register"),
     path("register/new/", register.register_add, name="register_add"),

@@ -50,17 +50,11 @@ def _it(user: User, request: AuthorisationRequest) -> bool:
     return roles.is_it(user)
 
 
-def _it_not_own(user: User, request: AuthorisationRequest) -> bool:
-    # Separation of duties: another member of IT decides an IT colleague's own request, and one
-    # who authorised the cost as its budget holder leaves the IT decision to a colleague.
-    return (
-        roles.is_it(user)
-        and not rules.is_requester(user, request)
-        and request.authorised_by_id != user.pk
-    )
-
-
 AUTHORISER = "the budget holder or second authoriser asked"
+# Separation of duties: another member of IT decides an IT colleague's own request, and one who
+# authorised the cost as its budget holder leaves the IT decision to a colleague
+# (``permissions.may_decide_for_it``, which also names who else a company may allow).
+IT_DECIDER = "another member of the IT Department"
 
 
 TRANSITIONS: dict[str, Transition] = {
@@ -85,15 +79,15 @@ TRANSITIONS: dict[str, Transition] = {
             "approve",
             "Approve",
             (State.AWAITING_IT,),
-            _it_not_own,
-            "another member of the IT Department",
+            rules.may_decide_for_it,
+            IT_DECIDER,
         ),
         Transition(
             "reject",
             "Reject",
             (State.AWAITING_IT,),
-            _it_not_own,
-            "another member of the IT Department",
+            rules.may_decide_for_it,
+            IT_DECIDER,
             note_required="Give the reason for rejecting, so the requester knows what to do.",
         ),
         Transition(
@@ -108,8 +102,8 @@ TRANSITIONS: dict[str, Transition] = {
             "more_info",
             "Ask for more information",
             (State.AWAITING_IT,),
-            _it,
-            "the IT Department",
+            rules.may_decide_for_it,
+            IT_DECIDER,
             note_required="Say what information you need.",
         ),
         Transition(
@@ -144,9 +138,33 @@ def available_actions(user: User, request: AuthorisationRequest) -> list[Transit
     ]
 
 
+def it_decision_note(user: User, request: AuthorisationRequest) -> str:
+    """Why a member of IT looking at a request waiting for IT cannot decide it, said on its page
+    in place of steps they could not complete; "" when they can, or it is not theirs to."""
+    if request.state != State.AWAITING_IT or not roles.is_it(user):
+        return ""
+    who = rules.who_decides_for_it()
+    if rules.is_requester(user, request):
+        note = OWN_REQUEST.format(who=who)
+        if rules.it_deciders(request).exists():
+            return note
+        if settings.REQUEST_ADMIN_DECIDES_IT_REQUESTS:
+            return f"{note} There is nobody else in IT, and no active administrator, to decide it."
+        return (
+            f"{note} You are the only member of the IT Department, so nobody can decide it yet: "
+            "an administrator can be allowed to decide IT's own requests "
+            "(PORTAL_ADMIN_DECIDES_IT_REQUESTS), or another member added to IT."
+        )
+    if request.authorised_by_id == user.pk:
+        return f"You authorised its cost as budget holder, so {who} decides it for IT."
+    return ""
+
+
 def _link(request: AuthorisationRequest) -> str:
     return reverse("requests:detail", args=[request.pk])
 
+
+OWN_REQUEST = "This is your own request: {who} decides it."
 
 NO_DEPARTMENT = (
     "You are not recorded in a department, so there is no budget holder to authorise this cost. "
@@ -181,7 +199,12 @@ def _give_authority(request: AuthorisationRequest, actor: User) -> None:
 
 
 def _notify_it(request: AuthorisationRequest, event: RequestEvent) -> None:
-    recipients = [request.assignee] if request.assignee else roles.it_staff()
+    """The member of IT it is assigned to, or everyone who may decide it."""
+    assignee = request.assignee
+    if assignee is not None and rules.may_decide_for_it(assignee, request):
+        recipients = [assignee]
+    else:
+        recipients = list(rules.it_deciders(request))
     for member in recipients:
         outbox.notify(
             recipient=member,
@@ -302,7 +325,8 @@ def _check(
             f"it cannot be sent to “{transition.label.lower()}” now."
         )
     if not transition.allowed(actor, request):
-        raise TransitionRefused(f"Only {transition.who} can {transition.label.lower()}.")
+        who = rules.who_decides_for_it() if transition.who == IT_DECIDER else transition.who
+        raise TransitionRefused(f"Only {who} can {transition.label.lower()}.")
     if transition.note_required and not note:
         raise TransitionRefused(transition.note_required)
     if action == "approve" and request.has_cost and not request.authority_holds:
@@ -322,6 +346,9 @@ def _add_to_register(request: AuthorisationRequest, actor: User) -> None:
             vendor=request.vendor,
             versions=request.version_or_model,
             notes=request.conditions,
+            source_request=request,
+            department=request.department,
+            created_at=request.decided_at or timezone.now(),
         ),
     )
 
@@ -400,6 +427,8 @@ def perform(
 def assign_to_me(*, actor: User, request: AuthorisationRequest) -> AuthorisationRequest:
     if not roles.is_it(actor):
         raise TransitionRefused("Only the IT Department can take a request.")
+    if rules.is_requester(actor, request):
+        raise TransitionRefused(OWN_REQUEST.format(who=rules.who_decides_for_it()))
     request = AuthorisationRequest.objects.select_for_update().get(pk=request.pk)
     if not request.is_open:
         raise TransitionRefused(f"{request.reference} is already decided.")

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from portal.models import Department
 from requests.models import CatalogueItem, Kind
 
 
@@ -29,7 +30,10 @@ class SearchForm(forms.Form):
 class CatalogueItemForm(forms.ModelForm):
     class Meta:
         model = CatalogueItem
-        fields = ["name", "kind", "vendor", "versions", "notes", "active"]
+        fields = [
+            "name", "kind", "vendor", "versions", "notes", "licence_count", "renewal_date",
+            "department", "active",
+        ]  # fmt: skip
         labels = {
             "name": "Name",
             "versions": "Versions or models",
@@ -39,8 +43,23 @@ class CatalogueItemForm(forms.ModelForm):
             "name": "As people will type it when they ask for it, e.g. “Microsoft Teams”.",
             "versions": "For example “2024 or later” or “Latitude 5440”. Optional.",
             "notes": "Conditions of use, licence details, who may have it. Everyone can read this.",
+            "licence_count": "Software and subscriptions only: how many licences or seats are "
+            "held. Optional.",
+            "renewal_date": "Software and subscriptions only: when the licence or subscription "
+            "renews. The budget holder and IT are reminded 30 days before.",
+            "department": "The department whose budget pays for it; its budget holder is "
+            "reminded of renewals.",
         }
-        widgets = {"notes": forms.Textarea(attrs={"rows": 4})}
+        widgets = {
+            "notes": forms.Textarea(attrs={"rows": 4}),
+            "renewal_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = Department.objects.order_by("name")
+        self.fields["department"].empty_label = "No department"
+        self.fields["renewal_date"].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
 
     def clean_name(self) -> str:
         return " ".join(self.cleaned_data["name"].split())

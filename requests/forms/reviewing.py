@@ -131,6 +131,7 @@ class UploadForm(forms.Form):
 class QueueFilterForm(forms.Form):
     """The queue's filters, read from the query string; a bad value is simply ignored."""
 
+    q = forms.CharField(label="Search", required=False)
     state = forms.ChoiceField(label="State", required=False)
     kind = forms.ChoiceField(
         label="Kind", required=False, choices=[("", "Any kind"), *Kind.choices]
@@ -160,8 +161,12 @@ class QueueFilterForm(forms.Form):
             *((str(pk), name) for pk, name in it_members),
         ]
         for name, field in self.fields.items():
-            css = "form-control" if name == "older_than" else "form-select"
+            css = "form-control" if name in {"older_than", "q"} else "form-select"
             field.widget.attrs["class"] = css
+        self.fields["q"].widget.input_type = "search"
+        self.fields["q"].widget.attrs.update(
+            placeholder="Number, item, requester", maxlength=request_queue.MAX_SEARCH_LENGTH
+        )
 
     def filters(self) -> request_queue.Filters:
         """The valid filters; anything that did not validate falls back to its default."""
@@ -173,4 +178,6 @@ class QueueFilterForm(forms.Form):
             department=data.get("department"),
             assignee=data.get("assignee") or "",
             older_than=data.get("older_than"),
+            # A longer search is cut rather than refused: what was typed still narrows the list.
+            q=(data.get("q") or "").strip()[: request_queue.MAX_SEARCH_LENGTH],
         )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from portal import permissions as roles
@@ -47,6 +48,20 @@ def it_queue(request: HttpRequest) -> HttpResponse:
             ],
             "next_after": found.next_cursor.encode() if found.next_cursor else "",
         },
+    )
+
+
+@never_cache
+@require_GET
+@roles.role_required(permissions.can_work_queue, "Only the IT Department works the request queue.")
+def it_queue_export(request: HttpRequest) -> StreamingHttpResponse:
+    """Every request the queue shows under its filters, all pages, as a spreadsheet."""
+    filters = _filter_form(request).filters()
+    request_queue.record_export(actor=request.user, filters=filters, request=request)
+    return StreamingHttpResponse(
+        request_queue.csv_lines(filters, request.user),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{request_queue.csv_filename()}"'},
     )
 
 

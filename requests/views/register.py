@@ -7,11 +7,12 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.idempotency import once
 from portal.permissions import role_required
-from requests import catalogue, permissions
+from requests import catalogue, permissions, renewals
 from requests.forms.register import CatalogueItemForm, SearchForm
 from requests.models import CatalogueItem
 
@@ -29,6 +30,7 @@ def register_list(request: HttpRequest) -> HttpResponse:
     include_withdrawn = may_maintain and filters["withdrawn"]
     items = catalogue.search(filters["q"], kind=filters["kind"], active_only=not include_withdrawn)
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
     return render(
         request,
         "requests/register/list.html",
@@ -38,6 +40,8 @@ def register_list(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "include_withdrawn": include_withdrawn,
             "may_maintain": may_maintain,
+            "today": today,
+            "renewal_soon": today + renewals.REMIND_DAYS_BEFORE,
         },
     )
 

@@ -112,7 +112,10 @@ def _render(
         ],
         "attachments": list(ar.attachments.select_related("uploaded_by").order_by("created_at")),
         "action_forms": _action_forms(user, ar, action_form),
-        "can_assign": permissions.can_work_queue(user) and ar.is_open,
+        "can_assign": permissions.can_work_queue(user)
+        and ar.is_open
+        and not permissions.is_requester(user, ar),
+        "decision_note": workflow.it_decision_note(user, ar),
         "can_edit": ar.state == AuthorisationRequest.State.MORE_INFO
         and permissions.is_requester(user, ar),
         "is_it": is_it,

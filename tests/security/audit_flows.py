@@ -354,6 +354,12 @@ def _item_changed(world: World) -> None:
     assert response.status_code == 302
 
 
+def _queue_exported(world: World) -> None:
+    response = signed_in(world, "it").get(reverse("requests:queue_export"), {"q": "teams"})
+    assert response.status_code == 200
+    b"".join(response.streaming_content)
+
+
 def _granted(world: World) -> None:
     response = signed_in(world, world.team.line_manager).post(
         reverse("acknowledgements:team_personal_use", args=[world.team.employee.pk]),
@@ -719,6 +725,7 @@ FLOWS: dict[str, Callable[[World], None]] = {
     "policy.version_published": _published,
     "policy.reconfirmation_requested": _reconfirmed,
     "policy.status_exported": _exported,
+    "request.queue_exported": _queue_exported,
     "policy.reminder_sent": _reminded,
     "policy.overdue_reminders_requested": _overdue_reminded,
     "staff.imported": _staff_imported,

@@ -255,6 +255,7 @@ REQUESTS: dict[str, Expect] = {
     "approvals": Expect(get=only(200, "budget_holder")),
     "queue": Expect(get=only(200, "it")),
     "waiting_for_budget_holder": Expect(get=only(200, "hr")),
+    "queue_export": Expect(get=only(200, "it")),  # recorded: an export of people's requests
     "register": Expect(get=signed_in(200)),
     "register_add": Expect(get=only(200, "it"), post=only(200, "it")),
     "register_edit": Expect(get=only(200, "it"), post=only(200, "it"), args=lambda w: [w.item.pk]),
@@ -378,7 +379,12 @@ def matches(expected: Outcome, actual: Outcome) -> bool:
 # Requests that end the session they are sent with; they get a client of their own.
 SIGNS_OUT = {"logout", "admin:logout"}
 # Reads that are recorded on purpose: a refusal (403 or 404), and an export of people's records.
-AUDITED_READS = {"auth.permission_denied", "auth.not_found", "policy.status_exported"}
+AUDITED_READS = {
+    "auth.permission_denied",
+    "auth.not_found",
+    "policy.status_exported",
+    "request.queue_exported",
+}
 # The count of audited 404s (portal.throttle) changes with each 404.
 COUNTERS = {"portal.throttlewindow"}
 

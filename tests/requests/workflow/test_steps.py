@@ -64,7 +64,7 @@ WHO = {
     "approve": "another member of the IT Department",
     "reject": "another member of the IT Department",
     "budget_more_info": "the budget holder or second authoriser asked",
-    "more_info": "the IT Department",
+    "more_info": "another member of the IT Department",
     "resubmit": "the person who made the request",
     "withdraw": "the person who made the request",
     "fulfil": "the IT Department",

@@ -6,10 +6,11 @@ from django import forms
 from django.urls import reverse
 from hypothesis import strategies as st
 
+from portal.models import AuditEvent
 from requests import workflow
 from requests.models import AuthorisationRequest, CatalogueItem, Comment
 from tests.security.forms_fuzz.helpers import DATES, NUMBERS, get, post
-from tests.security.fuzzing import checkbox, choice, example, form, fuzz, near, text
+from tests.security.fuzzing import checkbox, choice, example, form, fuzz, last_event, near, text
 from tests.security.world import World
 
 AMOUNTS = st.one_of(
@@ -165,6 +166,26 @@ def test_search_the_queue_and_the_register(world: World, params: dict) -> bool |
     get(world.team.employee, reverse("requests:new", args=["software"]), params)
 
 
+@fuzz(
+    params=form(
+        state=choice("", "awaiting_it", "all", "open"),
+        kind=choice("", "software"),
+        department=NUMBERS,
+        assignee=choice("", "me", "nobody"),
+        older_than=NUMBERS,
+        q=text(120),
+    )
+)
+def test_export_the_queue(world: World, params: dict) -> bool | None:
+    with example(world.users["it"]) as client:
+        since = last_event()
+        response = client.get(reverse("requests:queue_export"), params)
+        assert response.status_code == 200, response.status_code
+        b"".join(response.streaming_content)
+        recorded = AuditEvent.objects.filter(pk__gt=since).values_list("action", flat=True)
+        assert list(recorded) == ["request.queue_exported"]
+
+
 ITEM_FIELDS = {
     "name": choice("Zoom", "Microsoft Teams"),
     "kind": choice("software", "hardware", "download", "subscription"),
@@ -172,6 +193,20 @@ ITEM_FIELDS = {
     "versions": text(),
     "notes": text(1000),
     "active": checkbox(),
+}
+# A licensed item filled in correctly, then its licences, renewal, payer or kind changed.
+VALID_LICENSED = {
+    "name": "Zoom Workplace",
+    "kind": "subscription",
+    "licence_count": "12",
+    "renewal_date": "2027-03-31",
+    "active": "on",
+}
+LICENCE_FIELDS = {
+    "kind": choice("software", "hardware", "download", "subscription"),
+    "licence_count": NUMBERS,
+    "renewal_date": DATES,
+    "department": NUMBERS,
 }
 
 
@@ -202,4 +237,20 @@ def test_change_a_register_entry(world: World, data: dict) -> bool | None:
         data,
         done_when="catalogue.item_changed",
         check_done=changed,
+    )
+
+
+@fuzz(data=near(VALID_LICENSED, **LICENCE_FIELDS))
+def test_record_licences_and_a_renewal(world: World, data: dict) -> bool | None:
+    def added() -> None:
+        item = CatalogueItem.objects.latest("pk")
+        assert item.kind in CatalogueItem.RENEWED_KINDS
+        assert item.licence_count is None or item.licence_count >= 1
+
+    return post(
+        world.users["it"],
+        reverse("requests:register_add"),
+        data,
+        done_when="catalogue.item_added",
+        check_done=added,
     )

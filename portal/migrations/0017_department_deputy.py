@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0015_staff_import_job'),
+        ('portal', '0016_staff_import_live_from_status'),
     ]
 
     operations = [
