@@ -252,9 +252,11 @@ def test_manager_grants_and_revokes_personal_use_for_own_report_only(
     expect(history).to_have_count(1)
     expect(history.first).to_contain_text("Current")
 
-    # Revoked: back to business use only, and the history says so.
+    # Revoked, once the manager has read what that does: back to business use only, and the
+    # history says so.
+    page.get_by_test_id("revoke").locator("summary").click()
     page.get_by_label("Reason (optional)").fill(reason)
-    page.get_by_role("button", name="Revoke").click()
+    page.get_by_role("button", name="Revoke personal use").click()
     expect(page.get_by_text(f"Personal use revoked: {EMPLOYEE_NAME}")).to_be_visible()
     expect(current).to_contain_text("None: business use only.")
     expect(history).to_have_count(1)
