@@ -19,8 +19,6 @@ from portal import audit, throttle
 from portal.client import client_address
 from portal.models import User
 
-THROTTLED_ACTION = "receipt.check_throttled"
-
 
 class TooManyChecks(Exception):
     """Past the hour's limit of checks; the message says when to try again."""
@@ -53,7 +51,7 @@ def check_receipt(
         if hits == limit.most + 1:
             audit.record(
                 actor=viewer,
-                action=THROTTLED_ACTION,
+                action="receipt.check_throttled",
                 data={"signed_in": bool(viewer and viewer.is_authenticated)},
                 request=request,
             )

@@ -9,7 +9,6 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from acknowledgements import receipt_checks
 from acknowledgements.models import Acknowledgement
 from portal.models import AuditEvent
 from tests.acknowledgements.factories import AcknowledgementFactory
@@ -25,6 +24,7 @@ FORMAT_ERROR = (
 )
 LIMIT = 3
 AUDITOR = "198.51.100.7"
+THROTTLED = "receipt.check_throttled"
 
 
 @pytest.fixture
@@ -152,7 +152,7 @@ def test_the_first_refusal_of_the_hour_is_audited_once(limited, ack) -> None:
     auditor = from_address(AUDITOR)
     for _ in range(LIMIT + 3):
         by_code(auditor, ack.receipt_code)
-    (event,) = AuditEvent.objects.filter(action=receipt_checks.THROTTLED_ACTION)
+    (event,) = AuditEvent.objects.filter(action=THROTTLED)
     assert event.actor is None
     assert event.ip_address == AUDITOR
     assert event.data == {"signed_in": False}
@@ -181,7 +181,7 @@ def test_behind_a_trusted_proxy_the_client_is_counted(limited, settings, ack) ->
         proxy.get(VERIFY_URL, {"code": ack.receipt_code}, HTTP_X_FORWARDED_FOR=AUDITOR)
     other = proxy.get(VERIFY_URL, {"code": ack.receipt_code}, HTTP_X_FORWARDED_FOR="198.51.100.8")
     assert other.status_code == 200
-    assert AuditEvent.objects.get(action=receipt_checks.THROTTLED_ACTION).ip_address == AUDITOR
+    assert AuditEvent.objects.get(action=THROTTLED).ip_address == AUDITOR
 
 
 def test_signed_in_people_are_counted_each_on_their_own(limited, outsider, ack) -> None:
@@ -193,7 +193,7 @@ def test_signed_in_people_are_counted_each_on_their_own(limited, outsider, ack) 
     theirs = signed_in(from_address(AUDITOR), colleague)
     assert by_code(theirs, ack.receipt_code).status_code == 200
     assert by_code(from_address(AUDITOR), ack.receipt_code).status_code == 200
-    event = AuditEvent.objects.get(action=receipt_checks.THROTTLED_ACTION)
+    event = AuditEvent.objects.get(action=THROTTLED)
     assert (event.actor, event.data) == (outsider, {"signed_in": True})
 
 
