@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from django.contrib.auth.models import Group
-from playwright.sync_api import ConsoleMessage, Error, Page, Response, expect
+from playwright.sync_api import ConsoleMessage, Error, Locator, Page, Response, expect
 
 from portal import permissions
 from portal.demo_data import DEMO_PASSWORD
@@ -65,3 +65,13 @@ def listen(page: Page, log: BrowserLog) -> None:
 def page_width(page: Page) -> int:
     """How wide the document is: wider than the viewport means a sideways scroll."""
     return page.evaluate("document.documentElement.scrollWidth")
+
+
+def nav_link(page: Page, name: str) -> Locator:
+    """The header's link ``name``, its group menu opened first when it is in one."""
+    nav = page.get_by_test_id("nav")
+    hidden = nav.get_by_role("link", name=name, exact=True, include_hidden=True)
+    menu = nav.locator("li.dropdown").filter(has=hidden)
+    if menu.count():
+        menu.locator("button.dropdown-toggle").click()
+    return nav.get_by_role("link", name=name, exact=True)
