@@ -68,9 +68,15 @@ def page_width(page: Page) -> int:
 
 
 def nav_link(page: Page, name: str) -> Locator:
-    """The header's link ``name``, its group menu opened first when it is in one."""
+    """The header's link ``name``: on a phone the folded menu is opened first, and the link's
+    group menu when it is in one."""
+    toggler = page.get_by_role("button", name="Show menu")
+    if toggler.is_visible() and toggler.get_attribute("aria-expanded") != "true":
+        toggler.click()
     nav = page.get_by_test_id("nav")
-    hidden = nav.get_by_role("link", name=name, exact=True, include_hidden=True)
+    expect(nav).to_be_visible()
+    # Queried inside each menu, so written from the page, not from the header.
+    hidden = page.get_by_role("link", name=name, exact=True, include_hidden=True)
     menu = nav.locator("li.dropdown").filter(has=hidden)
     if menu.count():
         menu.locator("button.dropdown-toggle").click()
