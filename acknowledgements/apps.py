@@ -7,12 +7,20 @@ class AcknowledgementsConfig(AppConfig):
     verbose_name = "Policy acknowledgements"
 
     def ready(self) -> None:
+        _describe_audit_actions()
         _keep_signatures_permanent()
         _ask_new_people_to_sign()
         _end_grants_on_moves()
         _add_home_page_items_and_menu()
         _schedule_jobs()
         _add_demo_policy()
+
+
+def _describe_audit_actions() -> None:
+    from acknowledgements import audit_words
+    from portal.audit_words import describe
+
+    describe(audit_words.ACTIONS, groups=audit_words.GROUPS)
 
 
 def _keep_signatures_permanent() -> None:

@@ -13,6 +13,12 @@ def _may_see_team_status(user: User) -> bool:
     return roles.is_line_manager(user) and Policy.objects.filter(slug=SEED_SLUG).exists()
 
 
+# The header's group menus (``portal.context_processors.MENUS``): a page added to PAGES without
+# one of its own is listed under "Policy".
+MENU = "Policy"
+TEAM_MENU = "My team"
+
+
 def _asks_only(user: User) -> bool:
     return not roles.is_line_manager(user)
 
@@ -20,8 +26,14 @@ def _asks_only(user: User) -> bool:
 PAGES = (
     NavEntry("Policy", "acknowledgements:policy_list"),
     NavEntry("Personal use", "acknowledgements:my_personal_use"),
+    NavEntry(
+        "Questions",
+        "acknowledgements:questions",
+        "Manager",
+        roles.is_line_manager,
+        menu=TEAM_MENU,
+    ),
     # One entry each: a line manager's page holds the questions they asked too.
-    NavEntry("Questions", "acknowledgements:questions", "Manager", roles.is_line_manager),
     NavEntry("My questions", "acknowledgements:questions", "", _asks_only),
     NavEntry(
         "Team status",
@@ -29,6 +41,7 @@ PAGES = (
         "Manager",
         _may_see_team_status,
         args=(SEED_SLUG,),
+        menu=TEAM_MENU,
     ),
     NavEntry(
         "Manage policy",
@@ -53,8 +66,8 @@ PEOPLE_PAGES = (NavEntry("My team", "team", "Manager", roles.is_line_manager),)
 
 
 def items(user: User) -> list[NavItem]:
-    return offered(user, PAGES)
+    return offered(user, PAGES, menu=MENU)
 
 
 def people_items(user: User) -> list[NavItem]:
-    return offered(user, PEOPLE_PAGES)
+    return offered(user, PEOPLE_PAGES, menu=TEAM_MENU)

@@ -227,10 +227,10 @@ def _how_to_check(pdf: FPDF, ack: Acknowledgement, verify_url: str) -> None:
     where = f" ({verify_url})" if verify_url else ""
     _paragraph(
         pdf,
-        "Anyone in the company can check this receipt on the portal's Verify page"
-        f"{where} with the receipt code or the record fingerprint. The record fingerprint "
-        "covers every fact above and the record before it, so any later change to the "
-        "record would show.",
+        "Anyone holding this receipt can check it on the portal's Verify page"
+        f"{where} with the receipt code or the record fingerprint, without a portal account. "
+        "The record fingerprint covers every fact above and the record before it, so any later "
+        "change to the record would show.",
     )
     if ack.seal:
         pdf.ln(2)

@@ -8,6 +8,7 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         from portal import (
             accounts,
+            audit_words,
             auth_events,  # noqa: F401  (connects the sign-in audit receivers)
             checks,  # noqa: F401  (registers the deployment checks)
             db_roles,
@@ -20,6 +21,7 @@ class PortalConfig(AppConfig):
         from portal.models import AuditEvent
 
         db_roles.APPEND_ONLY.append(AuditEvent)
+        audit_words.describe(audit_words.PORTAL_ACTIONS, groups=audit_words.PORTAL_GROUPS)
 
         outbox.SEND_TIME_SECRETS[accounts.PASSWORD_RESET_KIND] = accounts.password_reset_link
         outbox.SEND_TIME_SECRETS[invitations.KIND] = accounts.password_reset_link

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
-from portal import accounts, typed
+from portal import accounts, audit_words, typed
 from portal.models import User
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
@@ -110,3 +110,38 @@ class FirstPasswordResetForm(PasswordResetForm):
             for user in User.objects.filter(email__iexact=typed.email(email), is_active=True)
             if user.email.casefold() == typed.email(email).casefold()
         )
+
+
+class AuditFilterForm(forms.Form):
+    """The audit log's filter: one action, or every action of a group, chosen from a list."""
+
+    action = forms.ChoiceField(
+        label="Action",
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+        error_messages={
+            "invalid_choice": "Choose an action from the list; nothing is shown for %(value)s."
+        },
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [
+            ("", "Every action"),
+            *(
+                (
+                    group.words,
+                    [
+                        (group.prefix, f"All: {group.words}"),
+                        *((code, f"{words} ({code})") for code, words in group.actions),
+                    ],
+                )
+                for group in audit_words.groups()
+            ),
+        ]
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        if "action" in self.errors:  # said beside the list, and to assistive technology
+            attrs = self.fields["action"].widget.attrs
+            attrs.update({"aria-describedby": "action-error", "class": "form-select is-invalid"})

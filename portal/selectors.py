@@ -16,6 +16,8 @@ def audit_events(*, action: str = "") -> QuerySet[AuditEvent]:
     if "\x00" in action:
         # No action holds a NUL, and PostgreSQL refuses one in a query.
         return events.none()
-    if action:
-        events = events.filter(action__startswith=action)
+    if action.endswith("."):
+        events = events.filter(action__startswith=action)  # every action of a group
+    elif action:
+        events = events.filter(action=action)
     return events

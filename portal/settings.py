@@ -240,6 +240,9 @@ PASSWORD_RESETS_PER_CLIENT_PER_HOUR = env_int("PORTAL_RESETS_PER_CLIENT_PER_HOUR
 # address: a code has 50 bits, so these leave guessing hopeless.
 LETTER_CODE_TRIES_PER_NUMBER_PER_HOUR = env_int("PORTAL_LETTER_TRIES_PER_NUMBER", 5, minimum=1)
 LETTER_CODE_TRIES_PER_CLIENT_PER_HOUR = env_int("PORTAL_LETTER_TRIES_PER_CLIENT", 30, minimum=1)
+# Receipts checked on the public Verify page an hour, per client address (or per person, signed
+# in): a receipt code has 64 bits, so this leaves guessing hopeless and lets an auditor work.
+RECEIPT_CHECKS_PER_CLIENT_PER_HOUR = env_int("PORTAL_RECEIPT_CHECKS_PER_HOUR", 60, minimum=1)
 # A signed-in person's "not found" answers recorded in the audit log, at most this many an hour.
 NOT_FOUND_AUDITS_PER_USER_PER_HOUR = env_int("PORTAL_NOT_FOUND_AUDITS_PER_HOUR", 10, minimum=1)
 

@@ -51,6 +51,10 @@ def sign_in_failures_per_client() -> Limit:
     )
 
 
+def receipt_checks_per_client() -> Limit:
+    return Limit("receipt-check", settings.RECEIPT_CHECKS_PER_CLIENT_PER_HOUR, 3600)
+
+
 def not_found_audits_per_user() -> Limit:
     return Limit("not-found-user", settings.NOT_FOUND_AUDITS_PER_USER_PER_HOUR, 3600)
 

@@ -22,8 +22,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal import accounts, audit, import_jobs, outbox, permissions, selectors, throttle
-from portal.forms import FirstPasswordResetForm, SignInForm, StaffImportForm
-from portal.models import Notification, StaffImport
+from portal.forms import AuditFilterForm, FirstPasswordResetForm, SignInForm, StaffImportForm
+from portal.models import AuditEvent, Notification, StaffImport
 from portal.oidc import views as oidc_views
 from portal.permissions import role_required
 from portal.staff_import import ImportFileError
@@ -141,9 +141,14 @@ def staff_import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @role_required(permissions.can_view_audit_log, "Only IT and HR can read the audit log.")
 def audit_log(request: HttpRequest) -> HttpResponse:
-    action = request.GET.get("action", "").strip()[:64]
-    page = Paginator(selectors.audit_events(action=action), 50).get_page(request.GET.get("page"))
-    return render(request, "portal/audit_log.html", {"page": page, "action": action})
+    form = AuditFilterForm(request.GET)
+    if form.is_valid():
+        events = selectors.audit_events(action=form.cleaned_data["action"])
+    else:
+        events = AuditEvent.objects.none()  # what was asked for is named in the form's error
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    context = {"page": page, "form": form, "action": form.cleaned_data.get("action", "")}
+    return render(request, "portal/audit_log.html", context)
 
 
 class SignInView(auth_views.LoginView):

@@ -9,11 +9,13 @@ class RequestsConfig(AppConfig):
     def ready(self) -> None:
         from portal import context_processors, departments, outbox, scheduling
         from portal import todo as portal_todo
-        from requests import authority_jobs, navigation, renewals, todo, workflow
+        from portal.audit_words import describe
+        from requests import audit_words, authority_jobs, navigation, renewals, todo, workflow
         from requests.staff import jobs as staff_jobs
         from requests.staff import lifecycle as staff_lifecycle
 
         context_processors.NAV_PROVIDERS.append(navigation.items)
+        describe(audit_words.ACTIONS, groups=audit_words.GROUPS)
         portal_todo.PROVIDERS.extend(
             [
                 todo.more_information_asked,

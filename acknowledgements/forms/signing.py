@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.http import QueryDict
 
 from acknowledgements import receipts
 
@@ -48,6 +49,15 @@ class VerifyForm(forms.Form):
             attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "off"}
         ),
     )
+
+    @classmethod
+    def from_query(cls, query: QueryDict) -> VerifyForm:
+        """Bound to ``?reference=``, or to ``?code=`` as a receipt's QR code links; unbound
+        when the address carries neither."""
+        for name in ("reference", "code"):
+            if name in query:
+                return cls({"reference": query[name]})
+        return cls()
 
     def clean_reference(self) -> str:
         try:

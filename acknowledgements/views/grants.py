@@ -63,11 +63,18 @@ def team_member(request: HttpRequest, user_id: int) -> HttpResponse:
     )
 
 
-def _as_granted(current: PersonalUseGrant | None) -> dict[str, bool]:
-    """The form starts from what the person may use now."""
+def _as_granted(current: PersonalUseGrant | None) -> dict[str, object]:
+    """The form starts from the grant in force, so a change keeps its end date and note unless
+    the manager changes them."""
     if current is None:
         return {}
-    return {"email": current.email, "internet": current.internet, "telephone": current.telephone}
+    return {
+        "email": current.email,
+        "internet": current.internet,
+        "telephone": current.telephone,
+        "expires_on": current.expires_on,
+        "note": current.note,
+    }
 
 
 def _grant(request: HttpRequest, form: GrantForm, employee: User) -> HttpResponse | None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from acknowledgements import permissions, receipts, selectors
+from acknowledgements import permissions, receipt_checks, receipts, selectors
 from acknowledgements.forms.signing import VerifyForm
 from acknowledgements.models import Acknowledgement
 from portal import outbox
@@ -55,24 +56,32 @@ def receipt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@login_not_required
 @require_GET
 def verify(request: HttpRequest) -> HttpResponse:
-    result = None
-    form = VerifyForm(request.GET) if "reference" in request.GET else VerifyForm()
+    """Open to anyone holding a receipt; ``?code=`` (a receipt's QR code) or ``?reference=``."""
+    result, refused = None, ""
+    form = VerifyForm.from_query(request.GET)
     if form.is_bound and form.is_valid():
-        result = receipts.verify_reference(form.cleaned_data["reference"])
+        try:
+            result = receipt_checks.check_receipt(
+                form.cleaned_data["reference"], viewer=request.user, request=request
+            )
+        except receipt_checks.TooManyChecks as exc:
+            refused = str(exc)
     may_see_receipt = bool(
         result
         and result.acknowledgement
+        and request.user.is_authenticated
         and permissions.can_view_acknowledgement(request.user, result.acknowledgement)
     )
+    context = {
+        "form": form,
+        "result": result,
+        "refused": refused,
+        "keys": receipts.published_keys(),
+    }
+    context["may_see_receipt"] = may_see_receipt
     return render(
-        request,
-        "acknowledgements/receipts/verify.html",
-        {
-            "form": form,
-            "result": result,
-            "may_see_receipt": may_see_receipt,
-            "keys": receipts.published_keys(),
-        },
+        request, "acknowledgements/receipts/verify.html", context, status=429 if refused else 200
     )

@@ -161,10 +161,43 @@ def test_granting_again_replaces_the_grant_and_keeps_the_history(client, manager
 def test_the_form_starts_from_the_current_grant(client, manager, employee) -> None:
     grant(manager, employee, email=False, internet=True)
     page = signed_in(client, manager).get(page_url(employee))
-    assert page.context["form"].initial == {"email": False, "internet": True, "telephone": False}
+    assert page.context["form"].initial == {
+        "email": False,
+        "internet": True,
+        "telephone": False,
+        "expires_on": None,
+        "note": "",
+    }
     # The revoke form sits on the same page; its field ids must not clash with the grant form's.
     assert page.content.count(b'id="id_note"') == 1
     assert page.content.count(b'id="id_revoke_note"') == 1
+
+
+def test_changing_the_grant_keeps_its_end_date_and_note(client, manager, employee) -> None:
+    ends = timezone.localdate() + timedelta(days=30)
+    grant(manager, employee, expires_on=ends, note="Agreed at supervision")
+    page = signed_in(client, manager).get(page_url(employee))
+    assert f'value="{ends.isoformat()}"'.encode() in page.content
+    assert b"Agreed at supervision</textarea>" in page.content
+
+    # The manager ticks the Internet too and sends the form as it was filled in for them.
+    form = page.context["form"]
+    posted = {"email": "on", "internet": "on"}
+    posted |= {"expires_on": form["expires_on"].value().isoformat(), "note": form["note"].value()}
+    assert client.post(page_url(employee), posted).status_code == 302
+
+    current = grants.current_grant_for(employee)
+    assert current.facilities == ["email", "Internet"]
+    assert current.expires_on == ends
+    assert current.note == "Agreed at supervision"
+
+
+def test_the_manager_can_clear_the_end_date_and_note(client, manager, employee) -> None:
+    grant(manager, employee, expires_on=timezone.localdate() + timedelta(days=30), note="Trial")
+    posted = {"email": "on", "expires_on": "", "note": ""}
+    assert signed_in(client, manager).post(page_url(employee), posted).status_code == 302
+    current = grants.current_grant_for(employee)
+    assert (current.expires_on, current.note) == (None, "")
 
 
 def test_a_grant_must_allow_something(client, manager, employee) -> None:

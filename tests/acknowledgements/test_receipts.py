@@ -412,12 +412,6 @@ def test_verify_links_to_the_receipt_for_those_who_may_see_it(client, request, a
     assert f'href="{receipt_url(ack)}"' in response.content.decode()
 
 
-def test_verify_needs_sign_in(client, ack) -> None:
-    response = check(client, ack.receipt_code)
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
-
-
 def test_verify_is_get_only(client, outsider, ack) -> None:
     response = signed_in(client, outsider).post(VERIFY_URL, {"reference": ack.record_hash})
     assert response.status_code == 405

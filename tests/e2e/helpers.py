@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from django.contrib.auth.models import Group
-from playwright.sync_api import ConsoleMessage, Error, Page, Response, expect
+from playwright.sync_api import ConsoleMessage, Error, Locator, Page, Response, expect
 
 from portal import permissions
 from portal.demo_data import DEMO_PASSWORD
@@ -65,3 +65,19 @@ def listen(page: Page, log: BrowserLog) -> None:
 def page_width(page: Page) -> int:
     """How wide the document is: wider than the viewport means a sideways scroll."""
     return page.evaluate("document.documentElement.scrollWidth")
+
+
+def nav_link(page: Page, name: str) -> Locator:
+    """The header's link ``name``: on a phone the folded menu is opened first, and the link's
+    group menu when it is in one."""
+    toggler = page.get_by_role("button", name="Show menu")
+    if toggler.is_visible() and toggler.get_attribute("aria-expanded") != "true":
+        toggler.click()
+    nav = page.get_by_test_id("nav")
+    expect(nav).to_be_visible()
+    # Queried inside each menu, so written from the page, not from the header.
+    hidden = page.get_by_role("link", name=name, exact=True, include_hidden=True)
+    menu = nav.locator("li.dropdown").filter(has=hidden)
+    if menu.count():
+        menu.locator("button.dropdown-toggle").click()
+    return nav.get_by_role("link", name=name, exact=True)

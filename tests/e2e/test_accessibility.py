@@ -48,6 +48,7 @@ PAGES: dict[str, tuple[str | None, dict[str, str]]] = {
             "forgotten password": "/accounts/reset/",
             "reset link sent": "/accounts/reset/sent/",
             "bad reset link": "/accounts/reset/MQ/not-a-token/",
+            "check a receipt, signed out": "/verify/?code={receipt_code}",
         },
     ),
     "employee": (

@@ -21,7 +21,14 @@ from requests import catalogue, workflow
 from requests.models import AuthorisationRequest, CatalogueItem, Kind
 from tests.e2e.accessibility import violations
 from tests.e2e.conftest import DESKTOP, BrowserLog
-from tests.e2e.helpers import expect_home, listen, page_width, restore_role_groups, sign_in
+from tests.e2e.helpers import (
+    expect_home,
+    listen,
+    nav_link,
+    page_width,
+    restore_role_groups,
+    sign_in,
+)
 from tests.factories import PASSWORD, UserFactory
 
 # The live server answers from another thread, so each test commits its data and the database
@@ -92,7 +99,7 @@ def assert_clean_run(log: BrowserLog) -> None:
 
 
 def go_to(page: Page, menu_item: str) -> None:
-    page.get_by_test_id("nav").get_by_role("link", name=menu_item, exact=True).click()
+    nav_link(page, menu_item).click()
 
 
 def message(page: Page) -> Locator:

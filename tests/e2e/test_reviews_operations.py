@@ -20,7 +20,7 @@ from portal import health, scheduling
 from portal.demo_data import seed_demo
 from portal.models import AuditEvent, JobRun, Notification
 from tests.e2e.conftest import BrowserLog
-from tests.e2e.helpers import expect_home, restore_role_groups, sign_in
+from tests.e2e.helpers import expect_home, nav_link, restore_role_groups, sign_in
 from tests.factories import NotificationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -45,7 +45,7 @@ def test_a_reviewer_completes_the_overdue_annual_review(
     # The home page asks for the review.
     expect(page.get_by_text(f"Review the {publishing.SEED_TITLE}")).to_be_visible()
 
-    page.get_by_test_id("nav").get_by_role("link", name="Policy reviews").click()
+    nav_link(page, "Policy reviews").click()
     current = page.get_by_test_id("current-reviews")
     expect(current).to_contain_text(publishing.SEED_TITLE)
     expect(current).to_contain_text("1 March 2018")
@@ -96,7 +96,7 @@ def test_it_sees_every_job_on_the_operations_page_and_runs_one(
     )
     sign_in(page, IT)
     expect_home(page, demo)
-    page.get_by_test_id("nav").get_by_role("link", name="Operations").click()
+    nav_link(page, "Operations").click()
 
     # The Health list: every check, with beat (whose sweep has never run here) down, in words.
     checks = page.get_by_test_id("health")

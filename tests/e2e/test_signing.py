@@ -24,6 +24,7 @@ from tests.e2e.conftest import DESKTOP, BrowserLog
 from tests.e2e.helpers import (
     expect_home,
     listen,
+    nav_link,
     page_width,
     restore_role_groups,
     sign_in,
@@ -222,7 +223,7 @@ def test_manager_grants_and_revokes_personal_use_for_own_report_only(
 
     sign_in(page, MANAGER)
     expect_home(page, demo)
-    page.get_by_test_id("nav").get_by_role("link", name="My team").click()
+    nav_link(page, "My team").click()
     expect(page.get_by_role("heading", name="My team")).to_be_visible()
     row = page.get_by_test_id("team-row").filter(has_text=EMPLOYEE_NAME)
     expect(row.get_by_test_id("personal-use")).to_contain_text("Business use only")
@@ -252,9 +253,11 @@ def test_manager_grants_and_revokes_personal_use_for_own_report_only(
     expect(history).to_have_count(1)
     expect(history.first).to_contain_text("Current")
 
-    # Revoked: back to business use only, and the history says so.
+    # Revoked, once the manager has read what that does: back to business use only, and the
+    # history says so.
+    page.get_by_test_id("revoke").locator("summary").click()
     page.get_by_label("Reason (optional)").fill(reason)
-    page.get_by_role("button", name="Revoke").click()
+    page.get_by_role("button", name="Revoke personal use").click()
     expect(page.get_by_text(f"Personal use revoked: {EMPLOYEE_NAME}")).to_be_visible()
     expect(current).to_contain_text("None: business use only.")
     expect(history).to_have_count(1)
@@ -266,7 +269,7 @@ def test_manager_grants_and_revokes_personal_use_for_own_report_only(
     # The employee sees no grant in force.
     sign_in(second_page, EMPLOYEE)
     expect_home(second_page, demo)
-    second_page.get_by_test_id("nav").get_by_role("link", name="Personal use").click()
+    nav_link(second_page, "Personal use").click()
     mine = second_page.get_by_test_id("current")
     expect(mine).to_contain_text("None: business use only.")
     expect(mine).not_to_contain_text("Occasional personal use of")
@@ -316,7 +319,7 @@ def test_reviewer_publishes_a_material_change_and_the_employee_signs_again(
     # The reviewer drafts version 2 with one sentence of section 5.6 changed.
     sign_in(page, REVIEWER)
     expect_home(page, demo)
-    page.get_by_test_id("nav").get_by_role("link", name="Manage policy").click()
+    nav_link(page, "Manage policy").click()
     page.get_by_test_id("policies").get_by_role("link", name=POLICY_TITLE).click()
     page.get_by_role("button", name="Start a draft").click()
     expect(page.get_by_role("heading", name="Edit the draft of version 2")).to_be_visible()

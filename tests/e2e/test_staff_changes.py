@@ -30,7 +30,7 @@ from requests.staff.models import StaffChange
 from tests.acknowledgements.factories import PersonalUseGrantFactory
 from tests.e2e.accessibility import violations
 from tests.e2e.conftest import DESKTOP, BrowserLog
-from tests.e2e.helpers import expect_home, listen, restore_role_groups, sign_in
+from tests.e2e.helpers import expect_home, listen, nav_link, restore_role_groups, sign_in
 from tests.requests.factories import AuthorisationRequestFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -88,7 +88,7 @@ def just_after_midnight_following(day: date) -> datetime:
 
 
 def notify_it(page: Page, kind_button: str) -> None:
-    page.get_by_test_id("nav").get_by_role("link", name="Staff notices").click()
+    nav_link(page, "Staff notices").click()
     page.get_by_role("link", name="Notify IT", exact=True).click()
     page.get_by_role("link", name=kind_button).click()
 
@@ -156,7 +156,7 @@ def test_hr_notifies_a_starter_it_does_the_checklist_and_the_starter_signs_the_p
     # IT finds it on the board and works the checklist.
     it = open_browser()
     sign_in(it, IT)
-    it.get_by_test_id("nav").get_by_role("link", name="Starters and leavers").click()
+    nav_link(it, "Starters and leavers").click()
     row = it.get_by_test_id("board-row").filter(has_text="Sam Taylor")
     expect(row).to_contain_text("0 of 3 done")
     row.get_by_role("link", name=notice.reference).click()
@@ -293,7 +293,7 @@ def test_a_temporary_workers_access_ends_on_the_end_date_unless_extended(
     # Their manager extends the access; a date before the current one is explained first.
     manager = open_browser()
     sign_in(manager, MANAGER)
-    manager.get_by_test_id("nav").get_by_role("link", name="Staff notices").click()
+    nav_link(manager, "Staff notices").click()
     manager.get_by_test_id("notice-row").filter(has_text="Tara Agency").get_by_role(
         "link", name=notice.reference
     ).click()

@@ -255,6 +255,15 @@ def _address_throttled(world: World) -> None:
     assert sign_in(Client(), "one.more@example.com", WRONG_PASSWORD).status_code == 200
 
 
+@override_settings(RECEIPT_CHECKS_PER_CLIENT_PER_HOUR=2)
+def _receipt_check_throttled(world: World) -> None:
+    auditor = Client()  # signed out: anyone holding a receipt
+    code = {"code": world.team.ack.receipt_code}
+    for _ in range(throttle.receipt_checks_per_client().most):
+        auditor.get(reverse("acknowledgements:verify"), code)
+    assert auditor.get(reverse("acknowledgements:verify"), code).status_code == 429
+
+
 def _not_found(world: World) -> None:
     others = Notification.objects.exclude(recipient=world.team.employee).first()
     pk = others.pk if others else 10**9
@@ -695,6 +704,7 @@ FLOWS: dict[str, Callable[[World], None]] = {
     "auth.password_reset_throttled": _password_reset_throttled,
     "auth.address_throttled": _address_throttled,
     "auth.not_found": _not_found,
+    "receipt.check_throttled": _receipt_check_throttled,
     "policy.signed": _signed,
     "request.submitted": _submitted,
     "request.budget_approve": lambda w: act(w, w.team.budget_holder, "awaiting_budget",

@@ -152,7 +152,8 @@ ACKNOWLEDGEMENTS: dict[str, Expect] = {
     "my_receipts": Expect(get=signed_in(200)),
     "receipt": Expect(get=owned("line_manager", "hr"), args=lambda w: [w.team.ack.pk]),
     "receipt_pdf": Expect(get=owned("line_manager", "hr"), args=lambda w: [w.team.ack.pk]),
-    "verify": Expect(get=signed_in(200)),
+    # Open to anyone holding a receipt.
+    "verify": Expect(get=public(200), post=public(405)),
     "manage_index": Expect(get=only(200, "reviewer")),
     "manage_policy": Expect(get=only(200, "reviewer"), args=lambda w: [w.slug]),
     # There is a draft already: a reviewer is taken to it.

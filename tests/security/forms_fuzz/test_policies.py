@@ -54,6 +54,12 @@ def test_verify_a_receipt(world: World, params: dict) -> bool | None:
     get(world.team.employee, reverse("acknowledgements:verify"), params)
 
 
+@fuzz(params=form(code=text(250), reference=text(250)))
+def test_check_a_receipt_signed_out(world: World, params: dict) -> bool | None:
+    """The public page, as a receipt's QR code opens it (``?code=``) or as typed."""
+    get(None, reverse("acknowledgements:verify"), params)
+
+
 # --- Policy reviewers --------------------------------------------------------------------------
 @fuzz(data=form(body=st.one_of(text(2000), st.just("SEED")), change_summary=text(500)))
 def test_edit_a_draft(world: World, data: dict) -> bool | None:
