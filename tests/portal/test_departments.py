@@ -314,10 +314,12 @@ def test_the_demo_has_departments_with_and_without_budget_holders_and_a_deputy_n
     community = Department.objects.get(name="Community Support")
     assert departments.deputy_acting(community)
     assert departments.authoriser(community) == community.deputy
-    assert departments.authoriser(Department.objects.get(name="Human Resources")) is not None
+    care = Department.objects.get(name="Residential Care")
+    assert care.budget_holder is not None
+    assert departments.authoriser(care) == care.budget_holder
     nobody = {d.name for d in departments.for_list(missing_only=True)}
-    assert {"Finance", "IT Department", "Company Secretariat"} <= nobody
-    assert "Community Support" not in nobody
+    assert {"Finance", "Human Resources", "IT Department", "Company Secretariat"} <= nobody
+    assert not {"Community Support", "Residential Care"} & nobody
     assert AuditEvent.objects.filter(action="department.deputy_changed").count() == 1
 
 
