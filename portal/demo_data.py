@@ -144,18 +144,13 @@ def seed_demo() -> dict[str, int]:
 
 
 def _budget_holders(departments: dict[str, Department], hr: User) -> None:
-    """Human Resources and Community Support have budget holders, Community Support's deputy
-    deciding now (the holder is on leave this fortnight); Finance, the IT Department and the
-    Company Secretariat have none, so their paid requests wait on HR's list."""
-    today = departments_rules.today()
-    hr_department = departments["Human Resources"]
-    if hr_department.budget_holder_id is None:
-        departments_rules.set_authority(
-            actor=hr, department=hr_department, authority=departments_rules.Authority(hr)
-        )
+    """Residential Care's budget holder is its manager (above); Community Support's is on leave
+    this fortnight, their deputy deciding now; Finance, Human Resources, the IT Department and
+    the Company Secretariat have none, so their paid requests wait on HR's list."""
     community = departments["Community Support"]
     if community.budget_holder_id is not None:
         return
+    today = departments_rules.today()
     holder, deputy = User.objects.filter(department=community, is_active=True).order_by("pk")[:2]
     departments_rules.set_authority(
         actor=hr,

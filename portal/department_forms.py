@@ -42,13 +42,16 @@ class DepartmentForm(DepartmentNameForm):
         def name(person: User | None) -> str:
             return person.sign_in_name if person is not None else ""
 
-        return {
-            "name": department.name,
-            "budget_holder": name(department.budget_holder),
-            "deputy": name(department.deputy),
-            "deputy_from": department.deputy_from,
-            "deputy_to": department.deputy_to,
-        }
+        initial = {"name": department.name, "budget_holder": name(department.budget_holder)}
+        ended = department.deputy_to is not None and department.deputy_to < departments.today()
+        if not ended:
+            # A deputy whose dates have passed is not offered again: saving clears them.
+            initial.update(
+                deputy=name(department.deputy),
+                deputy_from=department.deputy_from,
+                deputy_to=department.deputy_to,
+            )
+        return initial
 
     def _person(self, field: str) -> User | None:
         typed = self.cleaned_data.get(field, "").strip()

@@ -18,7 +18,7 @@ from acknowledgements import grants, publishing, questions
 from acknowledgements.models import Acknowledgement, PolicyVersion
 from portal import demo_data as company_demo
 from portal.demo_data import DEMO_PASSWORD
-from portal.models import Notification, User
+from portal.models import Department, Notification, User
 from requests import catalogue, workflow
 from requests.models import AuthorisationRequest, CatalogueItem, Kind
 from tests.e2e.accessibility import violations
@@ -109,6 +109,12 @@ PAGES: dict[str, tuple[str | None, dict[str, str]]] = {
             "staff import": "/staff/import/",
             "invitations": "/staff/invitations/",
             "audit log": "/audit/",
+            "departments": "/departments/",
+            "departments with nobody to authorise costs": "/departments/?missing=1",
+            "add a department": "/departments/new/",
+            "a department, its deputy deciding": "/departments/{department}/",
+            "a department's history": "/departments/{department}/history/",
+            "requests waiting for a budget holder": "/requests/waiting-for-budget-holder/",
         },
     ),
     "IT": (
@@ -206,6 +212,17 @@ def world(site_url: str) -> dict[str, object]:
     item = catalogue.save_item(
         actor=it, item=CatalogueItem(name="Microsoft Teams", kind=Kind.SOFTWARE, vendor="Microsoft")
     )
+    # The Company Secretariat has no budget holder: the reviewer's paid request waits for one.
+    workflow.submit(
+        requester=reviewer,
+        request=AuthorisationRequest(
+            kind=Kind.SUBSCRIPTION,
+            item="Minutes Cloud",
+            cost_recurring=Decimal("9.00"),
+            recurring_period=AuthorisationRequest.Period.MONTHLY,
+            justification="Board minutes.",
+        ),
+    )
     message = Notification.objects.filter(recipient=employee).order_by("pk").first()
     return {
         "employee": employee.pk,
@@ -218,6 +235,7 @@ def world(site_url: str) -> dict[str, object]:
         "more_info": more_info.pk,
         "item": item.pk,
         "message": message.pk,
+        "department": Department.objects.get(name="Community Support").pk,
     }
 
 

@@ -303,3 +303,38 @@ def test_the_list_reads_the_same_number_of_queries_at_two_sizes(
         response = client.get(reverse("departments"))
     assert response.status_code == 200
     assert response.content.decode().count('data-testid="department-row"') == size + 1  # and HR's
+
+
+# --- The demo company ---------------------------------------------------------------------------
+def test_the_demo_has_departments_with_and_without_budget_holders_and_a_deputy_now(db) -> None:
+    from portal import demo_data
+
+    demo_data.seed_demo()
+    demo_data.seed_demo()  # a second run changes nothing
+    community = Department.objects.get(name="Community Support")
+    assert departments.deputy_acting(community)
+    assert departments.authoriser(community) == community.deputy
+    care = Department.objects.get(name="Residential Care")
+    assert care.budget_holder is not None
+    assert departments.authoriser(care) == care.budget_holder
+    nobody = {d.name for d in departments.for_list(missing_only=True)}
+    assert {"Finance", "Human Resources", "IT Department", "Company Secretariat"} <= nobody
+    assert not {"Community Support", "Residential Care"} & nobody
+    assert AuditEvent.objects.filter(action="department.deputy_changed").count() == 1
+
+
+def test_a_deputy_whose_dates_have_passed_does_not_stop_a_rename(
+    client: Client, hr_user, kitchen, holder, deputy
+) -> None:
+    past = timezone.localdate() - timedelta(days=10)
+    _on_leave(kitchen, holder, deputy, past, past + timedelta(days=3))
+    client = signed_in(client, hr_user)
+    page = client.get(_url("department_edit", kitchen))
+    assert page.context["form"].initial.get("deputy") is None
+    assert page.context["form"].initial["budget_holder"] == holder.email
+    response = client.post(
+        _url("department_edit", kitchen), {"name": "Kitchens", "budget_holder": holder.email}
+    )
+    assert response.status_code == 302
+    kitchen.refresh_from_db()
+    assert (kitchen.name, kitchen.deputy) == ("Kitchens", None)

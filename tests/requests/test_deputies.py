@@ -153,6 +153,8 @@ def test_a_cost_with_nobody_to_ask_waits_on_hrs_list_and_goes_to_the_holder_hr_n
     gardener = UserFactory(email="gardener@example.com", department=garden)
     request = workflow.submit(requester=gardener, request=new_request(cost_one_off=COST))
     assert list(selectors.waiting_for_budget_holder()) == [request]
+    receipt = Notification.objects.get(recipient=gardener, kind="request-received")
+    assert "no budget holder at the moment, so it waits on the list HR keeps" in receipt.body_text
     [todo] = waiting_for_budget_holder(hr_user)
     assert todo.title == "1 request waiting for a budget holder"
     assert waiting_for_budget_holder(gardener) == []
