@@ -27,10 +27,12 @@ SIGN_IN_URL = re.compile(r"/accounts/login/(\?.*)?$")
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 EVERYONE = ["Home", "Policy", "Personal use"]
+# Everyone reaches their own questions; a line manager's "Questions" page holds them too.
+OWN_QUESTIONS = "My questions"
 REQUESTS = ["My requests", "Authorised register"]
 # The demo's manager is also the budget holder of Residential Care.
 ROLE_MENUS = {
-    "employee@example.com": [*EVERYONE, *REQUESTS],
+    "employee@example.com": [*EVERYONE, OWN_QUESTIONS, *REQUESTS],
     "manager@example.com": [
         *EVERYONE,
         "Questions",
@@ -42,6 +44,7 @@ ROLE_MENUS = {
     ],
     "it@example.com": [
         *EVERYONE,
+        OWN_QUESTIONS,
         *REQUESTS,
         "IT queue",
         "Starters and leavers",
@@ -50,6 +53,7 @@ ROLE_MENUS = {
     ],
     "hr@example.com": [
         *EVERYONE,
+        OWN_QUESTIONS,
         "Acknowledgements",
         "Personal-use register",
         *REQUESTS,
@@ -59,8 +63,14 @@ ROLE_MENUS = {
         "Departments",
         "Audit log",
     ],
-    "reviewer@example.com": [*EVERYONE, "Manage policy", "Policy reviews", *REQUESTS],
-    "admin@example.com": [*EVERYONE, *REQUESTS, "Operations", "Administration"],
+    "reviewer@example.com": [
+        *EVERYONE,
+        OWN_QUESTIONS,
+        "Manage policy",
+        "Policy reviews",
+        *REQUESTS,
+    ],
+    "admin@example.com": [*EVERYONE, OWN_QUESTIONS, *REQUESTS, "Operations", "Administration"],
 }
 
 
