@@ -4,6 +4,10 @@ with one member of IT can let an administrator decide (``PORTAL_ADMIN_DECIDES_IT
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
@@ -14,6 +18,7 @@ from portal.models import Notification, User
 from requests import workflow
 from requests.models import AuthorisationRequest
 from requests.workflow import TransitionRefused
+from tests.conftest import ROOT
 from tests.factories import UserFactory
 from tests.helpers import messages_of, signed_in
 from tests.requests.workflow.helpers import State, fresh, new_request
@@ -206,3 +211,36 @@ def test_who_is_told_the_request_reached_it(people, superuser, alone, settings, 
         ).values_list("recipient__email", flat=True)
     )
     assert told == ({superuser.email} if allowed else set())
+
+
+# --- The setting comes from the environment ---------------------------------------------------
+def setting_from(value: str | None) -> subprocess.CompletedProcess:
+    environment = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DJANGO_DEBUG": "1",
+        "DJANGO_SECRET_KEY": "environment-test-" + "x" * 40,
+    }
+    if value is not None:
+        environment["PORTAL_ADMIN_DECIDES_IT_REQUESTS"] = value
+    show = "import django; django.setup(); from django.conf import settings as s; " \
+           "print(s.REQUEST_ADMIN_DECIDES_IT_REQUESTS)"  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-c", show], cwd=ROOT, env=environment, capture_output=True,
+        text=True, timeout=120,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(None, "False"), ("0", "False"), ("1", "True"), ("yes", "True")]
+)
+def test_the_setting_is_read_from_the_environment(value, expected) -> None:
+    run = setting_from(value)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == expected
+
+
+def test_a_value_that_means_nothing_stops_the_portal_starting() -> None:
+    run = setting_from("maybe")
+    assert run.returncode != 0
+    assert "PORTAL_ADMIN_DECIDES_IT_REQUESTS must be one of" in run.stderr
