@@ -264,6 +264,8 @@ OPEN_PAGES = {
     "letter_password",
     "healthz",
     "admin:login",
+    # Checking a receipt: anyone holding one, with or without an account.
+    "acknowledgements:verify",
 }
 # Organisation sign-in's start and the provider's way back: open to all, and not there at all
 # while it is switched off (tests/oidc covers them switched on).
