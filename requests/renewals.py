@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from portal import outbox
+from portal import departments, outbox
 from portal import permissions as roles
 from portal.models import User
 from portal.scheduling import JobResult
@@ -29,7 +29,7 @@ KIND = "register-renewal"
 
 def coming_up(today: date) -> QuerySet[CatalogueItem]:
     """Active licences and subscriptions renewing from ``today`` to 30 days ahead, soonest
-    first, with the budget holder who pays for each."""
+    first, with who authorises the paying department's costs."""
     return (
         CatalogueItem.objects.filter(
             active=True,
@@ -37,15 +37,17 @@ def coming_up(today: date) -> QuerySet[CatalogueItem]:
             renewal_date__gte=today,
             renewal_date__lte=today + REMIND_DAYS_BEFORE,
         )
-        .select_related("department__budget_holder")
+        .select_related("department__budget_holder", "department__deputy")
         .order_by("renewal_date", "pk")
     )
 
 
-def _recipients(item: CatalogueItem, it: list[User]) -> list[User]:
+def _recipients(item: CatalogueItem, it: list[User], today: date) -> list[User]:
+    """IT, and whoever authorises the paying department's costs that day: the budget holder, or
+    the deputy within their dates."""
     people = {member.pk: member for member in it}
-    holder = item.department.budget_holder if item.department else None
-    if holder is not None and holder.is_active:
+    holder = departments.authoriser(item.department, today)
+    if holder is not None:
         people.setdefault(holder.pk, holder)
     return list(people.values())
 
@@ -76,6 +78,6 @@ def renewals_job(now: datetime) -> JobResult:
             link=f"{reverse('requests:register')}?{urlencode({'q': item.name[:100]})}",
         )
         for item in items
-        for person in _recipients(item, it)
+        for person in _recipients(item, it, today)
     ]
     return JobResult(found=len(items), notices=outbox.notify_many(notices))

@@ -250,6 +250,21 @@ def test_a_budget_holder_in_it_gets_one_reminder(department, it_user) -> None:
     assert reminder_keys() == {f"register-renewal:{item.pk}:2026-06-01:{it_user.pk}"}
 
 
+def test_while_a_deputy_decides_the_deputy_is_reminded_not_the_holder_on_leave(
+    department, payer, it_user
+) -> None:
+    deputy = UserFactory(email="deputy@example.com")
+    department.deputy = deputy
+    department.deputy_from = TODAY - timedelta(days=1)
+    department.deputy_to = TODAY + timedelta(days=7)
+    department.save()
+    item = licence(department, renewal_date=TODAY + timedelta(days=3))
+    renewals.renewals_job(morning(TODAY))
+    assert reminder_keys() == {
+        f"register-renewal:{item.pk}:2026-06-04:{p.pk}" for p in (deputy, it_user)
+    }
+
+
 def test_the_reminder_says_what_renews_and_when(department, payer, it_team) -> None:
     licence(department, renewal_date=TODAY + timedelta(days=12), name="Adobe Acrobat Pro")
     renewals.renewals_job(morning(TODAY))
