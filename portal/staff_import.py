@@ -803,6 +803,13 @@ def _write_in_chunks(
     return written
 
 
+def _announce_moves(before: dict[int, moves.Place], written: _Written, actor: User | None) -> None:
+    """A new department or line manager is in force at once: the portal hears of it as a move
+    (IT's mover notice, and the old manager's personal-use grants)."""
+    found = moves.moves_between(before, written.users.values())
+    moves.announce(found, actor=actor, source=moves.IMPORT)
+
+
 def import_staff(
     *,
     actor: User | None,
@@ -849,9 +856,7 @@ def import_staff(
             progress=report,
         )
         _link_managers(rows, written, on_file, actor, chunk_rows)
-        # A new department or line manager is in force at once: IT hears of it as a mover.
-        found = moves.moves_between(before, written.users.values())
-        moves.announce(found, actor=actor, source=moves.IMPORT)
+        _announce_moves(before, written, actor)
         result.created = written.count("created")
         result.updated = written.count("updated")
         result.unchanged = written.count("unchanged")
