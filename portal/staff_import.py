@@ -806,6 +806,13 @@ def _write_in_chunks(
     return written
 
 
+def _announce_moves(before: dict[int, moves.Place], written: _Written, actor: User | None) -> None:
+    """A new department or line manager is in force at once: the portal hears of it as a move
+    (IT's mover notice, and the old manager's personal-use grants)."""
+    found = moves.moves_between(before, written.users.values())
+    moves.announce(found, actor=actor, source=moves.IMPORT)
+
+
 def import_staff(
     *,
     actor: User | None,
@@ -935,10 +942,7 @@ def _apply(
         progress=report,
     )
     _link_managers(checked.rows, written, checked.on_file, actor, chunk_rows)
-    # A new department or line manager is in force at once: IT hears of it as a mover.
-    moves.announce(
-        moves.moves_between(before, written.users.values()), actor=actor, source=moves.IMPORT
-    )
+    _announce_moves(before, written, actor)
     return written
 
 

@@ -252,19 +252,7 @@ def submit_notice(*, actor: User, details: NoticeDetails, today: date | None = N
         equipment=details.equipment.strip(),
         notes=details.notes.strip(),
     )
-    errors: dict[str, str] = {}
-    if details.kind == Kind.LEAVER:
-        _leaver(actor, details, notice, errors)
-    elif details.kind == Kind.MOVER:
-        movers.fill(actor, _move_details(details), notice, errors, today)
-    else:
-        _newcomer(actor, details, notice, errors, today)
-    if not errors:
-        existing = _open_duplicate(notice)
-        if existing is not None:
-            errors[NON_FIELD_ERRORS] = _duplicate_message(actor, existing)
-    if errors:
-        raise ValidationError(errors)
+    _check_notice(actor, details, notice, today)
     with transaction.atomic():
         notice.submitted_at = timezone.now()
         notice.full_clean()
@@ -297,6 +285,24 @@ def submit_notice(*, actor: User, details: NoticeDetails, today: date | None = N
         if notice.is_mover and notice.effective_date <= today:
             movers.apply_move(notice, now=notice.submitted_at, actor=actor)
     return notice
+
+
+def _check_notice(actor: User, details: NoticeDetails, notice: StaffChange, today: date) -> None:
+    """Fill in ``notice`` from ``details`` by the rules of its kind; ``ValidationError`` with
+    every problem, each on the field it is about, if any rule fails."""
+    errors: dict[str, str] = {}
+    if details.kind == Kind.LEAVER:
+        _leaver(actor, details, notice, errors)
+    elif details.kind == Kind.MOVER:
+        movers.fill(actor, _move_details(details), notice, errors, today)
+    else:
+        _newcomer(actor, details, notice, errors, today)
+    if not errors:
+        existing = _open_duplicate(notice)
+        if existing is not None:
+            errors[NON_FIELD_ERRORS] = _duplicate_message(actor, existing)
+    if errors:
+        raise ValidationError(errors)
 
 
 def _move_details(details: NoticeDetails) -> movers.MoveDetails:

@@ -273,6 +273,11 @@ def complete_task(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
         notice.refresh_from_db()
         return _render(request, notice, bound_task=form)
     notice.refresh_from_db()
+    return _done(request, notice, _ticked(notice, task))
+
+
+def _ticked(notice: StaffChange, task: StaffChangeTask) -> str:
+    """What ticking ``task`` did: the account made (and how they sign in), the notice closed."""
     done = f"“{task.get_kind_display()}” is ticked off."
     if task.kind in checklist.ACCOUNT_TASKS and notice.person_id:
         done += f" {notice.full_name}'s portal account is ready" + (
@@ -282,7 +287,7 @@ def complete_task(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
         )
     if notice.state == StaffChange.State.CLOSED:
         done += f" Every task is done: {notice.reference} is closed and the manager told."
-    return _done(request, notice, done)
+    return done
 
 
 def _account_task(notice: StaffChange) -> StaffChangeTask | None:
