@@ -10,8 +10,7 @@ class RequestsConfig(AppConfig):
         from portal import context_processors, departments, outbox, scheduling
         from portal import todo as portal_todo
         from portal.audit_words import describe
-        from requests import audit_words, authority_jobs, navigation, renewals, todo, workflow
-        from requests.staff import jobs as staff_jobs
+        from requests import audit_words, navigation, todo, workflow
         from requests.staff import lifecycle as staff_lifecycle
 
         context_processors.NAV_PROVIDERS.append(navigation.items)
@@ -27,59 +26,66 @@ class RequestsConfig(AppConfig):
         )
         departments.AUTHORITY_MOVED.append(workflow.authority_moved)
         outbox.SEND_TIME_SECRETS[staff_lifecycle.INVITATION_KIND] = staff_lifecycle.invitation_link
-        for job in (
-            scheduling.Job(
-                name="deputy-dates",
-                title="Deputies' dates",
-                description="Tells a deputy, on their first day, of the costs already waiting "
-                "for authority, and the budget holder, on the day after the deputy's last.",
-                run=authority_jobs.deputy_dates_job,
-            ),
-            scheduling.Job(
-                name="staff-end-access",
-                title="End of access",
-                description="Ends the accounts of leavers after their last day and of temporary "
-                "workers after their access end date; their sessions end with them.",
-                run=staff_jobs.end_access_job,
-            ),
-            scheduling.Job(
-                name="staff-movers",
-                title="Movers on their date",
-                description="Puts each mover's new department, line manager and job title in "
-                "the staff directory on the notice's effective date.",
-                run=staff_jobs.movers_job,
-            ),
-            scheduling.Job(
-                name="staff-starters",
-                title="Starters in 3 days",
-                description="Tells IT of starters beginning within 3 days whose checklist is "
-                "not done.",
-                run=staff_jobs.starters_job,
-            ),
-            scheduling.Job(
-                name="staff-overdue-tasks",
-                title="Overdue checklist tasks",
-                description="Tells IT, once a day, while starters and leavers tasks are overdue.",
-                run=staff_jobs.overdue_job,
-            ),
-            scheduling.Job(
-                name="staff-temporary-ending",
-                title="Temporary access ending",
-                description="Tells a temporary worker's line manager 7 days before their "
-                "access ends.",
-                run=staff_jobs.temporary_job,
-            ),
-            scheduling.Job(
-                name="register-renewals",
-                title="Licence and subscription renewals",
-                description="Reminds the budget holder and IT of software licences and paid "
-                "subscriptions in the register that renew within 30 days, once per renewal date.",
-                run=renewals.renewals_job,
-            ),
-        ):
+        for job in _scheduled_jobs():
             scheduling.register(job)
         _raise_notices_for_imported_moves()
         _add_demo_notices()
+
+
+def _scheduled_jobs() -> tuple[object, ...]:
+    """The app's scheduled jobs (``portal.scheduling``): staff changes, deputies, renewals."""
+    from portal import scheduling
+    from requests import authority_jobs, renewals
+    from requests.staff import jobs as staff_jobs
+
+    return (
+        scheduling.Job(
+            name="deputy-dates",
+            title="Deputies' dates",
+            description="Tells a deputy, on their first day, of the costs already waiting "
+            "for authority, and the budget holder, on the day after the deputy's last.",
+            run=authority_jobs.deputy_dates_job,
+        ),
+        scheduling.Job(
+            name="staff-end-access",
+            title="End of access",
+            description="Ends the accounts of leavers after their last day and of temporary "
+            "workers after their access end date; their sessions end with them.",
+            run=staff_jobs.end_access_job,
+        ),
+        scheduling.Job(
+            name="staff-movers",
+            title="Movers on their date",
+            description="Puts each mover's new department, line manager and job title in "
+            "the staff directory on the notice's effective date.",
+            run=staff_jobs.movers_job,
+        ),
+        scheduling.Job(
+            name="staff-starters",
+            title="Starters in 3 days",
+            description="Tells IT of starters beginning within 3 days whose checklist is not done.",
+            run=staff_jobs.starters_job,
+        ),
+        scheduling.Job(
+            name="staff-overdue-tasks",
+            title="Overdue checklist tasks",
+            description="Tells IT, once a day, while starters and leavers tasks are overdue.",
+            run=staff_jobs.overdue_job,
+        ),
+        scheduling.Job(
+            name="staff-temporary-ending",
+            title="Temporary access ending",
+            description="Tells a temporary worker's line manager 7 days before their access ends.",
+            run=staff_jobs.temporary_job,
+        ),
+        scheduling.Job(
+            name="register-renewals",
+            title="Licence and subscription renewals",
+            description="Reminds the budget holder and IT of software licences and paid "
+            "subscriptions in the register that renew within 30 days, once per renewal date.",
+            run=renewals.renewals_job,
+        ),
+    )
 
 
 def _raise_notices_for_imported_moves() -> None:
