@@ -313,11 +313,12 @@ def end_grants_of(*, employee_ids: Iterable[int], now: datetime | None = None) -
 
 
 def end_grants_on_move(*, moves: Iterable[Any], actor: User | None = None) -> int:
-    """A move to a new line manager ends the open grants the old manager made: personal use is
-    the manager's discretion, and the new one decides again. The person and both managers are
-    told (``personal-use-moved:<grant>:<recipient>``). ``moves`` are ``portal.moves.Move``
-    rows; a second call finds nothing open to end."""
-    old_manager = {m.person: m for m in moves if m.changes_manager and m.old_manager}
+    """A move to a new line manager ends the person's open grants (made by the old manager, or
+    by one before them) unless the new manager made them: personal use is the manager's
+    discretion, and the new one decides again. The person, whoever made the grant and the new
+    manager are told (``personal-use-moved:<grant>:<recipient>``). ``moves`` are
+    ``portal.moves.Move`` rows; a second call finds nothing open to end."""
+    old_manager = {m.person: m for m in moves if m.changes_manager}
     if not old_manager:
         return 0
     now = timezone.now()
@@ -328,7 +329,7 @@ def end_grants_on_move(*, moves: Iterable[Any], actor: User | None = None) -> in
             .filter(employee_id__in=list(old_manager), revoked_at__isnull=True)
             .select_related("employee", "granted_by")
             .order_by("pk")
-            if grant.granted_by_id == old_manager[grant.employee_id].old_manager
+            if grant.granted_by_id != old_manager[grant.employee_id].new_manager
         ]
         if not ending:
             return 0

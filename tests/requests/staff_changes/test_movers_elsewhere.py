@@ -197,6 +197,36 @@ def test_a_move_within_the_team_keeps_the_grant(hr_user, employee, manager, new_
     assert not Notification.objects.filter(kind=grants.MOVED_KIND).exists()
 
 
+def test_a_grant_an_earlier_manager_made_ends_too(hr_user, employee, manager, new_manager):
+    # Granted by the manager before the current one (changed in the directory by hand): the
+    # new manager decides again all the same.
+    earlier = UserFactory(email="earlier.manager@example.com", first_name="Ed")
+    employee.line_manager = earlier
+    employee.save()
+    grant = grant_email(earlier, employee)
+    employee.line_manager = manager
+    employee.save()
+    give(hr_user, mover_details(employee, new_line_manager=new_manager.email))
+    scheduling.run_job("staff-movers", now=at(MOVE_DAY))
+    grant.refresh_from_db()
+    assert grant.revoked_at is not None
+    assert set(
+        Notification.objects.filter(kind=grants.MOVED_KIND).values_list("recipient", flat=True)
+    ) == {employee.pk, earlier.pk, new_manager.pk}
+
+
+def test_a_grant_the_new_manager_made_stays(hr_user, employee, manager, new_manager):
+    employee.line_manager = new_manager
+    employee.save()
+    grant = grant_email(new_manager, employee)
+    employee.line_manager = manager
+    employee.save()
+    give(hr_user, mover_details(employee, new_line_manager=new_manager.email))
+    scheduling.run_job("staff-movers", now=at(MOVE_DAY))
+    grant.refresh_from_db()
+    assert grant.revoked_at is None
+
+
 def test_an_import_that_moves_someone_ends_the_old_managers_grant(
     hr_user, numbered, manager, new_manager
 ):
