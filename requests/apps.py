@@ -69,7 +69,7 @@ def _scheduled_jobs() -> tuple[object, ...]:
         scheduling.Job(
             name="staff-overdue-tasks",
             title="Overdue checklist tasks",
-            description="Tells IT, once a day, while starters and leavers tasks are overdue.",
+            description="Tells IT, once a day, while staff change checklist tasks are overdue.",
             run=staff_jobs.overdue_job,
         ),
         scheduling.Job(

@@ -28,7 +28,7 @@ PAGES = (
     ),
     NavEntry("IT queue", "requests:queue", "IT", permissions.can_work_queue),
     NavEntry(
-        "Starters and leavers",
+        "Staff changes",
         "requests:staff_board",
         "IT",
         permissions.can_work_staff_board,

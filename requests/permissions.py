@@ -170,7 +170,7 @@ def can_view_notice(user: User, notice: StaffChange) -> bool:
 
 
 def can_work_staff_board(user: User) -> bool:
-    """Only IT ticks off checklist tasks and works the starters and leavers board."""
+    """Only IT ticks off checklist tasks and works the staff changes board."""
     return roles.is_it(user)
 
 

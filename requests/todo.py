@@ -78,7 +78,7 @@ def staff_tasks(user: User) -> list[TodoItem]:
         parts.append(f"{counts['soon']} due within a week")
     return [
         TodoItem(
-            f"Starters and leavers: {_plural(sum(counts.values()), 'task')} to do",
+            f"Staff changes: {_plural(sum(counts.values()), 'task')} to do",
             f"{', '.join(parts).capitalize()}. Accounts, equipment and access (policy 4.6, 5.5).",
             reverse("requests:staff_board"),
             "Open board",

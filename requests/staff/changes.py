@@ -239,7 +239,9 @@ def submit_notice(*, actor: User, details: NoticeDetails, today: date | None = N
     """Record a notice, give IT its checklist and tell IT. Nothing is saved if any rule fails:
     ``ValidationError`` maps each problem to the form field it is about."""
     if not permissions.can_submit_notice(actor):
-        raise PermissionDenied("Only HR and line managers notify IT of starters and leavers.")
+        raise PermissionDenied(
+            "Only HR and line managers notify IT of starters, leavers and movers."
+        )
     if details.kind not in Kind.values:
         raise ValidationError(
             {NON_FIELD_ERRORS: "Choose a starter, a leaver, a temporary worker or a mover."}

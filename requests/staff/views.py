@@ -78,7 +78,7 @@ def _page(request: HttpRequest, rows) -> object:
 @require_GET
 @roles.role_required(
     permissions.can_list_notices,
-    "Only HR, line managers and IT see notices of starters and leavers.",
+    "Only HR, line managers and IT see notices of starters, leavers and movers.",
 )
 def notices(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -98,7 +98,8 @@ def notices(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @roles.role_required(
-    permissions.can_submit_notice, "Only HR and line managers notify IT of starters and leavers."
+    permissions.can_submit_notice,
+    "Only HR and line managers notify IT of starters, leavers and movers.",
 )
 def choose_kind(request: HttpRequest) -> HttpResponse:
     kinds = [(value, label, KIND_INTROS[value]) for value, label in StaffChange.Kind.choices]
@@ -108,7 +109,8 @@ def choose_kind(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @once
 @roles.role_required(
-    permissions.can_submit_notice, "Only HR and line managers notify IT of starters and leavers."
+    permissions.can_submit_notice,
+    "Only HR and line managers notify IT of starters, leavers and movers.",
 )
 def new_notice(request: HttpRequest, kind: str) -> HttpResponse:
     user = request.user
@@ -463,7 +465,7 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @roles.role_required(
     permissions.can_work_staff_board,
-    "Only the IT Department works the starters and leavers board.",
+    "Only the IT Department works the staff changes board.",
 )
 def board(request: HttpRequest) -> HttpResponse:
     form = ListFilterForm(request.GET)

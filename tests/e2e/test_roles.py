@@ -47,7 +47,7 @@ ROLE_MENUS = {
         OWN_QUESTIONS,
         *REQUESTS,
         "IT queue",
-        "Starters and leavers",
+        "Staff changes",
         "Audit log",
         "Operations",
     ],

@@ -156,7 +156,7 @@ def test_hr_notifies_a_starter_it_does_the_checklist_and_the_starter_signs_the_p
     # IT finds it on the board and works the checklist.
     it = open_browser()
     sign_in(it, IT)
-    nav_link(it, "Starters and leavers").click()
+    nav_link(it, "Staff changes").click()
     row = it.get_by_test_id("board-row").filter(has_text="Sam Taylor")
     expect(row).to_contain_text("0 of 3 done")
     row.get_by_role("link", name=notice.reference).click()

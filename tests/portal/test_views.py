@@ -175,7 +175,7 @@ NAV = {
         OWN_QUESTIONS,
         *REQUESTS,
         "IT queue",
-        "Starters and leavers",
+        "Staff changes",
         "Audit log",
         "Operations",
     ],

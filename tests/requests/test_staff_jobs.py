@@ -77,7 +77,7 @@ def test_it_gets_one_digest_a_day_while_tasks_are_overdue(hr_user, manager, empl
         tick(it_team[0], notice, task.kind, now=morning(date(2026, 3, 29), 9))
     assert staff_jobs.overdue_job(morning(date(2026, 3, 30))).notices == 0
     message = Notification.objects.filter(kind=staff_jobs.OVERDUE_KIND).first()
-    assert "1 starters and leavers task overdue" in message.subject
+    assert "1 staff change task overdue" in message.subject
 
 
 # --- Temporary workers ---------------------------------------------------------------------------

@@ -61,7 +61,7 @@ def test_the_list_is_read_only(client: Client, hr_user) -> None:
 def test_only_it_opens_the_board(client: Client, request, actor) -> None:
     response = signed_in(client, request.getfixturevalue(actor)).get(BOARD_URL)
     assert response.status_code == 403
-    assert b"Only the IT Department works the starters and leavers board." in response.content
+    assert b"Only the IT Department works the staff changes board." in response.content
 
 
 def test_the_board_is_read_only(client: Client, it_user) -> None:
@@ -130,7 +130,7 @@ def test_it_is_told_of_overdue_and_coming_tasks_on_the_home_page(
     assert mine[0].urgent
     # Revocation overdue; equipment back within 5 working days of 3 days ago, and the
     # starter's account and equipment before their start in 5 days, all due within the week.
-    assert mine[0].title == "Starters and leavers: 4 tasks to do"
+    assert mine[0].title == "Staff changes: 4 tasks to do"
     assert mine[0].detail.startswith("1 overdue, 3 due within a week.")
 
 
