@@ -1,8 +1,10 @@
 """The scheduled duty of deputies' dates (``portal.departments``): on the first day a deputy
 decides, and on the first day after, whoever holds the authority now is told of the costs
 already waiting for it. Deciding follows the rule at once, whether or not this has run; the job
-only tells. A run after a missed day still tells what is owed (dates within the last week), and
-a second run tells nothing again: ``request-budget:<request>:authority:<person>:<date>``."""
+only tells, but for a cost whose requester the dates have made its authority: that goes on as a
+budget holder's own cost (``workflow.own_cost_by_dates``). A run after a missed day still tells
+what is owed (dates within the last week), and a second run tells nothing again:
+``request-budget:<request>:authority:<person>:<date>``."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from django.utils import timezone
 from portal import departments, outbox
 from portal.models import Department, Notification
 from portal.scheduling import JobResult
-from requests import permissions
+from requests import permissions, workflow
 from requests.models import AuthorisationRequest
 
 CATCH_UP = timedelta(days=7)
@@ -46,6 +48,9 @@ def deputy_dates_job(now: datetime) -> JobResult:
         ).select_related("requester", "department")
         for request in waiting:
             who = departments.authoriser(department, today)
+            if who is not None and who.pk == request.requester_id:
+                found += workflow.own_cost_by_dates(request.pk)
+                continue
             if who is None or not permissions.is_authoriser_for(who, request):
                 continue
             found += 1

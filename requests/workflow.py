@@ -491,16 +491,39 @@ def authority_moved(department: Department, actor: User | None) -> int:
     )
     moved = 0
     for request in waiting.select_related("department", "requester"):
-        old = request.state
-        who = departments.authoriser(department)
-        if who is not None and who.pk == request.requester_id:
-            request.state = _route(request)
-        else:
-            request.budget_holder = who
-        request.updated_at = timezone.now()
-        request.save()
-        name = who.full_name if who is not None else "HR's list, until a budget holder is named"
-        event = _record(request, actor, "authority_moved", old, f"Now with {name}.")
-        _announce(request, event)
+        _move_authority(request, departments.authoriser(department), actor)
         moved += 1
     return moved
+
+
+def _move_authority(request: AuthorisationRequest, who: User | None, actor: User | None) -> None:
+    old = request.state
+    if who is not None and who.pk == request.requester_id:
+        request.state = _route(request)
+    else:
+        request.budget_holder = who
+    request.updated_at = timezone.now()
+    request.save()
+    name = who.full_name if who is not None else "HR's list, until a budget holder is named"
+    event = _record(request, actor, "authority_moved", old, f"Now with {name}.")
+    _announce(request, event)
+
+
+@transaction.atomic
+def own_cost_by_dates(request_id: int) -> bool:
+    """A deputy's dates have made the requester the authority for their own waiting cost (a
+    deputy asking while the holder decided, or the holder while the deputy did): it goes on as
+    a budget holder's own cost, as if just submitted, so it never waits for nobody. False when
+    that no longer applies (run twice: nothing more)."""
+    request = (
+        AuthorisationRequest.objects.select_for_update(of=("self",))
+        .select_related("department", "requester")
+        .get(pk=request_id)
+    )
+    if request.state != State.AWAITING_BUDGET_HOLDER or request.second_authority:
+        return False
+    who = departments.authoriser(request.department)
+    if who is None or who.pk != request.requester_id:
+        return False
+    _move_authority(request, who, None)
+    return True

@@ -235,3 +235,41 @@ def test_the_deputy_is_told_once_on_their_first_day_and_the_holder_after_the_las
     assert told.filter(recipient=kitchen.budget_holder).count() == 2
     keys = told.values_list("dedupe_key", flat=True)
     assert all(key.startswith(f"request-budget:{waiting.pk}:") for key in keys)
+
+
+def test_a_deputys_own_cost_waiting_when_their_dates_begin_goes_on_as_a_budget_holders(
+    kitchen,
+) -> None:
+    # Asked while the holder decided; from the first day the deputy holds the authority, and
+    # may not authorise their own cost: the job sends it on as a budget holder's own cost
+    # (within the self-authority limit: straight to IT), once.
+    deputy = kitchen.deputy
+    request = fresh(_submit(deputy, BEFORE))
+    assert request.budget_holder == kitchen.budget_holder
+    first_day = BEFORE + timedelta(days=1)
+    with time_machine.travel(first_day, tick=False):
+        assert deputy_dates_job(first_day).found == 1
+        deputy_dates_job(first_day)
+    request = fresh(request)
+    assert request.state == State.AWAITING_IT
+    assert request.authorised_by == deputy
+    assert RequestEvent.objects.filter(request=request, action="authority_moved").count() == 1
+
+
+def test_a_holders_own_cost_waiting_when_the_deputys_dates_end_goes_to_their_manager(
+    kitchen,
+) -> None:
+    holder = kitchen.budget_holder
+    holder.line_manager = UserFactory(email="director@example.com")
+    holder.save()
+    big = Decimal("500.00")
+    with time_machine.travel(DURING, tick=False):
+        request = workflow.submit(requester=holder, request=new_request(cost_one_off=big))
+    assert fresh(request).budget_holder == kitchen.deputy
+    with time_machine.travel(AFTER, tick=False):
+        deputy_dates_job(AFTER)
+        deputy_dates_job(AFTER)
+        request = fresh(request)
+        assert request.second_authority and request.budget_holder == holder.line_manager
+        assert _asked(holder.line_manager, AFTER) == [request]
+    assert RequestEvent.objects.filter(request=request, action="authority_moved").count() == 1
