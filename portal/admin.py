@@ -10,9 +10,18 @@ from portal.models import AuditEvent, Department, Notification, User
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ["name", "budget_holder"]
+    """Read only: HR's Departments page makes every change, checked, audited and passed on to
+    the costs waiting there (``portal.departments``)."""
+
+    list_display = ["name", "budget_holder", "deputy", "deputy_from", "deputy_to"]
     search_fields = ["name"]
-    autocomplete_fields = ["budget_holder"]
+    readonly_fields = ["name", "budget_holder", "deputy", "deputy_from", "deputy_to"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 class UserCreationForm(AdminUserCreationForm):

@@ -212,6 +212,7 @@ def set_authority(*, actor: User, department: Department, authority: Authority) 
         .select_related("budget_holder", "deputy")
         .get(pk=department.pk)
     )
+    _refuse_naming_oneself(actor, department, authority)
     before = authoriser(department)
     if department.budget_holder_id != (authority.budget_holder and authority.budget_holder.pk):
         audit.record(
@@ -243,6 +244,28 @@ def set_authority(*, actor: User, department: Department, authority: Authority) 
         for hook in AUTHORITY_MOVED:
             hook(department, actor)
     return department
+
+
+NOT_ONESELF = "You cannot give yourself authority over costs: another member of HR names you."
+
+
+def _refuse_naming_oneself(actor: User, department: Department, authority: Authority) -> None:
+    """Nobody makes themselves a budget holder or deputy (they would authorise costs, their own
+    within the self-authority limit, on their own say): another member of HR does it. Keeping
+    an authority one already holds while changing the rest is no new power."""
+    errors = {}
+    holder, deputy = authority.budget_holder, authority.deputy
+    if holder is not None and holder.pk == actor.pk and department.budget_holder_id != actor.pk:
+        errors["budget_holder"] = NOT_ONESELF
+    newly_deputy = (department.deputy_id, department.deputy_from, department.deputy_to) != (
+        actor.pk,
+        authority.deputy_from,
+        authority.deputy_to,
+    )
+    if deputy is not None and deputy.pk == actor.pk and newly_deputy:
+        errors["deputy"] = NOT_ONESELF
+    if errors:
+        raise ValidationError(errors)
 
 
 def _deputy(person: User | None, start: date | None, end: date | None) -> dict[str, object]:

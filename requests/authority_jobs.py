@@ -1,16 +1,17 @@
 """The scheduled duty of deputies' dates (``portal.departments``): on the first day a deputy
 decides, and on the first day after, whoever holds the authority now is told of the costs
 already waiting for it. Deciding follows the rule at once, whether or not this has run; the job
-only tells, but for a cost whose requester the dates have made its authority: that goes on as a
-budget holder's own cost (``workflow.own_cost_by_dates``). A run after a missed day still tells
-what is owed (dates within the last week), and a second run tells nothing again:
+only tells, but for a cost whose requester now holds its authority (by the dates, or a deputy's
+account closed): that goes on as a budget holder's own cost (``workflow.own_cost_by_dates``).
+A run after a missed day still tells what is owed (dates within the last week), and a second
+run tells nothing again:
 ``request-budget:<request>:authority:<person>:<date>``."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -31,8 +32,20 @@ def _boundary(department: Department, today: date) -> date:
     return department.deputy_to + timedelta(days=1)
 
 
+def _own_costs(today: date) -> int:
+    """Costs whose requester now holds their department's authority, whatever made them so (a
+    deputy's dates, a deputy's account closed): each goes on as a budget holder's own cost."""
+    waiting = AuthorisationRequest.objects.filter(
+        departments.authorised_by(F("requester"), today, prefix="department__"),
+        state=AuthorisationRequest.State.AWAITING_BUDGET_HOLDER,
+        second_authority=False,
+    )
+    return sum(workflow.own_cost_by_dates(pk) for pk in waiting.values_list("pk", flat=True))
+
+
 def deputy_dates_job(now: datetime) -> JobResult:
     today = timezone.localdate(now)
+    own = _own_costs(today)
     since = today - CATCH_UP
     changed = Department.objects.filter(
         Q(deputy_from__range=(since, today))
@@ -48,9 +61,6 @@ def deputy_dates_job(now: datetime) -> JobResult:
         ).select_related("requester", "department")
         for request in waiting:
             who = departments.authoriser(department, today)
-            if who is not None and who.pk == request.requester_id:
-                found += workflow.own_cost_by_dates(request.pk)
-                continue
             if who is None or not permissions.is_authoriser_for(who, request):
                 continue
             found += 1
@@ -65,4 +75,4 @@ def deputy_dates_job(now: datetime) -> JobResult:
                 link=reverse("requests:detail", args=[request.pk]),
             )
             notices += 1
-    return JobResult(found=found, notices=notices)
+    return JobResult(found=found + own, notices=notices)

@@ -338,3 +338,59 @@ def test_a_deputy_whose_dates_have_passed_does_not_stop_a_rename(
     assert response.status_code == 302
     kitchen.refresh_from_db()
     assert (kitchen.name, kitchen.deputy) == ("Kitchens", None)
+
+
+# --- Nobody gives themselves authority ----------------------------------------------------------
+def test_hr_cannot_name_themselves_holder_or_deputy(client: Client, hr_user, kitchen) -> None:
+    end = timezone.localdate() + timedelta(days=3)
+    with pytest.raises(ValidationError) as refused:
+        departments.set_authority(actor=hr_user, department=kitchen, authority=Authority(hr_user))
+    assert refused.value.message_dict["budget_holder"] == [departments.NOT_ONESELF]
+    holder = UserFactory(email="holder2@example.com")
+    with pytest.raises(ValidationError) as refused:
+        departments.set_authority(
+            actor=hr_user,
+            department=kitchen,
+            authority=Authority(holder, hr_user, timezone.localdate(), end),
+        )
+    assert refused.value.message_dict["deputy"] == [departments.NOT_ONESELF]
+    response = signed_in(client, hr_user).post(
+        _url("department_edit", kitchen), {"name": "Kitchen", "budget_holder": hr_user.email}
+    )
+    assert response.status_code == 200
+    assert "You cannot give yourself authority over costs" in response.content.decode()
+    kitchen.refresh_from_db()
+    assert kitchen.budget_holder is None and kitchen.deputy is None
+    assert not AuditEvent.objects.filter(action__startswith="department.").exists()
+
+
+def test_another_member_of_hr_names_them_and_they_may_then_edit_the_rest(hr_user, kitchen) -> None:
+    colleague = UserFactory(email="hr2@example.com", groups=["HR"])
+    departments.set_authority(actor=colleague, department=kitchen, authority=Authority(hr_user))
+    deputy = UserFactory(email="deputy2@example.com")
+    today = timezone.localdate()
+    departments.set_authority(
+        actor=hr_user,
+        department=kitchen,
+        authority=Authority(hr_user, deputy, today, today + timedelta(days=2)),
+    )
+    kitchen.refresh_from_db()
+    assert kitchen.budget_holder == hr_user and kitchen.deputy == deputy
+
+
+def test_the_admin_site_cannot_change_who_authorises_costs(
+    client: Client, superuser, kitchen
+) -> None:
+    holder = UserFactory(email="holder3@example.com")
+    client.force_login(superuser)
+    page = client.get(reverse("admin:portal_department_change", args=[kitchen.pk]))
+    assert page.status_code == 200
+    assert b'name="budget_holder"' not in page.content
+    assert b'name="deputy"' not in page.content
+    client.post(
+        reverse("admin:portal_department_change", args=[kitchen.pk]),
+        {"name": "Renamed", "budget_holder": holder.pk},
+    )
+    kitchen.refresh_from_db()
+    assert kitchen.name == "Kitchen" and kitchen.budget_holder is None
+    assert client.get(reverse("admin:portal_department_add")).status_code == 403

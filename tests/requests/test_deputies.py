@@ -273,3 +273,21 @@ def test_a_holders_own_cost_waiting_when_the_deputys_dates_end_goes_to_their_man
         assert request.second_authority and request.budget_holder == holder.line_manager
         assert _asked(holder.line_manager, AFTER) == [request]
     assert RequestEvent.objects.filter(request=request, action="authority_moved").count() == 1
+
+
+def test_a_holders_own_cost_with_a_deputy_whose_account_closes_goes_to_their_manager(
+    kitchen,
+) -> None:
+    holder = kitchen.budget_holder
+    holder.line_manager = UserFactory(email="director@example.com")
+    holder.save()
+    with time_machine.travel(DURING, tick=False):
+        request = workflow.submit(
+            requester=holder, request=new_request(cost_one_off=Decimal("500.00"))
+        )
+    kitchen.deputy.is_active = False
+    kitchen.deputy.save()
+    with time_machine.travel(DURING + timedelta(days=1), tick=False):
+        assert deputy_dates_job(DURING + timedelta(days=1)).found == 1
+        request = fresh(request)
+    assert request.second_authority and request.budget_holder == holder.line_manager
