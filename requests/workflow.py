@@ -405,6 +405,11 @@ def perform(
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise TransitionRefused(f"There is no step called {action!r}.")
+    if action.startswith("budget_") and request.department_id is not None:
+        # Who holds the cost authority is read under the department's lock, the one HR's
+        # changes take first (``departments.set_authority``): never decided by someone HR has
+        # just replaced.
+        list(Department.objects.select_for_update().filter(pk=request.department_id).values("pk"))
     request = AuthorisationRequest.objects.select_for_update().get(pk=request.pk)
     note = note.strip()
     _check(transition, action, actor, request, note)

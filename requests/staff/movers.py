@@ -169,9 +169,18 @@ def apply_move(notice: StaffChange, *, now: datetime, actor: User | None = None)
     if why_not_now(notice):
         return False
     before = moves.places([person])
-    person.department, person.line_manager = notice.department, notice.line_manager
-    person.job_title = notice.job_title
-    person.save(update_fields=["department", "line_manager", "job_title"])
+    # Only what the notice changes: the rest may have changed in the directory since.
+    fields = []
+    if notice.department_id != notice.old_department_id:
+        person.department = notice.department
+        fields.append("department")
+    if notice.line_manager_id != notice.old_line_manager_id:
+        person.line_manager = notice.line_manager
+        fields.append("line_manager")
+    if notice.job_title != notice.old_job_title:
+        person.job_title = notice.job_title
+        fields.append("job_title")
+    person.save(update_fields=fields)
     notice.directory_updated_at = now
     notice.save(update_fields=["directory_updated_at"])
     audit.record(

@@ -218,6 +218,20 @@ def test_the_job_moves_them_on_the_date_and_only_once(
     assert event.actor is None and event.data["person"] == employee.pk
 
 
+def test_on_the_date_only_what_the_notice_changes_is_written(
+    hr_user, employee, manager, new_manager
+):
+    # A new line manager only; the job title changes in the directory (HR's import) meanwhile:
+    # the move keeps the newer title.
+    give(hr_user, mover_details(employee, new_line_manager=new_manager.email))
+    employee.job_title = "Senior Care Assistant"
+    employee.save()
+    scheduling.run_job("staff-movers", now=at(MOVE_DAY))
+    employee.refresh_from_db()
+    assert employee.line_manager == new_manager
+    assert employee.job_title == "Senior Care Assistant"
+
+
 def test_a_move_that_cannot_be_made_is_held_and_the_directory_left(
     hr_user, employee, manager, new_manager
 ):
