@@ -95,20 +95,30 @@ def for_list(*, missing_only: bool = False) -> QuerySet[Department]:
 
 # --- Who may be named -----------------------------------------------------------------------
 NOT_ELIGIBLE = (
-    "{who} cannot hold a budget: only active members of staff (permanent or fixed-term, not "
-    "leaving) can."
+    "{who} cannot hold a budget: only active members of staff (permanent or fixed-term, before "
+    "their last day) can."
 )
 STAFF_TYPES = (User.EmploymentType.PERMANENT, User.EmploymentType.FIXED_TERM)
+
+
+# Other apps tell of a last day the directory does not hold yet (the requests app: a leaver
+# notice given to IT); each returns the day, or None.
+LAST_DAY_PROVIDERS: list[Callable[[User], date | None]] = []
+
+
+def last_day(person: User) -> date | None:
+    """The person's last working day: the directory's, or an earlier one another app knows of."""
+    days = [person.end_date, *(provider(person) for provider in LAST_DAY_PROVIDERS)]
+    return min((day for day in days if day is not None), default=None)
 
 
 def eligible(person: User, on: date | None = None) -> bool:
     """Active staff, not contractors or temporary workers, and not past their last day."""
     on = on or today()
-    return (
-        person.is_active
-        and person.employment_type in STAFF_TYPES
-        and (person.end_date is None or person.end_date >= on)
-    )
+    if not person.is_active or person.employment_type not in STAFF_TYPES:
+        return False
+    leaves = last_day(person)
+    return leaves is None or leaves >= on
 
 
 def find_person(sign_in_name: str) -> User | None:
@@ -150,9 +160,9 @@ def check_authority(authority: Authority, on: date | None = None) -> None:
             errors["deputy_to"] = "The last day must be on or after the first day."
         elif authority.deputy_to < on:
             errors["deputy_to"] = "The last day has passed: give dates from today on."
-        elif deputy.end_date is not None and deputy.end_date < authority.deputy_to:
+        elif (leaves := last_day(deputy)) is not None and leaves < authority.deputy_to:
             errors["deputy_to"] = (
-                f"{deputy.full_name} leaves on {deputy.end_date:%d %B %Y}, before the last day."
+                f"{deputy.full_name} leaves on {leaves:%d %B %Y}, before the last day."
             )
     elif authority.deputy_from or authority.deputy_to:
         errors["deputy"] = "Name the deputy who decides on those dates, or clear the dates."

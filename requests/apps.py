@@ -12,6 +12,7 @@ class RequestsConfig(AppConfig):
         from portal.audit_words import describe
         from requests import audit_words, navigation, todo, workflow
         from requests.staff import lifecycle as staff_lifecycle
+        from requests.staff import selectors as staff_selectors
 
         context_processors.NAV_PROVIDERS.append(navigation.items)
         describe(audit_words.ACTIONS, groups=audit_words.GROUPS)
@@ -25,6 +26,7 @@ class RequestsConfig(AppConfig):
             ]
         )
         departments.AUTHORITY_MOVED.append(workflow.authority_moved)
+        departments.LAST_DAY_PROVIDERS.append(staff_selectors.leaving_on)
         outbox.SEND_TIME_SECRETS[staff_lifecycle.INVITATION_KIND] = staff_lifecycle.invitation_link
         for job in _scheduled_jobs():
             scheduling.register(job)

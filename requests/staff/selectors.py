@@ -233,3 +233,13 @@ def temporary_access_ending_in(days: int, *, today: date | None = None) -> Query
         .select_related("line_manager", "person")
         .order_by("end_date", "pk")
     )
+
+
+def leaving_on(person: User) -> date | None:
+    """The last day in a leaver notice given for ``person`` (not cancelled), if any: they are
+    leaving before the directory says so (``portal.departments.LAST_DAY_PROVIDERS``)."""
+    return (
+        StaffChange.objects.filter(person=person, kind=StaffChange.Kind.LEAVER)
+        .exclude(state=StaffChange.State.CANCELLED)
+        .aggregate(day=Min("end_date"))["day"]
+    )

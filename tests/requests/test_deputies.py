@@ -291,3 +291,25 @@ def test_a_holders_own_cost_with_a_deputy_whose_account_closes_goes_to_their_man
         assert deputy_dates_job(DURING + timedelta(days=1)).found == 1
         request = fresh(request)
     assert request.second_authority and request.budget_holder == holder.line_manager
+
+
+def test_a_leaver_notice_given_to_it_limits_who_may_deputise_and_until_when(
+    kitchen, hr_user
+) -> None:
+    from datetime import date
+
+    from django.core.exceptions import ValidationError
+
+    from tests.requests.staff import give, leaver_details
+
+    deputy = kitchen.deputy
+    give(hr_user, leaver_details(deputy, end_date=date(2026, 3, 27)))
+    assert departments.last_day(deputy) == date(2026, 3, 27)
+    with pytest.raises(ValidationError) as refused:
+        departments.check_authority(
+            Authority(kitchen.budget_holder, deputy, date(2026, 3, 20), date(2026, 4, 5)),
+            on=date(2026, 3, 18),
+        )
+    assert "leaves on 27 March 2026" in refused.value.message_dict["deputy_to"][0]
+    assert departments.eligible(deputy, on=date(2026, 3, 27))
+    assert not departments.eligible(deputy, on=date(2026, 3, 28))
