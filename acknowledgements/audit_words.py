@@ -15,6 +15,8 @@ ACTIONS = {
     "policy.question_asked": "Question about the policy asked",
     "policy.question_answered": "Question about the policy answered",
     "policy.reminder_sent": "Reminder to sign sent",
+    "policy.overdue_reminders_requested": "HR reminded the overdue people",
+    "policy.reconfirmation_requested": "Everyone asked to confirm the same text again",
     "policy.status_exported": "Signature status exported",
     "policy.review_opened": "Annual review opened",
     "policy.review_outcome": "Reviewer's outcome recorded",
