@@ -16,7 +16,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 
 from portal import audit, moves, outbox, typed
 from portal import permissions as roles
@@ -63,20 +62,9 @@ class NoticeDetails:
     new_line_manager: str = ""  # a mover's: email address or employee number
 
 
-def _day(value: date) -> str:
-    return date_format(value, "j F Y")
-
-
-def _active_person(identifier: str) -> User | None:
-    identifier = identifier.strip()
-    if not identifier:
-        return None
-    return (
-        User.objects.filter(is_active=True)
-        .filter(Q(email=typed.email(identifier)) | Q(employee_number=identifier))
-        .select_related("department", "line_manager")
-        .first()
-    )
+# One home for each, beside the movers' notices that need them too.
+_day = movers.day
+_active_person = movers.active_person
 
 
 def _open_duplicate(notice: StaffChange) -> StaffChange | None:

@@ -29,11 +29,12 @@ Kind = StaffChange.Kind
 State = StaffChange.State
 
 
-def _day(value: date) -> str:
+def day(value: date) -> str:
+    """A date as notices and their messages write it."""
     return date_format(value, "j F Y")
 
 
-def _find(identifier: str) -> User | None:
+def active_person(identifier: str) -> User | None:
     """The active member of staff with this email address or employee number."""
     identifier = identifier.strip()
     if not identifier:
@@ -49,7 +50,7 @@ def _find(identifier: str) -> User | None:
 def _person(actor: User, identifier: str, errors: dict) -> User | None:
     """The mover, if ``actor`` may give notice about them: HR (not for a role holder), or
     their current line manager. Anyone else learns nothing about whether they exist."""
-    person = _find(identifier)
+    person = active_person(identifier)
     if person is not None and permissions.can_give_notice_about(actor, person):
         return person
     if person is not None and roles.is_hr(actor) and person.pk != actor.pk:
@@ -77,7 +78,7 @@ def _new_manager(person: User | None, identifier: str, errors: dict) -> User | N
     """The new line manager: active, not the mover, and not someone the mover manages."""
     if not identifier.strip():
         return None
-    manager = _find(identifier)
+    manager = active_person(identifier)
     if manager is None:
         errors["new_line_manager"] = (
             "No active member of staff has the email address or employee number "
@@ -118,7 +119,7 @@ def fill(actor: User, details: MoveDetails, notice: StaffChange, errors: dict, t
         errors["effective_date"] = "Give the date the move takes effect."
     elif details.effective_date < today:
         errors["effective_date"] = (
-            f"The effective date ({_day(details.effective_date)}) has passed: give today's "
+            f"The effective date ({day(details.effective_date)}) has passed: give today's "
             "date if the move has already happened."
         )
     if person is None:
