@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from portal import departments
+from portal.day_fields import DayField
 from portal.models import Department, User
 
 PERSON_HELP = "Their email address, or employee number if they have no work email."
@@ -28,14 +29,8 @@ class DepartmentForm(DepartmentNameForm):
         max_length=254,
         help_text=PERSON_HELP + " Leave empty for no deputy.",
     )
-    deputy_from = forms.DateField(
-        label="Deputy decides from", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    deputy_to = forms.DateField(
-        label="Deputy decides until (inclusive)",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+    deputy_from = DayField(label="Deputy decides from", required=False)
+    deputy_to = DayField(label="Deputy decides until (inclusive)", required=False)
 
     @classmethod
     def initial_for(cls, department: Department) -> dict[str, Any]:

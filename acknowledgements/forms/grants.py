@@ -7,16 +7,16 @@ from django import forms
 from django.utils import timezone
 
 from acknowledgements.grants import MAX_NOTE_LENGTH
+from portal.day_fields import DayField
 
 
 class GrantForm(forms.Form):
     email = forms.BooleanField(label="Email", required=False)
     internet = forms.BooleanField(label="Internet", required=False)
     telephone = forms.BooleanField(label="Telephone and fax", required=False)
-    expires_on = forms.DateField(
+    expires_on = DayField(
         label="Expires on (optional)",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="Leave empty for no end date. You can revoke the grant at any time.",
     )
     note = forms.CharField(

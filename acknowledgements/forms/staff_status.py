@@ -10,18 +10,11 @@ from django.http import QueryDict
 
 from acknowledgements import compliance, signature_status, staff_status
 from acknowledgements.models import PolicyVersion
+from portal.day_fields import DayInput
 from portal.models import User
 
 MAX_SEARCH_LENGTH = 100
 MAX_BACK_LENGTH = 2000
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        # The browser's date picker sends ISO dates; typed UK dates (25/12/2025) work too.
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 def _id_or_none(value: str) -> int | str | None:
@@ -64,13 +57,13 @@ class StaffFilterForm(forms.Form):
     started_from = forms.DateField(
         label="Started on or after",
         required=False,
-        widget=DateInput(),
+        widget=DayInput(),
         error_messages={"invalid": "Enter a date such as 25/12/2025."},
     )
     started_to = forms.DateField(
         label="Started on or before",
         required=False,
-        widget=DateInput(),
+        widget=DayInput(),
         error_messages={"invalid": "Enter a date such as 25/12/2025."},
     )
 

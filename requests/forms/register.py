@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from portal.day_fields import DayField
 from portal.models import Department
 from requests.models import CatalogueItem, Kind
 
@@ -34,6 +35,7 @@ class CatalogueItemForm(forms.ModelForm):
             "name", "kind", "vendor", "versions", "notes", "licence_count", "renewal_date",
             "department", "active",
         ]  # fmt: skip
+        field_classes = {"renewal_date": DayField}
         labels = {
             "name": "Name",
             "versions": "Versions or models",
@@ -52,14 +54,12 @@ class CatalogueItemForm(forms.ModelForm):
         }
         widgets = {
             "notes": forms.Textarea(attrs={"rows": 4}),
-            "renewal_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = Department.objects.order_by("name")
         self.fields["department"].empty_label = "No department"
-        self.fields["renewal_date"].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
 
     def clean_name(self) -> str:
         return " ".join(self.cleaned_data["name"].split())

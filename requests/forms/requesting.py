@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from portal.day_fields import DayField
 from requests import catalogue
 from requests.models import AuthorisationRequest, Kind
 
@@ -72,14 +73,6 @@ class WebAddressField(forms.URLField):
         return cleaned
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        # The browser's date picker needs ISO dates; typed UK dates (25/12/2025) are accepted too.
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
 class RequestForm(forms.ModelForm):
     """The fields every kind may ask for; subclasses choose theirs in ``Meta.fields``."""
 
@@ -99,6 +92,7 @@ class RequestForm(forms.ModelForm):
             "quantity": QuantityField,
             "cost_one_off": PoundsField,
             "cost_recurring": PoundsField,
+            "needed_by": DayField,
         }
         labels = {
             "item": "Item",
@@ -130,7 +124,6 @@ class RequestForm(forms.ModelForm):
         }
         widgets = {
             "justification": forms.Textarea(attrs={"rows": 4}),
-            "needed_by": DateInput(),
             "link": forms.URLInput(attrs={"placeholder": "https://"}),
             "cost_one_off": forms.TextInput(attrs={"inputmode": "decimal"}),
             "cost_recurring": forms.TextInput(attrs={"inputmode": "decimal"}),

@@ -12,6 +12,7 @@ from typing import Any
 
 from django import forms
 
+from portal.day_fields import DayField
 from portal.models import Department
 from requests.staff import lifecycle, selectors
 from requests.staff.changes import MAX_REASON_LENGTH, NoticeDetails
@@ -19,11 +20,6 @@ from requests.staff.models import StaffChange, StaffChangeTask
 
 Kind = StaffChange.Kind
 MAX_TEXT = 4000
-
-
-class DayField(forms.DateField):
-    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    default_error_messages = {"invalid": "Enter a real date, for example 17/03/2026."}
 
 
 def _text(label: str, help_text: str = "", rows: int = 3) -> forms.CharField:

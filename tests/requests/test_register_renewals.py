@@ -110,7 +110,7 @@ def test_it_records_licences_renewal_and_who_pays(client: Client, it_user, depar
         ({"licence_count": "0"}, "licence_count", "greater than or equal to 1"),
         ({"licence_count": "-4"}, "licence_count", "greater than or equal to"),
         ({"licence_count": "many"}, "licence_count", "Enter a whole number."),
-        ({"renewal_date": "31/02/2026"}, "renewal_date", "Enter a valid date."),
+        ({"renewal_date": "31/02/2026"}, "renewal_date", "Enter a real date, for example"),
         ({"department": "999999"}, "department", "Select a valid choice."),
     ],
 )

@@ -4,10 +4,12 @@ IT's tick, and their first sign-in a printed letter rather than an e-mailed invi
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from portal.models import Notification, User
 from requests.staff import changes as staff_changes
 from requests.staff import lifecycle
+from requests.staff.models import StaffChange
 from tests.requests.staff import give, starter_details, tick
 from tests.requests.staff_changes.helpers import Task, _refusal
 
@@ -65,3 +67,22 @@ def test_a_manager_cannot_give_notice_of_themself_by_number(manager, employee, d
     errors = _refusal(manager, no_email_starter(department, None, number="M0001"))
     assert "Nobody can be their own line manager" in errors["email"][0]
     assert not User.objects.filter(employee_number="M0001").exclude(pk=manager.pk).exists()
+
+
+def test_a_start_date_at_the_end_of_the_calendar_is_refused_on_the_form(
+    client, hr_user, department, manager
+):
+    client.force_login(hr_user)
+    data = {
+        "first_name": "Sam",
+        "last_name": "Taylor",
+        "email": "",
+        "employee_number": "N0042",
+        "department": str(department.pk),
+        "start_date": "30/12/9999",
+        "line_manager_email": manager.email,
+    }
+    response = client.post(reverse("requests:staff_change_new", args=["starter"]), data)
+    assert response.status_code == 200
+    assert "Enter a date between" in response.context["form"].errors["start_date"][0]
+    assert not StaffChange.objects.exists()
