@@ -14,7 +14,9 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import Case, CharField, Count, F, Lookup, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Concat, LPad, Upper
 from django.http import HttpRequest
 from django.utils import timezone
@@ -98,6 +100,26 @@ def _number(term: str) -> int | None:
     return None
 
 
+class _AnyOf(Lookup):
+    """``column = ANY(array)``: one of the array's values, which an index on the column answers."""
+
+    lookup_name = "any_of"
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
+
+
+def _requested_by(people: QuerySet[User]) -> Q:
+    """Requests made by any of ``people``: on PostgreSQL as ``= ANY(ARRAY(...))``, which the
+    database reads once and answers from the requester index, beside the text's trigram index
+    (``IN (subquery)`` would make it read every request)."""
+    if connection.vendor == "postgresql":
+        return Q(_AnyOf(F("requester_id"), ArraySubquery(people.values("pk"))))
+    return Q(requester__in=people.values("pk"))
+
+
 def _search(rows: QuerySet[AuthorisationRequest], q: str) -> QuerySet[AuthorisationRequest]:
     """Every word must match the number, the item, vendor or version, or the requester.
 
@@ -110,7 +132,7 @@ def _search(rows: QuerySet[AuthorisationRequest], q: str) -> QuerySet[Authorisat
         people = User.objects.filter(
             Q(first_name__icontains=term) | Q(last_name__icontains=term) | Q(email__icontains=term)
         )
-        matches = Q(search_text__contains=Upper(Value(term))) | Q(requester__in=people.values("pk"))
+        matches = Q(search_text__contains=Upper(Value(term))) | _requested_by(people)
         number = _number(term)
         if number is not None:
             matches |= Q(pk=number)

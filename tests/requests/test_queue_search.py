@@ -18,6 +18,7 @@ from requests import queue
 from requests.models import AuthorisationRequest, Kind
 from tests.factories import UserFactory
 from tests.helpers import signed_in
+from tests.portal.test_settings import clean_env, run
 from tests.requests.factories import AuthorisationRequestFactory
 
 State = AuthorisationRequest.State
@@ -242,3 +243,29 @@ def test_export_costs_the_same_at_any_size(
     with django_assert_num_queries(EXPORT_QUERIES):
         rows = read_csv(client.get(EXPORT_URL, {"q": "adobe"}))
     assert len(rows) == count
+
+
+SQLITE_SEARCH = """
+from django.utils import timezone
+from portal.models import User
+from requests import queue
+from requests.models import AuthorisationRequest
+it = User.objects.create_user(email="it@example.com", password=None)
+emma = User.objects.create_user(email="e@example.com", password=None, first_name="Emma")
+other = User.objects.create_user(email="o@example.com", password=None, first_name="Kim")
+for person, item in [(emma, "Adobe Acrobat"), (emma, "Zoom"), (other, "Adobe Reader")]:
+    AuthorisationRequest.objects.create(requester=person, item=item, justification="x")
+found = queue.page(queue.Filters(q="emma adobe", state="all"), it).rows
+print(sorted(r.item for r in found))
+"""
+
+
+def test_the_search_means_the_same_on_the_embedded_database(tmp_path) -> None:
+    """The development default is SQLite: its migrations skip the trigram index, and a search
+    by requester matches through its own branch."""
+    env = clean_env(tmp_path, DJANGO_DEBUG="1")
+    migrated = run(["manage.py", "migrate", "--no-input"], env)
+    assert migrated.returncode == 0, migrated.stderr
+    searched = run(["manage.py", "shell", "-c", SQLITE_SEARCH], env)
+    assert searched.returncode == 0, searched.stderr
+    assert searched.stdout.strip().splitlines()[-1] == "['Adobe Acrobat']"
