@@ -1,0 +1,219 @@
+"""Fonts for the portal's PDFs: a name or title in any script prints as typed.
+
+The PDFs embed fonts from the operating system's font packages (Debian: fonts-noto-core,
+fonts-dejavu-core, fonts-nanum, fonts-droid-fallback), found in ``settings.FONT_DIRS``. Noto Sans
+draws Latin with every European accent, Greek and Cyrillic; when a character is not in it, the
+line falls back, character by character, to the first of ``FALLBACKS`` that has it: Arabic and
+Hebrew (right to left), Devanagari, Bengali, Tamil, Gurmukhi, Thai, Korean, then Chinese and
+Japanese. Text is shaped with HarfBuzz (uharfbuzz), so Arabic letters join and Indic vowel signs
+sit where they belong.
+
+A document loads only the fonts its text needs (``prepare`` reads its characters once), and
+fpdf2 embeds only the glyphs drawn, so a receipt in any script stays small and quick to make.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from fontTools import ttLib
+from fpdf import FPDF
+from fpdf.output import OutputProducer
+from fpdf.syntax import PDFContentStream
+
+SANS = "sans"  # the family for ordinary text
+MONO = "mono"  # the family for codes and fingerprints
+PACKAGES = "fonts-noto-core fonts-dejavu-core fonts-nanum fonts-droid-fallback"
+
+
+@dataclass(frozen=True)
+class Face:
+    """One font family: the files of its regular and (if it has one) bold style."""
+
+    family: str
+    regular: str
+    bold: str = ""
+    # The characters it draws, when only some of its own should be used (None: all of them).
+    only: tuple[tuple[int, int], ...] | None = None
+
+    def files(self) -> list[str]:
+        return [name for name in (self.regular, self.bold) if name]
+
+
+PRIMARY = Face(SANS, "NotoSans-Regular.ttf", "NotoSans-Bold.ttf")
+MONOSPACED = Face(MONO, "DejaVuSansMono.ttf", "DejaVuSansMono-Bold.ttf")
+HANGUL = ((0x1100, 0x11FF), (0x3130, 0x318F), (0xA960, 0xA97F), (0xAC00, 0xD7FF))
+# Tried in this order for each character the face in use lacks.
+FALLBACKS = (
+    Face("arabic", "NotoSansArabic-Regular.ttf", "NotoSansArabic-Bold.ttf"),
+    Face("hebrew", "NotoSansHebrew-Regular.ttf", "NotoSansHebrew-Bold.ttf"),
+    Face("devanagari", "NotoSansDevanagari-Regular.ttf", "NotoSansDevanagari-Bold.ttf"),
+    Face("bengali", "NotoSansBengali-Regular.ttf", "NotoSansBengali-Bold.ttf"),
+    Face("tamil", "NotoSansTamil-Regular.ttf", "NotoSansTamil-Bold.ttf"),
+    Face("gurmukhi", "NotoSansGurmukhi-Regular.ttf", "NotoSansGurmukhi-Bold.ttf"),
+    Face("thai", "NotoSansThai-Regular.ttf", "NotoSansThai-Bold.ttf"),
+    Face("korean", "NanumGothic.ttf", "NanumGothicBold.ttf", only=HANGUL),
+    Face("cjk", "DroidSansFallbackFull.ttf"),
+    Face("symbols", "DejaVuSans.ttf", "DejaVuSans-Bold.ttf"),
+)
+FACES = (PRIMARY, MONOSPACED, *FALLBACKS)
+
+
+class MissingFont(ImproperlyConfigured):
+    """A font file the PDFs need is in none of the font directories."""
+
+
+def font_dirs() -> list[Path]:
+    return [Path(folder) for folder in settings.FONT_DIRS]
+
+
+def find(name: str) -> Path:
+    """The path of the font file ``name`` in the first font directory that has it."""
+    for folder in font_dirs():
+        if (folder / name).is_file():
+            return folder / name
+    raise MissingFont(
+        f"The font file {name} is in none of the font directories "
+        f"({', '.join(str(folder) for folder in font_dirs()) or 'none set'}). Install the "
+        f"font packages ({PACKAGES}) or set PORTAL_FONT_DIRS to the folders that hold them."
+    )
+
+
+def missing_files() -> list[str]:
+    """Every font file the PDFs need that no font directory holds."""
+    missing = []
+    for face in FACES:
+        for name in face.files():
+            try:
+                find(name)
+            except MissingFont:
+                missing.append(name)
+    return missing
+
+
+@cache
+def _characters(path: Path) -> frozenset[int]:
+    """The code points a font file draws (read once per process)."""
+    font = ttLib.TTFont(path, lazy=True)
+    try:
+        return frozenset(font.getBestCmap() or ())
+    finally:
+        font.close()
+
+
+def covers(face: Face, char: str) -> bool:
+    point = ord(char)
+    if face.only is not None and not any(low <= point <= high for low, high in face.only):
+        return False
+    return point in _characters(find(face.regular))
+
+
+_INVISIBLE = re.compile(r"[\s\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+
+
+def fallbacks_for(texts: Iterable[str]) -> list[Face]:
+    """The fallback faces ``texts`` need, in ``FALLBACKS`` order: for each character that Noto
+    Sans lacks, the first fallback that has it. Characters no face has are left to show as gaps."""
+    chars = set().union(*(set(text) for text in texts))
+    needed: set[str] = set()
+    for char in sorted(chars):
+        if _INVISIBLE.match(char) or covers(PRIMARY, char):
+            continue
+        for face in FALLBACKS:
+            if covers(face, char):
+                needed.add(face.family)
+                break
+    return [face for face in FALLBACKS if face.family in needed]
+
+
+def _add(pdf: FPDF, face: Face) -> None:
+    unicode_range = list(face.only) if face.only else None
+    pdf.add_font(face.family, "", find(face.regular), unicode_range=unicode_range)
+    if face.bold:
+        pdf.add_font(face.family, "B", find(face.bold), unicode_range=unicode_range)
+
+
+class PortalPDF(FPDF):
+    """An FPDF whose text extracts as typed: see ``ClusterTextOutput``."""
+
+    def output(self, *args: object, **kwargs: object) -> bytes:  # type: ignore[override]
+        if not kwargs.get("linearize"):
+            kwargs.setdefault("output_producer_class", ClusterTextOutput)
+        return super().output(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def prepare(pdf: FPDF, texts: Iterable[str]) -> None:
+    """Give ``pdf`` the fonts it needs to draw ``texts`` (everything it will print), with
+    fallback between them and text shaping; set the SANS family afterwards with ``set_font``."""
+    _add(pdf, PRIMARY)
+    _add(pdf, MONOSPACED)
+    needed = fallbacks_for(texts)
+    for face in needed:
+        _add(pdf, face)
+    if needed:
+        pdf.set_fallback_fonts([face.family for face in needed], exact_match=False)
+    # Paragraphs read left to right (the documents are in English); a name in Arabic or Hebrew
+    # within one runs right to left.
+    pdf.set_text_shaping(use_shaping_engine=True, direction="ltr")
+
+
+_BFCHAR = re.compile(rb"<([0-9A-F]{4})> <")
+
+
+class ClusterTextOutput(OutputProducer):
+    """fpdf2's output, with a text mapping for every glyph shaping produces.
+
+    When shaping draws one piece of text (a cluster: a Devanagari syllable, say) with several
+    glyphs, fpdf2 maps the first glyph to the cluster's text and leaves the others unmapped, so
+    copying or extracting the text gave stray control characters. Here each glyph that carries
+    no text of its own maps to the empty string, so the text extracted is the text typed.
+    """
+
+    def bufferize(self) -> bytearray:
+        self._mapped_fonts = iter(
+            sorted(
+                (font for font in self.fpdf.fonts.values() if hasattr(font, "subset")),
+                key=lambda font: font.i,
+            )
+        )
+        return super().bufferize()
+
+    def _add_pdf_obj(self, pdf_obj: object, trace_label: str | None = None) -> int:
+        if (
+            trace_label == "fonts"
+            and isinstance(pdf_obj, PDFContentStream)
+            and pdf_obj.filter is None
+            and pdf_obj.content_stream().startswith(b"/CIDInit")
+            and b"<0000> <FFFF>" in pdf_obj.content_stream()
+        ):
+            font = next(self._mapped_fonts, None)
+            if font is not None:
+                _add_empty_entries(pdf_obj, font)
+        return super()._add_pdf_obj(pdf_obj, trace_label)  # type: ignore[arg-type]
+
+
+def _add_empty_entries(stream: PDFContentStream, font: object) -> None:
+    contents = stream.content_stream()
+    mapped = {int(code, 16) for code in _BFCHAR.findall(contents)}
+    textless = sorted(
+        code
+        for glyph, code in font.subset.items()  # type: ignore[attr-defined]
+        if glyph is not None and not glyph.unicode and code not in mapped
+    )
+    with_text = {code for glyph, code in font.subset.items() if glyph is not None and glyph.unicode}  # type: ignore[attr-defined]
+    if not textless or with_text != mapped:
+        return  # not the font this mapping was made for: leave it as fpdf2 made it
+    blocks = []
+    for start in range(0, len(textless), 100):  # at most 100 entries a block
+        chunk = textless[start : start + 100]
+        entries = "".join(f"<{code:04X}> <>\n" for code in chunk)
+        blocks.append(f"{len(chunk)} beginbfchar\n{entries}endbfchar\n")
+    block = "".join(blocks).encode("latin-1")
+    stream._contents = contents.replace(b"endcmap", block + b"endcmap", 1)
+    stream.length = len(stream._contents)
