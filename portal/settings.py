@@ -57,16 +57,13 @@ if not SEALING_KEY_FILE:
     SEALING_KEY_MAKE = True
 SEALING_PUBLIC_KEYS_DIR = env_str("PORTAL_SEALING_PUBLIC_KEYS_DIR")
 # Where the PDFs' fonts are (portal.fonts): comma-separated folders, searched in order. The
-# default is where Debian's font packages put them.
-FONT_DIRS = env_list(
-    "PORTAL_FONT_DIRS",
-    [
-        "/usr/share/fonts/truetype/noto",
-        "/usr/share/fonts/truetype/dejavu",
-        "/usr/share/fonts/truetype/nanum",
-        "/usr/share/fonts/truetype/droid",
-    ],
-)
+# default (also when it is set but empty) is where Debian's font packages put them.
+FONT_DIRS = env_list("PORTAL_FONT_DIRS", []) or [
+    "/usr/share/fonts/truetype/noto",
+    "/usr/share/fonts/truetype/dejavu",
+    "/usr/share/fonts/truetype/nanum",
+    "/usr/share/fonts/truetype/droid",
+]
 # Who receives the daily witness of the signature chain's head (an auditor's mailbox, not a
 # portal user); the witness is written to the log as well.
 WITNESS_EMAILS = env_emails("PORTAL_WITNESS_EMAILS")

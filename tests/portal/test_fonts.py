@@ -1,0 +1,116 @@
+"""The PDFs' fonts (portal.fonts): which fallback fonts a text needs, where the files are found,
+and what happens when one is missing."""
+
+from __future__ import annotations
+
+import io
+import shutil
+
+import pypdf
+import pytest
+from django.core import checks
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+
+from portal import fonts
+from portal.checks import pdf_fonts
+
+
+def families(*texts: str) -> list[str]:
+    return [face.family for face in fonts.fallbacks_for(texts)]
+
+
+def test_latin_greek_and_cyrillic_need_no_fallback() -> None:
+    assert families("Łukasz Wójcik", "Γιώργος", "Дмитрий Ґонта", "Nguyễn Văn Hưng", "Œuvre") == []
+
+
+def test_each_script_picks_the_font_that_draws_it() -> None:
+    assert families("محمد") == ["arabic"]
+    assert families("דוד") == ["hebrew"]
+    assert families("अमित") == ["devanagari"]
+    assert families("রবীন্দ্রনাথ") == ["bengali"]
+    assert families("முத்து") == ["tamil"]
+    assert families("ਸਿੰਘ") == ["gurmukhi"]
+    assert families("สมชาย") == ["thai"]
+    assert families("김민준") == ["korean"]
+    assert families("王秀英", "山田たろう") == ["cjk"]
+
+
+def test_hangul_only_is_taken_from_the_korean_font() -> None:
+    # NanumGothic has Chinese characters too; they come from the Chinese and Japanese font, so
+    # a Chinese name does not mix two designs.
+    assert families("김 王") == ["korean", "cjk"]
+    assert families("王") == ["cjk"]
+
+
+def test_a_line_mixing_scripts_needs_each_font_once_in_fallback_order() -> None:
+    assert families("王秀英 signed for محمد and דוד, with अमित") == [
+        "arabic",
+        "hebrew",
+        "devanagari",
+        "cjk",
+    ]
+
+
+def test_spaces_and_joiners_need_no_font() -> None:
+    assert families("\u200b\u200d\u00a0\u2009 \t\n") == []
+
+
+def test_a_character_no_font_has_is_left_out_of_the_choice() -> None:
+    assert families("\U000f0000") == []  # a private-use character
+
+
+def test_only_the_fonts_a_document_needs_are_embedded() -> None:
+    pdf = fonts.PortalPDF()
+    fonts.prepare(pdf, ["Łukasz 王"])
+    pdf.add_page()
+    pdf.set_font(fonts.SANS, size=10)
+    pdf.cell(text="Łukasz 王")
+    reader = pypdf.PdfReader(io.BytesIO(bytes(pdf.output())))
+
+    embedded = {
+        font.get_object()["/BaseFont"].split("+")[-1]
+        for font in reader.pages[0]["/Resources"]["/Font"].values()
+    }
+
+    assert set(pdf.fonts) == {"sans", "sansB", "mono", "monoB", "cjk"}  # loaded
+    assert embedded == {"NotoSans", "DroidSansFallback"}  # drawn with, subset
+    assert reader.pages[0].extract_text() == "Łukasz 王"
+
+
+def test_a_missing_font_directory_is_named_in_the_message(settings, tmp_path) -> None:
+    settings.FONT_DIRS = [str(tmp_path / "nowhere")]
+
+    with pytest.raises(fonts.MissingFont) as raised:
+        fonts.find("NotoSans-Regular.ttf")
+
+    message = str(raised.value)
+    assert "NotoSans-Regular.ttf" in message
+    assert str(tmp_path / "nowhere") in message
+    assert "fonts-noto-core" in message and "PORTAL_FONT_DIRS" in message
+
+
+def test_the_system_check_names_each_missing_file(settings, tmp_path) -> None:
+    shutil.copy(fonts.find("NotoSans-Regular.ttf"), tmp_path)
+    settings.FONT_DIRS = [str(tmp_path)]
+
+    (error,) = pdf_fonts()
+
+    assert error.id == "portal.E001" and error.level == checks.ERROR
+    assert "NotoSans-Bold.ttf" in error.msg and "DroidSansFallbackFull.ttf" in error.msg
+    assert "NotoSans-Regular.ttf" not in error.msg
+    assert "PORTAL_FONT_DIRS" in error.hint
+    with pytest.raises(SystemCheckError, match=r"DroidSansFallbackFull\.ttf"):
+        call_command("check")
+
+
+def test_the_system_check_passes_with_the_font_packages_installed() -> None:
+    assert pdf_fonts() == []
+
+
+def test_font_directories_are_searched_in_order(settings, tmp_path) -> None:
+    shutil.copy(fonts.find("DejaVuSansMono.ttf"), tmp_path / "NotoSans-Regular.ttf")
+    settings.FONT_DIRS = [str(tmp_path), *settings.FONT_DIRS]
+
+    assert fonts.find("NotoSans-Regular.ttf") == tmp_path / "NotoSans-Regular.ttf"
+    assert fonts.find("NotoSans-Bold.ttf").parent != tmp_path
