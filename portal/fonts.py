@@ -14,6 +14,7 @@ fpdf2 embeds only the glyphs drawn, so a receipt in any script stays small and q
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,11 +25,14 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from fontTools import ttLib
 from fpdf import FPDF
+from fpdf.enums import PDFResourceType
+from fpdf.fonts import SubsetMap, TTFFont
 from fpdf.output import OutputProducer
 from fpdf.syntax import PDFContentStream
 
 SANS = "sans"  # the family for ordinary text
 MONO = "mono"  # the family for codes and fingerprints
+Ranges = tuple[tuple[int, int], ...]  # ranges of code points, first and last
 PACKAGES = "fonts-noto-core fonts-dejavu-core fonts-nanum fonts-droid-fallback"
 
 
@@ -40,7 +44,7 @@ class Face:
     regular: str
     bold: str = ""
     # The characters it draws, when only some of its own should be used (None: all of them).
-    only: tuple[tuple[int, int], ...] | None = None
+    only: Ranges | None = None
 
     def files(self) -> list[str]:
         return [name for name in (self.regular, self.bold) if name]
@@ -132,11 +136,45 @@ def fallbacks_for(texts: Iterable[str]) -> list[Face]:
     return [face for face in FALLBACKS if face.family in needed]
 
 
+@cache
+def _parsed(path: Path, style: str, only: Ranges | None) -> TTFFont:
+    """A font file as fpdf2 reads it (character map, widths, metrics), once per process."""
+    scratch = FPDF()
+    scratch.add_font("parsed", style, path, unicode_range=list(only) if only else None)
+    return scratch.fonts[f"parsed{style}"]
+
+
+@cache
+def _glyph_order(
+    path: Path, style: str, only: tuple[tuple[int, int], ...] | None
+) -> tuple[str, ...]:
+    """The font's glyph names in order, which fontTools otherwise works out for each document
+    (slow for a font with tens of thousands of glyphs and no names of its own)."""
+    return tuple(_parsed(path, style, only).ttfont.getGlyphOrder())
+
+
+def _add_file(pdf: FPDF, family: str, style: str, name: str, face: Face) -> None:
+    """Add a font file to ``pdf`` as fpdf2's ``add_font`` would, reusing what an earlier
+    document parsed: only the glyph outlines it embeds are read from the file again."""
+    path = find(name)
+    font = copy.copy(_parsed(path, style, face.only))
+    font.i = len(pdf.fonts) + 1
+    font.fontkey = f"{family}{style}"
+    # The document's subset is cut from this copy of the file, never from the shared one.
+    font.ttfont = ttLib.TTFont(path, recalcTimestamp=False, lazy=True)
+    font.ttfont.setGlyphOrder(list(_glyph_order(path, style, face.only)))
+    font._hbfont = None
+    font.desc = copy.copy(font.desc)
+    font.missing_glyphs = []
+    font.biggest_size_pt = 0
+    font.subset = SubsetMap(font)
+    pdf.fonts[font.fontkey] = font
+
+
 def _add(pdf: FPDF, face: Face) -> None:
-    unicode_range = list(face.only) if face.only else None
-    pdf.add_font(face.family, "", find(face.regular), unicode_range=unicode_range)
+    _add_file(pdf, face.family, "", face.regular, face)
     if face.bold:
-        pdf.add_font(face.family, "B", find(face.bold), unicode_range=unicode_range)
+        _add_file(pdf, face.family, "B", face.bold, face)
 
 
 class PortalPDF(FPDF):
@@ -167,7 +205,8 @@ _BFCHAR = re.compile(rb"<([0-9A-F]{4})> <")
 
 
 class ClusterTextOutput(OutputProducer):
-    """fpdf2's output, with a text mapping for every glyph shaping produces.
+    """fpdf2's output, with a text mapping for every glyph shaping produces, embedding only the
+    fonts the pages use.
 
     When shaping draws one piece of text (a cluster: a Devanagari syllable, say) with several
     glyphs, fpdf2 maps the first glyph to the cluster's text and leaves the others unmapped, so
@@ -176,13 +215,22 @@ class ClusterTextOutput(OutputProducer):
     """
 
     def bufferize(self) -> bytearray:
+        # Only the fonts some page draws with are embedded (a document is given its bold and
+        # monospaced faces whether it uses them or not).
+        catalog = self.fpdf._resource_catalog
+        every_font = catalog.font_registry
+        used = catalog.get_used_resources(PDFResourceType.FONT)
+        catalog.font_registry = {key: font for key, font in every_font.items() if font.i in used}
         self._mapped_fonts = iter(
             sorted(
                 (font for font in self.fpdf.fonts.values() if hasattr(font, "subset")),
                 key=lambda font: font.i,
             )
         )
-        return super().bufferize()
+        try:
+            return super().bufferize()
+        finally:
+            catalog.font_registry = every_font
 
     def _add_pdf_obj(self, pdf_obj: object, trace_label: str | None = None) -> int:
         if (

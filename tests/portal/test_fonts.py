@@ -114,3 +114,30 @@ def test_font_directories_are_searched_in_order(settings, tmp_path) -> None:
 
     assert fonts.find("NotoSans-Regular.ttf") == tmp_path / "NotoSans-Regular.ttf"
     assert fonts.find("NotoSans-Bold.ttf").parent != tmp_path
+
+
+def drawn(text: str) -> bytes:
+    pdf = fonts.PortalPDF()
+    fonts.prepare(pdf, [text])
+    pdf.add_page()
+    pdf.set_font(fonts.SANS, size=10)
+    pdf.cell(text=text)
+    return bytes(pdf.output())
+
+
+def test_documents_share_parsed_fonts_but_not_their_subsets() -> None:
+    first, second = drawn("王秀英"), drawn("李雷")
+
+    for pdf, text, other in ((first, "王秀英", "李雷"), (second, "李雷", "王秀英")):
+        reader = pypdf.PdfReader(io.BytesIO(pdf))
+        assert reader.pages[0].extract_text() == text
+        (cjk,) = [
+            font.get_object()
+            for font in reader.pages[0]["/Resources"]["/Font"].values()
+            if "DroidSansFallback" in font.get_object()["/BaseFont"]
+        ]
+        mapping = cjk["/ToUnicode"].get_data().decode("latin-1")
+        for char in text:
+            assert f"{ord(char):04X}" in mapping
+        for char in other:
+            assert f"{ord(char):04X}" not in mapping
