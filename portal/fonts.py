@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -136,6 +137,10 @@ def fallbacks_for(texts: Iterable[str]) -> list[Face]:
     return [face for face in FALLBACKS if face.family in needed]
 
 
+# Tables fpdf2 drops from the fonts it embeds; HarfBuzz shapes from the font file itself.
+_NOT_EMBEDDED = ("GDEF", "GPOS", "GSUB", "MATH", "FFTM", "hdmx", "meta", "SVG ", "COLR", "CPAL")
+
+
 @cache
 def _parsed(path: Path, style: str, only: Ranges | None) -> TTFFont:
     """A font file as fpdf2 reads it (character map, widths, metrics), once per process."""
@@ -163,6 +168,9 @@ def _add_file(pdf: FPDF, family: str, style: str, name: str, face: Face) -> None
     # The document's subset is cut from this copy of the file, never from the shared one.
     font.ttfont = ttLib.TTFont(path, recalcTimestamp=False, lazy=True)
     font.ttfont.setGlyphOrder(list(_glyph_order(path, style, face.only)))
+    for tag in _NOT_EMBEDDED:  # fpdf2 leaves them out of the subset; reading them is slow
+        if tag in font.ttfont:
+            del font.ttfont[tag]
     font._hbfont = None
     font.desc = copy.copy(font.desc)
     font.missing_glyphs = []
@@ -186,9 +194,29 @@ class PortalPDF(FPDF):
         return super().output(*args, **kwargs)  # type: ignore[arg-type]
 
 
+def needs_shaping(texts: Iterable[str]) -> bool:
+    """Whether drawing ``texts`` needs HarfBuzz: right-to-left letters, combining marks (Indic
+    and Thai vowel signs, accents typed separately), joiners or conjoining Hangul jamo. Other
+    text (Latin, Greek, Cyrillic, Chinese, Japanese, Hangul syllables) is drawn glyph by glyph,
+    which is much quicker."""
+    for char in set().union(*(set(text) for text in texts)):
+        if (
+            unicodedata.bidirectional(char) in ("R", "AL", "AN")
+            or unicodedata.category(char).startswith("M")
+            or char in "\u200c\u200d"
+            or 0x1100 <= ord(char) <= 0x11FF
+            or 0xA960 <= ord(char) <= 0xA97F
+            or 0xD7B0 <= ord(char) <= 0xD7FF
+        ):
+            return True
+    return False
+
+
 def prepare(pdf: FPDF, texts: Iterable[str]) -> None:
     """Give ``pdf`` the fonts it needs to draw ``texts`` (everything it will print), with
-    fallback between them and text shaping; set the SANS family afterwards with ``set_font``."""
+    fallback between them and, when they need it, text shaping; set the SANS family afterwards
+    with ``set_font``."""
+    texts = list(texts)
     _add(pdf, PRIMARY)
     _add(pdf, MONOSPACED)
     needed = fallbacks_for(texts)
@@ -196,9 +224,10 @@ def prepare(pdf: FPDF, texts: Iterable[str]) -> None:
         _add(pdf, face)
     if needed:
         pdf.set_fallback_fonts([face.family for face in needed], exact_match=False)
-    # Paragraphs read left to right (the documents are in English); a name in Arabic or Hebrew
-    # within one runs right to left.
-    pdf.set_text_shaping(use_shaping_engine=True, direction="ltr")
+    if needs_shaping(texts):
+        # Paragraphs read left to right (the documents are in English); a name in Arabic or
+        # Hebrew within one runs right to left.
+        pdf.set_text_shaping(use_shaping_engine=True, direction="ltr")
 
 
 _BFCHAR = re.compile(rb"<([0-9A-F]{4})> <")

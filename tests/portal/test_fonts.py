@@ -141,3 +141,10 @@ def test_documents_share_parsed_fonts_but_not_their_subsets() -> None:
             assert f"{ord(char):04X}" in mapping
         for char in other:
             assert f"{ord(char):04X}" not in mapping
+
+
+def test_only_text_that_needs_it_is_shaped() -> None:
+    for plain in ("Emma Jones", "Łukasz Wójcik", "Γιώργος", "Дмитрий", "王秀英", "김민준", "Tuấn"):
+        assert not fonts.needs_shaping([plain]), plain
+    for shaped in ("محمد", "דוד", "अमित", "ใจดี", "ਸਿੰਘ", "Nguye\u0302\u0303n", "\u1100\u1161"):
+        assert fonts.needs_shaping(["Signed by", shaped]), shaped
