@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -186,7 +187,17 @@ def _add(pdf: FPDF, face: Face) -> None:
 
 
 class PortalPDF(FPDF):
-    """An FPDF whose text extracts as typed: see ``ClusterTextOutput``."""
+    """An FPDF whose text extracts as typed (see ``ClusterTextOutput``), and whose lines after
+    one that ended in a fallback font are drawn in their own font."""
+
+    def _render_styled_text_line(self, text_line: Any, *args: Any, **kwargs: Any) -> bool:
+        drawn = super()._render_styled_text_line(text_line, *args, **kwargs)
+        # fpdf2 treats a fallback font as chosen only within the line's text object, but a PDF
+        # keeps the last font chosen: the next line would be drawn with the fallback font's
+        # glyphs. Have the next line choose its font again.
+        if any(fragment.font is not self.current_font for fragment in text_line.fragments):
+            self.current_font_is_set_on_page = False
+        return drawn
 
     def output(self, *args: object, **kwargs: object) -> bytes:  # type: ignore[override]
         if not kwargs.get("linearize"):

@@ -148,3 +148,19 @@ def test_only_text_that_needs_it_is_shaped() -> None:
         assert not fonts.needs_shaping([plain]), plain
     for shaped in ("محمد", "דוד", "अमित", "ใจดี", "ਸਿੰਘ", "Nguye\u0302\u0303n", "\u1100\u1161"):
         assert fonts.needs_shaping(["Signed by", shaped]), shaped
+
+
+@pytest.mark.parametrize("name", ["王秀英", "דוד כהן", "अमित शर्मा"])
+@pytest.mark.parametrize("line", ["{name}", "Name: {name}"])
+def test_a_line_after_one_ending_in_a_fallback_font_is_drawn_in_its_own(line, name) -> None:
+    pdf = fonts.PortalPDF()
+    fonts.prepare(pdf, [name])
+    pdf.add_page()
+    pdf.set_font(fonts.SANS, size=10)
+    pdf.multi_cell(0, 8, line.format(name=name), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(fonts.SANS, size=10)
+    pdf.multi_cell(0, 8, "Signed today.", new_x="LMARGIN", new_y="NEXT")
+
+    text = pypdf.PdfReader(io.BytesIO(bytes(pdf.output()))).pages[0].extract_text()
+
+    assert text.splitlines()[-1] == "Signed today."
