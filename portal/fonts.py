@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -29,6 +29,7 @@ from fontTools import ttLib
 from fpdf import FPDF
 from fpdf.enums import PDFResourceType
 from fpdf.fonts import SubsetMap, TTFFont
+from fpdf.line_break import Fragment
 from fpdf.output import OutputProducer
 from fpdf.syntax import PDFContentStream
 
@@ -189,6 +190,37 @@ def _add(pdf: FPDF, face: Face) -> None:
 class PortalPDF(FPDF):
     """An FPDF whose text extracts as typed (see ``ClusterTextOutput``), and whose lines after
     one that ended in a fallback font are drawn in their own font."""
+
+    def _parse_chars(self, text: str, markdown: bool, **kwargs: Any) -> Iterator[Fragment]:
+        # Words in one fallback font with only spaces between them are drawn as one run in that
+        # font, spaces included: a right-to-left name is then one run, which text extraction
+        # reads back in its logical order rather than word by word.
+        fragments: list[Fragment] = []
+        for fragment in super()._parse_chars(text, markdown, **kwargs):
+            if len(fragments) >= 2 and self._joined_by_spaces(
+                fragments[-2], fragments[-1], fragment
+            ):
+                spaces = fragments.pop()
+                first = fragments.pop()
+                fragment = Fragment(
+                    first.characters + spaces.characters + fragment.characters,
+                    first.graphics_state,
+                    first.k,
+                    first.link,
+                )
+            fragments.append(fragment)
+        yield from fragments
+
+    def _joined_by_spaces(self, first: Fragment, spaces: Fragment, last: Fragment) -> bool:
+        return (
+            first.font is last.font
+            and first.font.fontkey in self._fallback_font_ids
+            and 0x20 in first.font.cmap
+            and set(spaces.characters) == {" "}
+            and first.font_size_pt == spaces.font_size_pt == last.font_size_pt
+            and first.link == spaces.link == last.link
+            and first.text_color == spaces.text_color == last.text_color
+        )
 
     def _render_styled_text_line(self, text_line: Any, *args: Any, **kwargs: Any) -> bool:
         drawn = super()._render_styled_text_line(text_line, *args, **kwargs)

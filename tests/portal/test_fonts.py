@@ -164,3 +164,11 @@ def test_a_line_after_one_ending_in_a_fallback_font_is_drawn_in_its_own(line, na
     text = pypdf.PdfReader(io.BytesIO(bytes(pdf.output()))).pages[0].extract_text()
 
     assert text.splitlines()[-1] == "Signed today."
+
+
+@pytest.mark.parametrize("name", ["محمد بن عبد الله الأحمد", "דוד בן יוסף כהן"])
+def test_a_right_to_left_name_reads_back_in_reading_order(name) -> None:
+    assert (
+        f"Signed by {name} today."
+        in pypdf.PdfReader(io.BytesIO(drawn(f"Signed by {name} today."))).pages[0].extract_text()
+    )
