@@ -8,8 +8,14 @@ Hebrew (right to left), Devanagari, Bengali, Tamil, Gurmukhi, Thai, Korean, then
 Japanese. Text is shaped with HarfBuzz (uharfbuzz), so Arabic letters join and Indic vowel signs
 sit where they belong.
 
-A document loads only the fonts its text needs (``prepare`` reads its characters once), and
-fpdf2 embeds only the glyphs drawn, so a receipt in any script stays small and quick to make.
+A document loads only the fonts its text needs (``prepare`` reads its characters once), shapes
+text only when it needs shaping, and reuses what earlier documents in the process parsed of each
+font file; only the fonts and glyphs drawn are embedded, so a receipt in any script stays small
+and quick to make.
+
+Three things are added to fpdf2 (``PortalPDF``, ``ClusterTextOutput``) so that the text a PDF
+carries is the text typed: every glyph of a shaped cluster maps back to text, a right-to-left
+name is one run, and a line after one that began in a fallback font is drawn in its own font.
 """
 
 from __future__ import annotations
@@ -152,9 +158,7 @@ def _parsed(path: Path, style: str, only: Ranges | None) -> TTFFont:
 
 
 @cache
-def _glyph_order(
-    path: Path, style: str, only: tuple[tuple[int, int], ...] | None
-) -> tuple[str, ...]:
+def _glyph_order(path: Path, style: str, only: Ranges | None) -> tuple[str, ...]:
     """The font's glyph names in order, which fontTools otherwise works out for each document
     (slow for a font with tens of thousands of glyphs and no names of its own)."""
     return tuple(_parsed(path, style, only).ttfont.getGlyphOrder())
