@@ -10,6 +10,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 RUN useradd --create-home --uid 1000 portal
 
+# The fonts the PDFs embed, so that a name in any script prints as typed (portal/fonts.py).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        fonts-noto-core fonts-dejavu-core fonts-nanum fonts-droid-fallback \
+    && rm -rf /var/lib/apt/lists/*
+
 # The production lock: exact versions, every file checked against its hash (make lock).
 COPY requirements/production.txt requirements/production.txt
 RUN pip install --require-hashes -r requirements/production.txt

@@ -1,14 +1,12 @@
 """Receipts: the facts a signer keeps (page and PDF), and the lookup behind the verify page.
 
-The PDF uses fpdf2's built-in core fonts, which cover Latin-1 only; text is made Latin-1 safe
-(curly quotes and dashes become their ASCII forms) rather than shipping a font file.
+The PDF prints every name and title exactly as typed, in any script (fonts: ``portal.fonts``).
 """
 
 from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +18,7 @@ from fpdf.enums import XPos, YPos
 
 from acknowledgements import chain, documents, sealing
 from acknowledgements.models import Acknowledgement
+from portal import fonts
 
 ORGANISATION = "CareTech Community Services"
 
@@ -103,103 +102,40 @@ def pdf_filename(ack: Acknowledgement) -> str:
 
 
 # --- PDF ----------------------------------------------------------------------------------------
-_ASCII_FOR = str.maketrans(
-    {
-        "\u2018": "'",  # left single quote
-        "\u2019": "'",  # right single quote, apostrophe
-        "\u201a": "'",
-        "\u201b": "'",
-        "\u2032": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u201f": '"',
-        "\u2033": '"',
-        "\u2010": "-",
-        "\u2011": "-",
-        "\u2012": "-",
-        "\u2013": "-",  # en dash
-        "\u2014": "-",  # em dash
-        "\u2015": "-",
-        "\u2212": "-",
-        "\u2026": "...",
-        "\u2022": "*",
-        "\u00a0": " ",
-        "\u202f": " ",
-        "\u2009": " ",
-        "\u200b": "",
-        "\u20ac": "EUR",
-        # Letters with no decomposition into a base letter and an accent.
-        "\u0141": "L",
-        "\u0142": "l",
-        "\u0110": "D",
-        "\u0111": "d",
-        "\u0152": "OE",
-        "\u0153": "oe",
-        "\u0131": "i",
-        "\u0126": "H",
-        "\u0127": "h",
-    }
-)
-
-
-def latin1_safe(text: str) -> str:
-    """``text`` with every character the PDF core fonts cannot draw replaced.
-
-    Latin-1 letters (é, ë, ñ ...) stay; typographic quotes and dashes become ASCII; other letters
-    lose their accents (NFKD); anything left becomes '?'.
-    """
-    out = []
-    for char in unicodedata.normalize("NFC", text.translate(_ASCII_FOR)):
-        try:
-            char.encode("latin-1")
-        except UnicodeEncodeError:
-            decomposed = "".join(
-                c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
-            )
-            try:
-                decomposed.encode("latin-1")
-            except UnicodeEncodeError:
-                decomposed = ""
-            out.append(decomposed or "?")
-        else:
-            out.append(char)
-    return "".join(out)
-
-
 _LABEL_WIDTH = 58  # mm
 _LINE = 5.5  # mm
 
 
 def _paragraph(pdf: FPDF, text: str) -> None:
-    pdf.multi_cell(0, _LINE, latin1_safe(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, _LINE, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def _section_title(pdf: FPDF, title: str) -> None:
-    pdf.set_font("Helvetica", style="B", size=11)
+    pdf.set_font(fonts.SANS, style="B", size=11)
     pdf.cell(0, 7, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def _new_pdf(ack: Acknowledgement, *, compress: bool) -> FPDF:
-    pdf = FPDF(format="A4")
+    pdf = fonts.PortalPDF(format="A4")
+    fonts.prepare(pdf, [ack.statement, *(fact.value for fact in facts(ack))])
     pdf.set_compression(compress)
     pdf.set_margins(20, 20, 20)
     pdf.set_auto_page_break(auto=True, margin=20)
-    pdf.set_title(latin1_safe(f"Receipt {ack.receipt_code}"))
+    pdf.set_title(f"Receipt {ack.receipt_code}")
     pdf.set_author(ORGANISATION)
-    pdf.set_subject(latin1_safe(f"{ack.version.policy.title}, {ack.version.label}"))
+    pdf.set_subject(f"{ack.version.policy.title}, {ack.version.label}")
     pdf.add_page()
     return pdf
 
 
 def _heading(pdf: FPDF, ack: Acknowledgement) -> None:
-    pdf.set_font("Helvetica", size=10)
+    pdf.set_font(fonts.SANS, size=10)
     pdf.set_text_color(80, 80, 80)
     pdf.cell(0, _LINE, ORGANISATION, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(0, 0, 0)
-    pdf.set_font("Helvetica", style="B", size=16)
+    pdf.set_font(fonts.SANS, style="B", size=16)
     pdf.cell(0, 10, "Receipt: signature of a policy", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font("Helvetica", size=10)
+    pdf.set_font(fonts.SANS, size=10)
     _paragraph(
         pdf,
         f"{ack.printed_name} signed the {ack.version.policy.title}, {ack.version.label}, "
@@ -210,20 +146,20 @@ def _heading(pdf: FPDF, ack: Acknowledgement) -> None:
 def _record_facts(pdf: FPDF, ack: Acknowledgement) -> None:
     _section_title(pdf, "The record")
     for fact in facts(ack):
-        pdf.set_font("Helvetica", style="B", size=9)
+        pdf.set_font(fonts.SANS, style="B", size=9)
         if fact.wide:
-            pdf.cell(0, _LINE, latin1_safe(fact.label), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            pdf.cell(0, _LINE, fact.label, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         else:
-            pdf.cell(_LABEL_WIDTH, _LINE, latin1_safe(fact.label), new_x=XPos.RIGHT, new_y=YPos.TOP)
+            pdf.cell(_LABEL_WIDTH, _LINE, fact.label, new_x=XPos.RIGHT, new_y=YPos.TOP)
         if fact.code:
-            pdf.set_font("Courier", size=8)
+            pdf.set_font(fonts.MONO, size=8)
         else:
-            pdf.set_font("Helvetica", size=9)
+            pdf.set_font(fonts.SANS, size=9)
         _paragraph(pdf, fact.value)
 
 
 def _how_to_check(pdf: FPDF, ack: Acknowledgement, verify_url: str) -> None:
-    pdf.set_font("Helvetica", size=9)
+    pdf.set_font(fonts.SANS, size=9)
     where = f" ({verify_url})" if verify_url else ""
     _paragraph(
         pdf,
@@ -249,7 +185,7 @@ def build_pdf(ack: Acknowledgement, *, verify_url: str = "", compress: bool = Tr
     _heading(pdf, ack)
     pdf.ln(3)
     _section_title(pdf, "What the signature means")
-    pdf.set_font("Helvetica", size=10)
+    pdf.set_font(fonts.SANS, size=10)
     _paragraph(pdf, ack.statement)
     pdf.ln(3)
     _record_facts(pdf, ack)

@@ -1,14 +1,15 @@
-"""Deployment checks: which database role the portal really runs as, whether HTTPS can be seen
-behind the proxy, and whether the services it stands on are the production ones (PostgreSQL,
-Redis, a mail server, a sealing key of its own)."""
+"""System checks: whether the font files the PDFs embed are there, and, for deployment, which
+database role the portal really runs as, whether HTTPS can be seen behind the proxy, and whether
+the services it stands on are the production ones (PostgreSQL, Redis, a mail server, a sealing
+key of its own)."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
-from portal import db_roles
+from portal import db_roles, fonts
 
 HINT = (
     "Run the web server, workers and beat as a role set up with "
@@ -141,6 +142,25 @@ def mail_server(app_configs: object = None, **kwargs: object) -> list[CheckMessa
             hint="Set EMAIL_URL (smtp://user:password@host:587?tls=1) or EMAIL_HOST. "
             + SETTINGS_HINT,
             id="portal.W007",
+        )
+    ]
+
+
+@register()
+def pdf_fonts(app_configs: object = None, **kwargs: object) -> list[CheckMessage]:
+    """An error when a font file the PDFs embed is in none of ``PORTAL_FONT_DIRS``: receipts and
+    first sign-in letters could not be made."""
+    missing = fonts.missing_files()
+    if not missing:
+        return []
+    return [
+        Error(
+            f"The font files {', '.join(missing)} are in none of the font directories "
+            f"({', '.join(map(str, fonts.font_dirs())) or 'none set'}): receipts and first "
+            "sign-in letters cannot be made.",
+            hint=f"Install the font packages ({fonts.PACKAGES}) or set PORTAL_FONT_DIRS to the "
+            "folders that hold them (README, Configuration).",
+            id="portal.E001",
         )
     ]
 

@@ -10,7 +10,6 @@ limited per employee number and per client address (``portal.throttle``).
 from __future__ import annotations
 
 import secrets
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -26,7 +25,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.http import urlencode
 from fpdf import FPDF
 
-from portal import accounts, audit, outbox, permissions, throttle
+from portal import accounts, audit, fonts, outbox, permissions, throttle
 from portal.client import client_address
 from portal.models import FirstSignInLetter, User
 
@@ -205,11 +204,6 @@ def letter_redeem(
 
 
 # --- The PDF ---------------------------------------------------------------------------------
-def _latin1(text: str) -> str:
-    # fpdf2's core fonts draw Latin-1 only; a name outside it keeps every letter it can.
-    return unicodedata.normalize("NFC", text).encode("latin-1", "replace").decode("latin-1")
-
-
 def _qr(pdf: FPDF, url: str, *, x: float, y: float, size: float) -> None:
     """Draw ``url`` as a QR code, one filled square per dark module (no image needed)."""
     matrix = segno.make(url, error="m", micro=False).matrix
@@ -229,16 +223,11 @@ def _who_to_ask(person: User) -> str:
 
 
 def build_pdf(person: User, code: str, letter: FirstSignInLetter, actor: User) -> bytes:
-    pdf = FPDF(format="A4")
-    pdf.set_title("First sign-in letter")
-    pdf.add_page()
-    pdf.set_font("Helvetica", style="B", size=18)
-    pdf.multi_cell(0, 10, _latin1(f"Welcome to the Acceptable Use Portal, {person.full_name}"))
-    pdf.ln(4)
-    pdf.set_font("Helvetica", size=11)
+    """The letter as a PDF; names print as typed, in any script (``portal.fonts``)."""
     expires = dateformat.format(timezone.localtime(letter.expires_at), "j F Y, H:i")
     printed = dateformat.format(timezone.localtime(letter.created_at), "j F Y")
-    for line in (
+    heading = f"Welcome to the Acceptable Use Portal, {person.full_name}"
+    lines = (
         "This letter lets you choose your password for the portal, where you read and sign the "
         "company's policies. Keep it private: the code below is for you alone.",
         f"Your employee number: {person.employee_number}",
@@ -250,8 +239,17 @@ def build_pdf(person: User, code: str, letter: FirstSignInLetter, actor: User) -
         letter_url(person),
         f"Questions, or a lost or expired letter: ask {_who_to_ask(person)}.",
         f"Printed by {actor.full_name} on {printed}. A new letter stops this one working.",
-    ):
-        pdf.multi_cell(0, 7, _latin1(line))
+    )
+    pdf = fonts.PortalPDF(format="A4")
+    fonts.prepare(pdf, [heading, *lines])
+    pdf.set_title("First sign-in letter")
+    pdf.add_page()
+    pdf.set_font(fonts.SANS, style="B", size=18)
+    pdf.multi_cell(0, 10, heading)
+    pdf.ln(4)
+    pdf.set_font(fonts.SANS, size=11)
+    for line in lines:
+        pdf.multi_cell(0, 7, line)
         pdf.ln(2)
     _qr(pdf, letter_url(person), x=pdf.l_margin, y=pdf.get_y() + 4, size=50)
     return bytes(pdf.output())

@@ -56,6 +56,14 @@ if not SEALING_KEY_FILE:
     SEALING_KEY_FILE = str(VAR_DIR / "sealing-key.pem")
     SEALING_KEY_MAKE = True
 SEALING_PUBLIC_KEYS_DIR = env_str("PORTAL_SEALING_PUBLIC_KEYS_DIR")
+# Where the PDFs' fonts are (portal.fonts): comma-separated folders, searched in order. The
+# default (also when it is set but empty) is where Debian's font packages put them.
+FONT_DIRS = env_list("PORTAL_FONT_DIRS", []) or [
+    "/usr/share/fonts/truetype/noto",
+    "/usr/share/fonts/truetype/dejavu",
+    "/usr/share/fonts/truetype/nanum",
+    "/usr/share/fonts/truetype/droid",
+]
 # Who receives the daily witness of the signature chain's head (an auditor's mailbox, not a
 # portal user); the witness is written to the log as well.
 WITNESS_EMAILS = env_emails("PORTAL_WITNESS_EMAILS")
@@ -501,7 +509,8 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env_str("PORTAL_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # fontTools reports every font subset it makes for a PDF (portal.fonts) at INFO.
+    "loggers": {"axes": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 
 # --- Errors to Sentry -----------------------------------------------------------------------

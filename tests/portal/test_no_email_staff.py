@@ -24,6 +24,7 @@ from acknowledgements.models import Acknowledgement
 from portal import digests, letters, outbox
 from portal.models import AuditEvent, FirstSignInLetter, Notification, User
 from tests.factories import PASSWORD, UserFactory
+from tests.pdfs import extracted_text
 from tests.portal.import_jobs_helpers import eager_imports, post_import
 
 pytestmark = pytest.mark.django_db
@@ -42,8 +43,8 @@ def print_url(person: User) -> str:
     return reverse("print_sign_in_letter", args=[person.pk])
 
 
-def pdf_text(pdf: bytes) -> str:
-    """The text drawn in a PDF: its content streams, inflated."""
+def pdf_streams(pdf: bytes) -> str:
+    """A PDF's content streams, inflated: the drawing operators."""
     parts = []
     for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
         try:
@@ -54,7 +55,7 @@ def pdf_text(pdf: bytes) -> str:
 
 
 def code_on(pdf: bytes) -> str:
-    match = re.search(r"Your one-time code: ([A-Z2-9]{5}-[A-Z2-9]{5})", pdf_text(pdf))
+    match = re.search(r"Your one-time code: ([A-Z2-9]{5}-[A-Z2-9]{5})", extracted_text(pdf))
     assert match, "no code on the letter"
     return match.group(1)
 
@@ -165,7 +166,7 @@ def test_the_line_manager_prints_a_letter_for_their_report(client, manager, care
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    text = pdf_text(response.content)
+    text = extracted_text(response.content)
     code = code_on(response.content)
     assert "Carys Evans" in text
     assert "Morgan Lee" in text  # whom to ask
@@ -370,7 +371,7 @@ def test_a_person_without_email_gets_in_signs_and_is_reached_through_the_manager
 def test_the_qr_code_is_the_letter_pages_address(manager, carer):
     printed = letters.letter_print(actor=manager, person=carer)
 
-    drawn = len(re.findall(r"re f\b", pdf_text(printed.pdf)))
+    drawn = len(re.findall(r"re f\b", pdf_streams(printed.pdf)))
 
     matrix = segno.make(letters.letter_url(carer), error="m", micro=False).matrix
     assert drawn == sum(sum(1 for dark in row if dark) for row in matrix)
