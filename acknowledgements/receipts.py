@@ -1,7 +1,12 @@
 """Receipts: the facts a signer keeps (page and PDF), and the lookup behind the verify page.
 
-The PDF uses fpdf2's built-in core fonts, which cover Latin-1 only; text is made Latin-1 safe
-(curly quotes and dashes become their ASCII forms) rather than shipping a font file.
+The PDF is a PDF/A-3B file, the ISO standard for documents kept for the long term: every font
+is embedded, its colours are declared sRGB (fpdf2's own sRGB2014 profile is its output intent),
+its XMP metadata says which standard it meets, and the signature record it rests on travels
+inside it as an associated file (``EVIDENCE_FILENAME``), so the receipt stays checkable from the
+file alone. Its creation date is the signature's time, not the time it was drawn: the receipt
+is a rendering of a record fixed at signing, and can be drawn again at any time from it. Text is
+made Latin-1 safe (curly quotes and dashes become their ASCII forms).
 """
 
 from __future__ import annotations
@@ -12,14 +17,19 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Subquery
 from django.utils import dateformat, timezone
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
+from fpdf.output import OutputProducer
 
 from acknowledgements import chain, documents, sealing
 from acknowledgements.models import Acknowledgement
+from portal import product, qr
 
 ORGANISATION = "CareTech Community Services"
 
@@ -94,7 +104,13 @@ def receipt_evidence(ack: Acknowledgement) -> dict[str, object]:
 
 
 def evidence_json(ack: Acknowledgement) -> bytes:
+    """The attached file: the signature record itself, as ``receipt_evidence`` gives it."""
     return json.dumps(receipt_evidence(ack), indent=2, ensure_ascii=False).encode("utf-8")
+
+
+def check_url(ack: Acknowledgement, verify_url: str) -> str:
+    """The Verify page's address for this receipt, as its QR code carries it."""
+    return f"{verify_url}?{urlencode({'code': ack.receipt_code})}"
 
 
 def pdf_filename(ack: Acknowledgement) -> str:
@@ -167,8 +183,54 @@ def latin1_safe(text: str) -> str:
     return "".join(out)
 
 
+PDF_STANDARD = "PDF/A-3B"
 _LABEL_WIDTH = 58  # mm
 _LINE = 5.5  # mm
+_QR_SIZE = 32  # mm
+# The families the drawing code names, and the TrueType files (Debian's fonts-dejavu-core)
+# embedded for them: PDF/A allows no font the reader has to supply.
+SANS = "sans"
+MONO = "mono"
+_FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+_FONT_FILES = {
+    (SANS, ""): "DejaVuSans.ttf",
+    (SANS, "B"): "DejaVuSans-Bold.ttf",
+    (MONO, ""): "DejaVuSansMono.ttf",
+}
+
+
+class _ArchivalOutput(OutputProducer):
+    """fpdf2's PDF/A output, with the document information dictionary (Info) kept.
+
+    fpdf2 leaves Info out of a PDF/A file and writes its facts as XMP metadata only. PDF/A-3
+    allows Info when each entry agrees with its XMP counterpart, and both come from the same
+    fields here (title, author, subject, creator, producer, creation date), so it is written too:
+    readers that show Info alone then show the producer and date as well. fpdf2 decides on Info
+    between writing the XMP metadata and the encryption dictionary (this file has none); for that
+    moment only, the document is not marked as PDF/A. tests/acknowledgements/
+    test_archival_receipts.py checks that Info and XMP are both there and agree.
+    """
+
+    def _add_xmp_metadata(self):
+        metadata = super()._add_xmp_metadata()
+        self._compliance, self.fpdf._compliance = self.fpdf._compliance, None
+        return metadata
+
+    def _add_encryption(self):
+        self.fpdf._compliance = self._compliance
+        return super()._add_encryption()
+
+
+def _register_fonts(pdf: FPDF) -> None:
+    """Embed the fonts the receipt draws with under the family names ``SANS`` and ``MONO``."""
+    for (family, style), name in _FONT_FILES.items():
+        path = _FONT_DIR / name
+        if not path.is_file():
+            raise ImproperlyConfigured(
+                f"The receipt font {path} is missing: install Debian's fonts-dejavu-core "
+                "(apt-get install fonts-dejavu-core)."
+            )
+        pdf.add_font(family, style=style, fname=path)
 
 
 def _paragraph(pdf: FPDF, text: str) -> None:
@@ -176,30 +238,35 @@ def _paragraph(pdf: FPDF, text: str) -> None:
 
 
 def _section_title(pdf: FPDF, title: str) -> None:
-    pdf.set_font("Helvetica", style="B", size=11)
+    pdf.set_font(SANS, style="B", size=11)
     pdf.cell(0, 7, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def _new_pdf(ack: Acknowledgement, *, compress: bool) -> FPDF:
-    pdf = FPDF(format="A4")
+    pdf = FPDF(format="A4", enforce_compliance=PDF_STANDARD)
+    _register_fonts(pdf)
     pdf.set_compression(compress)
     pdf.set_margins(20, 20, 20)
     pdf.set_auto_page_break(auto=True, margin=20)
     pdf.set_title(latin1_safe(f"Receipt {ack.receipt_code}"))
     pdf.set_author(ORGANISATION)
     pdf.set_subject(latin1_safe(f"{ack.version.policy.title}, {ack.version.label}"))
+    pdf.set_lang("en-GB")
+    pdf.set_creator(product.NAME)
+    pdf.set_producer(product.producer())
+    pdf.set_creation_date(ack.signed_at)
     pdf.add_page()
     return pdf
 
 
 def _heading(pdf: FPDF, ack: Acknowledgement) -> None:
-    pdf.set_font("Helvetica", size=10)
+    pdf.set_font(SANS, size=10)
     pdf.set_text_color(80, 80, 80)
     pdf.cell(0, _LINE, ORGANISATION, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(0, 0, 0)
-    pdf.set_font("Helvetica", style="B", size=16)
+    pdf.set_font(SANS, style="B", size=16)
     pdf.cell(0, 10, "Receipt: signature of a policy", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font("Helvetica", size=10)
+    pdf.set_font(SANS, size=10)
     _paragraph(
         pdf,
         f"{ack.printed_name} signed the {ack.version.policy.title}, {ack.version.label}, "
@@ -210,20 +277,20 @@ def _heading(pdf: FPDF, ack: Acknowledgement) -> None:
 def _record_facts(pdf: FPDF, ack: Acknowledgement) -> None:
     _section_title(pdf, "The record")
     for fact in facts(ack):
-        pdf.set_font("Helvetica", style="B", size=9)
+        pdf.set_font(SANS, style="B", size=9)
         if fact.wide:
             pdf.cell(0, _LINE, latin1_safe(fact.label), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         else:
             pdf.cell(_LABEL_WIDTH, _LINE, latin1_safe(fact.label), new_x=XPos.RIGHT, new_y=YPos.TOP)
         if fact.code:
-            pdf.set_font("Courier", size=8)
+            pdf.set_font(MONO, size=8)
         else:
-            pdf.set_font("Helvetica", size=9)
+            pdf.set_font(SANS, size=9)
         _paragraph(pdf, fact.value)
 
 
 def _how_to_check(pdf: FPDF, ack: Acknowledgement, verify_url: str) -> None:
-    pdf.set_font("Helvetica", size=9)
+    pdf.set_font(SANS, size=9)
     where = f" ({verify_url})" if verify_url else ""
     _paragraph(
         pdf,
@@ -243,27 +310,42 @@ def _how_to_check(pdf: FPDF, ack: Acknowledgement, verify_url: str) -> None:
         )
 
 
+def _qr_code(pdf: FPDF, ack: Acknowledgement, verify_url: str) -> None:
+    if pdf.get_y() + _QR_SIZE + _LINE + 3 > pdf.page_break_trigger:
+        pdf.add_page()
+    pdf.ln(3)
+    qr.draw(pdf, check_url(ack, verify_url), x=pdf.l_margin, y=pdf.get_y(), size=_QR_SIZE)
+    pdf.set_y(pdf.get_y() + _QR_SIZE + 1)
+    pdf.set_font(SANS, size=8)
+    pdf.cell(0, _LINE, "Scan to check this receipt", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
 def build_pdf(ack: Acknowledgement, *, verify_url: str = "", compress: bool = True) -> bytes:
-    """The receipt as a PDF. ``compress=False`` leaves the text readable in the file (tests)."""
+    """The receipt as a PDF/A-3B file; with ``verify_url`` (the Verify page's absolute address)
+    it carries a QR code of that page for its code. ``compress=False`` leaves the text readable
+    in the file (tests)."""
     pdf = _new_pdf(ack, compress=compress)
     _heading(pdf, ack)
     pdf.ln(3)
     _section_title(pdf, "What the signature means")
-    pdf.set_font("Helvetica", size=10)
+    pdf.set_font(SANS, size=10)
     _paragraph(pdf, ack.statement)
     pdf.ln(3)
     _record_facts(pdf, ack)
     pdf.ln(4)
     _how_to_check(pdf, ack, verify_url)
+    if verify_url:
+        _qr_code(pdf, ack, verify_url)
     pdf.embed_file(
         bytes=evidence_json(ack),
         basename=EVIDENCE_FILENAME,
         desc="The signature record: the facts its fingerprint covers, and its seal",
         mime_type="application/json",
         modification_date=ack.signed_at,
+        associated_file_relationship="Data",
         compress=compress,
     )
-    return bytes(pdf.output())
+    return bytes(pdf.output(output_producer_class=_ArchivalOutput))
 
 
 # --- Verification -------------------------------------------------------------------------------
