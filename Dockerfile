@@ -9,6 +9,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 RUN useradd --create-home --uid 1000 portal
+# The fonts embedded in signature receipts (PDF/A allows no font the reader has to supply).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 
 # The production lock: exact versions, every file checked against its hash (make lock).
 COPY requirements/production.txt requirements/production.txt
