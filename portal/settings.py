@@ -501,7 +501,11 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env_str("PORTAL_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # Embedding a font in a PDF (a receipt) logs every step of subsetting it at INFO.
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # --- Errors to Sentry -----------------------------------------------------------------------

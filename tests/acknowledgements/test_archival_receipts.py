@@ -231,3 +231,9 @@ def test_a_pdf_that_is_not_a_receipt_is_unknown(tmp_path, db) -> None:
 def test_a_missing_file_is_a_clear_error(tmp_path, db) -> None:
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("verify_receipt", str(tmp_path / "nowhere.pdf"))
+
+
+def test_embedding_the_fonts_adds_nothing_to_the_log(ack, caplog) -> None:
+    with caplog.at_level("INFO"):
+        receipts.build_pdf(ack, verify_url=VERIFY)
+    assert not [record for record in caplog.records if record.name.startswith("fontTools")]
