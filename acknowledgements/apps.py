@@ -24,12 +24,13 @@ def _describe_audit_actions() -> None:
 
 
 def _keep_signatures_permanent() -> None:
-    from acknowledgements import sealing
+    from acknowledgements import receipts, sealing
     from acknowledgements.models import Acknowledgement
     from portal import db_roles
 
     db_roles.APPEND_ONLY.append(Acknowledgement)
     checks.register(sealing.check_keys)
+    checks.register(receipts.check_fonts)
 
 
 def _ask_new_people_to_sign() -> None:

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
+from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Subquery
 from django.utils import dateformat, timezone
@@ -221,16 +222,30 @@ class _ArchivalOutput(OutputProducer):
         return super()._add_encryption()
 
 
+def _font_files() -> dict[tuple[str, str], Path]:
+    missing = [name for name in _FONT_FILES.values() if not (_FONT_DIR / name).is_file()]
+    if missing:
+        raise ImproperlyConfigured(
+            f"Receipt fonts missing from {_FONT_DIR}: {', '.join(missing)}. Install Debian's "
+            "fonts-dejavu-core (apt-get install fonts-dejavu-core)."
+        )
+    return {key: _FONT_DIR / name for key, name in _FONT_FILES.items()}
+
+
 def _register_fonts(pdf: FPDF) -> None:
     """Embed the fonts the receipt draws with under the family names ``SANS`` and ``MONO``."""
-    for (family, style), name in _FONT_FILES.items():
-        path = _FONT_DIR / name
-        if not path.is_file():
-            raise ImproperlyConfigured(
-                f"The receipt font {path} is missing: install Debian's fonts-dejavu-core "
-                "(apt-get install fonts-dejavu-core)."
-            )
+    for (family, style), path in _font_files().items():
         pdf.add_font(family, style=style, fname=path)
+
+
+def check_fonts(**kwargs: object) -> list[checks.CheckMessage]:
+    """System check: the fonts receipts embed are installed (``migrate`` and ``check`` run it,
+    so a deployment without them stops before it serves a receipt)."""
+    try:
+        _font_files()
+    except ImproperlyConfigured as exc:
+        return [checks.Error(str(exc), id="acknowledgements.E002")]
+    return []
 
 
 def _paragraph(pdf: FPDF, text: str) -> None:

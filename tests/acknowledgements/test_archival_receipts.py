@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import pypdf
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.urls import reverse
@@ -237,3 +238,17 @@ def test_embedding_the_fonts_adds_nothing_to_the_log(ack, caplog) -> None:
     with caplog.at_level("INFO"):
         receipts.build_pdf(ack, verify_url=VERIFY)
     assert not [record for record in caplog.records if record.name.startswith("fontTools")]
+
+
+def test_missing_fonts_stop_the_portal_at_its_checks_with_the_package_to_install(
+    ack, tmp_path, monkeypatch
+) -> None:
+    assert receipts.check_fonts() == []
+    monkeypatch.setattr(receipts, "_FONT_DIR", tmp_path)
+
+    (error,) = receipts.check_fonts()
+
+    assert error.id == "acknowledgements.E002"
+    assert "fonts-dejavu-core" in error.msg and "DejaVuSans.ttf" in error.msg
+    with pytest.raises(ImproperlyConfigured, match="fonts-dejavu-core"):
+        receipts.build_pdf(ack)
