@@ -22,10 +22,11 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.urls import reverse
 
-from acknowledgements import receipt_files, receipts
+from acknowledgements import chain, receipt_files, receipts
 from acknowledgements.models import Acknowledgement
 from portal import product, qr
 from tests.acknowledgements.factories import AcknowledgementFactory
+from tests.acknowledgements.test_commands import raw, tampering
 
 VERIFY = "https://portal.example/verify/"
 PDFAID = "{http://www.aiim.org/pdfa/ns/id/}"
@@ -252,3 +253,36 @@ def test_missing_fonts_stop_the_portal_at_its_checks_with_the_package_to_install
     assert "fonts-dejavu-core" in error.msg and "DejaVuSans.ttf" in error.msg
     with pytest.raises(ImproperlyConfigured, match="fonts-dejavu-core"):
         receipts.build_pdf(ack)
+
+
+def test_a_receipt_unlike_a_record_changed_since_is_altered(tmp_path, ack, pdf) -> None:
+    with tampering():
+        raw(
+            "UPDATE acknowledgements_acknowledgement SET printed_name = %s WHERE id = %s",
+            ["Somebody Else", ack.pk],
+        )
+
+    status, said = verify_receipt(saved(tmp_path, pdf))
+
+    assert status == 3
+    assert "differs from the portal's in: printed_name" in said
+
+
+def test_a_receipt_drawn_from_a_forged_record_is_altered(tmp_path, ack) -> None:
+    # Someone with the database, but not the sealing key, rewrites a record, recomputes its
+    # hash and draws a receipt from it: the receipt matches the record, whose seal gives it away.
+    forged = Acknowledgement.objects.get(pk=ack.pk)
+    forged.printed_name = "Somebody Else"
+    with tampering():
+        raw(
+            "UPDATE acknowledgements_acknowledgement"
+            " SET printed_name = %s, record_hash = %s WHERE id = %s",
+            [forged.printed_name, chain.hash_of(forged), ack.pk],
+        )
+    content = receipts.build_pdf(Acknowledgement.objects.get(pk=ack.pk))
+
+    status, said = verify_receipt(saved(tmp_path, content))
+
+    assert status == 3
+    assert "the portal's record fails its checks" in said
+    assert "not a valid seal" in said
