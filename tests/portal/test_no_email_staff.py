@@ -45,7 +45,8 @@ def print_url(person: User) -> str:
 def pdf_text(pdf: bytes) -> str:
     """The text drawn in a PDF: its content streams, inflated."""
     parts = []
-    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+    # Not \r?\n before endstream: a compressed stream may itself end in a \r byte.
+    for stream in re.findall(rb"stream\r?\n(.*?)\nendstream", pdf, re.S):
         try:
             parts.append(zlib.decompress(stream).decode("latin-1"))
         except zlib.error:
