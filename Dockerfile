@@ -9,8 +9,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 RUN useradd --create-home --uid 1000 portal
-
-# The fonts the PDFs embed, so that a name in any script prints as typed (portal/fonts.py).
+# The fonts the PDFs embed, so that a name in any script prints as typed (portal/fonts.py); a
+# receipt is PDF/A, which allows no font the reader has to supply.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         fonts-noto-core fonts-dejavu-core fonts-nanum fonts-droid-fallback \

@@ -1,6 +1,12 @@
 """Receipts: the facts a signer keeps (page and PDF), and the lookup behind the verify page.
 
 The PDF prints every name and title exactly as typed, in any script (fonts: ``portal.fonts``).
+It is a PDF/A-3B file, the ISO standard for documents kept for the long term: every font is
+embedded, its colours are declared sRGB (fpdf2's own sRGB2014 profile is its output intent), its
+XMP metadata says which standard it meets, and the signature record it rests on travels inside
+it as an associated file (``EVIDENCE_FILENAME``), so the receipt stays checkable from the file
+alone. Its creation date is the signature's time, not the time it was drawn: the receipt is a
+rendering of a record fixed at signing, and can be drawn again at any time from it.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 from django.db.models import Subquery
 from django.utils import dateformat, timezone
@@ -18,7 +25,7 @@ from fpdf.enums import XPos, YPos
 
 from acknowledgements import chain, documents, sealing
 from acknowledgements.models import Acknowledgement
-from portal import fonts
+from portal import fonts, product, qr
 
 ORGANISATION = "CareTech Community Services"
 
@@ -93,7 +100,13 @@ def receipt_evidence(ack: Acknowledgement) -> dict[str, object]:
 
 
 def evidence_json(ack: Acknowledgement) -> bytes:
+    """The attached file: the signature record itself, as ``receipt_evidence`` gives it."""
     return json.dumps(receipt_evidence(ack), indent=2, ensure_ascii=False).encode("utf-8")
+
+
+def check_url(ack: Acknowledgement, verify_url: str) -> str:
+    """The Verify page's address for this receipt, as its QR code carries it."""
+    return f"{verify_url}?{urlencode({'code': ack.receipt_code})}"
 
 
 def pdf_filename(ack: Acknowledgement) -> str:
@@ -102,8 +115,33 @@ def pdf_filename(ack: Acknowledgement) -> str:
 
 
 # --- PDF ----------------------------------------------------------------------------------------
+PDF_STANDARD = "PDF/A-3B"
 _LABEL_WIDTH = 58  # mm
 _LINE = 5.5  # mm
+_QR_SIZE = 32  # mm
+
+
+class _ArchivalOutput(fonts.ClusterTextOutput):
+    """The PDF/A output of ``fonts.ClusterTextOutput``, with the document information dictionary
+    (Info) kept.
+
+    fpdf2 leaves Info out of a PDF/A file and writes its facts as XMP metadata only. PDF/A-3
+    allows Info when each entry agrees with its XMP counterpart, and both come from the same
+    fields here (title, author, subject, creator, producer, creation date), so it is written too:
+    readers that show Info alone then show the producer and date as well. fpdf2 decides on Info
+    between writing the XMP metadata and the encryption dictionary (this file has none); for that
+    moment only, the document is not marked as PDF/A. tests/acknowledgements/
+    test_archival_receipts.py checks that Info and XMP are both there and agree.
+    """
+
+    def _add_xmp_metadata(self):
+        metadata = super()._add_xmp_metadata()
+        self._compliance, self.fpdf._compliance = self.fpdf._compliance, None
+        return metadata
+
+    def _add_encryption(self):
+        self.fpdf._compliance = self._compliance
+        return super()._add_encryption()
 
 
 def _paragraph(pdf: FPDF, text: str) -> None:
@@ -116,7 +154,7 @@ def _section_title(pdf: FPDF, title: str) -> None:
 
 
 def _new_pdf(ack: Acknowledgement, *, compress: bool) -> FPDF:
-    pdf = fonts.PortalPDF(format="A4")
+    pdf = fonts.PortalPDF(format="A4", enforce_compliance=PDF_STANDARD)
     fonts.prepare(pdf, [ack.statement, *(fact.value for fact in facts(ack))])
     pdf.set_compression(compress)
     pdf.set_margins(20, 20, 20)
@@ -124,6 +162,10 @@ def _new_pdf(ack: Acknowledgement, *, compress: bool) -> FPDF:
     pdf.set_title(f"Receipt {ack.receipt_code}")
     pdf.set_author(ORGANISATION)
     pdf.set_subject(f"{ack.version.policy.title}, {ack.version.label}")
+    pdf.set_lang("en-GB")
+    pdf.set_creator(product.NAME)
+    pdf.set_producer(product.producer())
+    pdf.set_creation_date(ack.signed_at)
     pdf.add_page()
     return pdf
 
@@ -179,8 +221,20 @@ def _how_to_check(pdf: FPDF, ack: Acknowledgement, verify_url: str) -> None:
         )
 
 
+def _qr_code(pdf: FPDF, ack: Acknowledgement, verify_url: str) -> None:
+    if pdf.get_y() + _QR_SIZE + _LINE + 3 > pdf.page_break_trigger:
+        pdf.add_page()
+    pdf.ln(3)
+    qr.draw(pdf, check_url(ack, verify_url), x=pdf.l_margin, y=pdf.get_y(), size=_QR_SIZE)
+    pdf.set_y(pdf.get_y() + _QR_SIZE + 1)
+    pdf.set_font(fonts.SANS, size=8)
+    pdf.cell(0, _LINE, "Scan to check this receipt", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
 def build_pdf(ack: Acknowledgement, *, verify_url: str = "", compress: bool = True) -> bytes:
-    """The receipt as a PDF. ``compress=False`` leaves the text readable in the file (tests)."""
+    """The receipt as a PDF/A-3B file; with ``verify_url`` (the Verify page's absolute address)
+    it carries a QR code of that page for its code. ``compress=False`` leaves the text readable
+    in the file (tests)."""
     pdf = _new_pdf(ack, compress=compress)
     _heading(pdf, ack)
     pdf.ln(3)
@@ -191,15 +245,18 @@ def build_pdf(ack: Acknowledgement, *, verify_url: str = "", compress: bool = Tr
     _record_facts(pdf, ack)
     pdf.ln(4)
     _how_to_check(pdf, ack, verify_url)
+    if verify_url:
+        _qr_code(pdf, ack, verify_url)
     pdf.embed_file(
         bytes=evidence_json(ack),
         basename=EVIDENCE_FILENAME,
         desc="The signature record: the facts its fingerprint covers, and its seal",
         mime_type="application/json",
         modification_date=ack.signed_at,
+        associated_file_relationship="Data",
         compress=compress,
     )
-    return bytes(pdf.output())
+    return bytes(pdf.output(output_producer_class=_ArchivalOutput))
 
 
 # --- Verification -------------------------------------------------------------------------------

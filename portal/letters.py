@@ -13,7 +13,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import segno
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import PermissionDenied
@@ -23,9 +22,8 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.http import urlencode
-from fpdf import FPDF
 
-from portal import accounts, audit, fonts, outbox, permissions, throttle
+from portal import accounts, audit, fonts, outbox, permissions, qr, throttle
 from portal.client import client_address
 from portal.models import FirstSignInLetter, User
 
@@ -204,15 +202,6 @@ def letter_redeem(
 
 
 # --- The PDF ---------------------------------------------------------------------------------
-def _qr(pdf: FPDF, url: str, *, x: float, y: float, size: float) -> None:
-    """Draw ``url`` as a QR code, one filled square per dark module (no image needed)."""
-    matrix = segno.make(url, error="m", micro=False).matrix
-    cell = size / len(matrix)
-    pdf.set_fill_color(0, 0, 0)
-    for row, modules in enumerate(matrix):
-        for column, dark in enumerate(modules):
-            if dark:
-                pdf.rect(x + column * cell, y + row * cell, cell, cell, style="F")
 
 
 def _who_to_ask(person: User) -> str:
@@ -251,5 +240,5 @@ def build_pdf(person: User, code: str, letter: FirstSignInLetter, actor: User) -
     for line in lines:
         pdf.multi_cell(0, 7, line)
         pdf.ln(2)
-    _qr(pdf, letter_url(person), x=pdf.l_margin, y=pdf.get_y() + 4, size=50)
+    qr.draw(pdf, letter_url(person), x=pdf.l_margin, y=pdf.get_y() + 4, size=50)
     return bytes(pdf.output())

@@ -46,7 +46,8 @@ def print_url(person: User) -> str:
 def pdf_streams(pdf: bytes) -> str:
     """A PDF's content streams, inflated: the drawing operators."""
     parts = []
-    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+    # Not \r?\n before endstream: a compressed stream may itself end in a \r byte.
+    for stream in re.findall(rb"stream\r?\n(.*?)\nendstream", pdf, re.S):
         try:
             parts.append(zlib.decompress(stream).decode("latin-1"))
         except zlib.error:
