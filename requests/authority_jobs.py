@@ -26,7 +26,8 @@ CATCH_UP = timedelta(days=7)
 
 def _boundary(department: Department, today: date) -> date:
     """The day the authority last changed hands by the deputy's dates."""
-    assert department.deputy_from is not None and department.deputy_to is not None
+    if department.deputy_from is None or department.deputy_to is None:
+        raise ValueError(f"{department} has no deputy's dates")
     if department.deputy_from <= today <= department.deputy_to:
         return department.deputy_from
     return department.deputy_to + timedelta(days=1)
