@@ -26,7 +26,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.http import urlencode
 from fpdf import FPDF
 
-from portal import accounts, audit, outbox, permissions, throttle
+from portal import accounts, audit, organisation, outbox, permissions, throttle
 from portal.client import client_address
 from portal.models import FirstSignInLetter, User
 
@@ -221,17 +221,24 @@ def _qr(pdf: FPDF, url: str, *, x: float, y: float, size: float) -> None:
                 pdf.rect(x + column * cell, y + row * cell, cell, cell, style="F")
 
 
-def _who_to_ask(person: User) -> str:
+def _who_to_ask(person: User, hr: str) -> str:
     manager = person.line_manager
     if manager is not None and manager.is_active:
-        return f"your line manager, {manager.full_name}, or HR"
-    return "HR"
+        return f"your line manager, {manager.full_name}, or {hr}"
+    return hr
 
 
 def build_pdf(person: User, code: str, letter: FirstSignInLetter, actor: User) -> bytes:
+    org = organisation.current()
     pdf = FPDF(format="A4")
     pdf.set_title("First sign-in letter")
+    pdf.set_author(_latin1(org.name))
     pdf.add_page()
+    pdf.set_font("Helvetica", size=10)
+    pdf.set_text_color(80, 80, 80)
+    pdf.multi_cell(0, 6, _latin1(org.name))
+    pdf.set_text_color(0, 0, 0)
+    pdf.ln(2)
     pdf.set_font("Helvetica", style="B", size=18)
     pdf.multi_cell(0, 10, _latin1(f"Welcome to the Acceptable Use Portal, {person.full_name}"))
     pdf.ln(4)
@@ -240,7 +247,7 @@ def build_pdf(person: User, code: str, letter: FirstSignInLetter, actor: User) -
     printed = dateformat.format(timezone.localtime(letter.created_at), "j F Y")
     for line in (
         "This letter lets you choose your password for the portal, where you read and sign the "
-        "company's policies. Keep it private: the code below is for you alone.",
+        f"policies of {org.name}. Keep it private: the code below is for you alone.",
         f"Your employee number: {person.employee_number}",
         f"Your one-time code: {shown_code(code)}",
         f"The code works once, until {expires} (UK time).",
@@ -248,7 +255,7 @@ def build_pdf(person: User, code: str, letter: FirstSignInLetter, actor: User) -
         "number and the code, then choose a password. After that, sign in with your employee "
         "number and that password.",
         letter_url(person),
-        f"Questions, or a lost or expired letter: ask {_who_to_ask(person)}.",
+        f"Questions, or a lost or expired letter: ask {_who_to_ask(person, org.hr_contact)}.",
         f"Printed by {actor.full_name} on {printed}. A new letter stops this one working.",
     ):
         pdf.multi_cell(0, 7, _latin1(line))

@@ -108,12 +108,14 @@ def test_email_console_and_locmem() -> None:
 
 
 def test_email_smtp_with_user_password_and_starttls() -> None:
-    settings = email_settings("smtp://it%40caretech.example:p%40ss%2Fword@mail.example:587?tls=1")
+    settings = email_settings(
+        "smtp://it%40northwind-care.example:p%40ss%2Fword@mail.example:587?tls=1"
+    )
     assert settings == {
         "EMAIL_BACKEND": SMTP,
         "EMAIL_HOST": "mail.example",
         "EMAIL_PORT": 587,
-        "EMAIL_HOST_USER": "it@caretech.example",
+        "EMAIL_HOST_USER": "it@northwind-care.example",
         "EMAIL_HOST_PASSWORD": "p@ss/word",
         "EMAIL_USE_SSL": False,
         "EMAIL_USE_TLS": True,
