@@ -90,7 +90,7 @@ def env_colour(name: str, default: str) -> str:
     if contrast < 4.5:
         raise ImproperlyConfigured(
             f"{name} is the background of the white menu text, so it must be dark enough for a "
-            f"contrast of at least 4.5:1 (WCAG 2.2 AA); {text} gives {contrast:.1f}:1. "
+            f"contrast of at least 4.5:1 (WCAG 2.2 AA); {text} gives {contrast:.2f}:1. "
             "Choose a darker shade."
         )
     return text.lower()

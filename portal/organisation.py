@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.templatetags.static import static
 
-# The portal's own blue: white text on it has a contrast of 6.3:1.
+# The portal's own blue: white text on it has a contrast of 6.4:1.
 DEFAULT_BRAND_COLOUR = "#0a58ca"
 
 
