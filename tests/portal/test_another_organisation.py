@@ -117,6 +117,12 @@ def test_every_e_mail_names_the_organisation_and_its_helpline(northwind, employe
         assert northwind.brand_colour in notice.body_html, kind
 
 
+def test_e_mails_show_the_logo_from_the_portal(northwind, employee) -> None:
+    notice = outbox.notify(recipient=employee, kind="policy-reminder", dedupe_key="logo")
+    logo = f"{django_settings.PORTAL_BASE_URL}/static/portal/favicon.svg"
+    assert f'<img src="{logo}" alt="Northwind Home Care" height="40">' in notice.body_html
+
+
 def test_the_welcome_e_mail_names_the_organisation_in_its_subject(northwind, employee) -> None:
     notice = outbox.notify(recipient=employee, kind="sign-in-invitation", dedupe_key="welcome")
     assert notice.subject.startswith("Welcome to Northwind: ")
