@@ -34,13 +34,18 @@ def add_months(day: date, months: int) -> date:
     )
 
 
+def split_title(text: str) -> tuple[str, str]:
+    """A policy file's ``# Title`` line (or "") and its Markdown body without it."""
+    lines = text.split("\n")
+    title = ""
+    if lines and lines[0].startswith("# "):
+        title, lines = lines[0][2:].strip(), lines[1:]
+    return title, documents.canonical_text("\n".join(lines))
+
+
 def seed_body() -> str:
     """The seed policy's Markdown, without its title line (the title belongs to the Policy)."""
-    text = (POLICY_DATA / "acceptable-use-v1.md").read_text(encoding="utf-8")
-    lines = text.split("\n")
-    if lines and lines[0].startswith("# "):
-        lines = lines[1:]
-    return documents.canonical_text("\n".join(lines))
+    return split_title((POLICY_DATA / "acceptable-use-v1.md").read_text(encoding="utf-8"))[1]
 
 
 def current_version(policy: Policy) -> PolicyVersion | None:
@@ -70,11 +75,34 @@ def baseline_number(policy: Policy) -> int:
     return baseline_versions(policy).values_list("number", flat=True).first() or 0
 
 
-@transaction.atomic
 def load_seed_policy(*, actor: User | None = None) -> PolicyVersion:
     """Load the seed policy as version 1 (released March 2016); a second call changes nothing."""
+    return load_policy(
+        title=SEED_TITLE,
+        body=seed_body(),
+        released=SEED_RELEASED,
+        next_review=SEED_NEXT_REVIEW,
+        actor=actor,
+        seed=True,
+    )
+
+
+@transaction.atomic
+def load_policy(
+    *,
+    title: str,
+    body: str,
+    released: date,
+    next_review: date,
+    actor: User | None = None,
+    seed: bool = False,
+) -> PolicyVersion:
+    """Load an organisation's Acceptable Use policy as version 1, published now; once it has a
+    version 1, a second call changes nothing. Raises ``ValidationError`` for a body without
+    numbered sections."""
+    _check_body(body)
     policy, created = Policy.objects.get_or_create(
-        slug=SEED_SLUG, defaults={"title": SEED_TITLE, "owner": "IT Department"}
+        slug=SEED_SLUG, defaults={"title": title, "owner": "IT Department"}
     )
     if created:
         audit.record(actor=actor, action="policy.created", obj=policy)
@@ -84,19 +112,19 @@ def load_seed_policy(*, actor: User | None = None) -> PolicyVersion:
     version = PolicyVersion.objects.create(
         policy=policy,
         number=1,
-        body=seed_body(),
+        body=documents.canonical_text(body),
         change_summary="First release.",
         material_change=True,
         status=PolicyVersion.Status.PUBLISHED,
-        effective_date=SEED_RELEASED,
-        next_review_date=SEED_NEXT_REVIEW,
+        effective_date=released,
+        next_review_date=next_review,
         created_by=actor,
-        # Released in March 2016 (its effective date); published in the portal now, which is
-        # when people start being asked to sign it.
+        # Released on its effective date (the seed policy: March 2016); published in the portal
+        # now, which is when people start being asked to sign it.
         published_at=timezone.now(),
         published_by=actor,
     )
-    audit.record(actor=actor, action="policy.version_published", obj=version, data={"seed": True})
+    audit.record(actor=actor, action="policy.version_published", obj=version, data={"seed": seed})
     return version
 
 

@@ -25,9 +25,7 @@ from fpdf.enums import XPos, YPos
 
 from acknowledgements import chain, documents, sealing
 from acknowledgements.models import Acknowledgement
-from portal import fonts, product, qr
-
-ORGANISATION = "CareTech Community Services"
+from portal import fonts, organisation, product, qr
 
 _RECORD_HASH = re.compile(r"^[0-9a-f]{64}$")
 _RECEIPT_CODE = re.compile(r"^[0-9a-f]{16}$")
@@ -160,7 +158,7 @@ def _new_pdf(ack: Acknowledgement, *, compress: bool) -> FPDF:
     pdf.set_margins(20, 20, 20)
     pdf.set_auto_page_break(auto=True, margin=20)
     pdf.set_title(f"Receipt {ack.receipt_code}")
-    pdf.set_author(ORGANISATION)
+    pdf.set_author(organisation.current().name)
     pdf.set_subject(f"{ack.version.policy.title}, {ack.version.label}")
     pdf.set_lang("en-GB")
     pdf.set_creator(product.NAME)
@@ -173,7 +171,7 @@ def _new_pdf(ack: Acknowledgement, *, compress: bool) -> FPDF:
 def _heading(pdf: FPDF, ack: Acknowledgement) -> None:
     pdf.set_font(fonts.SANS, size=10)
     pdf.set_text_color(80, 80, 80)
-    pdf.cell(0, _LINE, ORGANISATION, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(0, _LINE, organisation.current().name, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(0, 0, 0)
     pdf.set_font(fonts.SANS, style="B", size=16)
     pdf.cell(0, 10, "Receipt: signature of a policy", new_x=XPos.LMARGIN, new_y=YPos.NEXT)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from acknowledgements import chain, publishing, sealing
 from acknowledgements.models import Acknowledgement, Assignment, PolicyVersion
-from portal import audit, lockout, outbox
+from portal import audit, lockout, organisation, outbox
 from portal import typed as typed_text
 from portal.client import client_address
 from portal.models import ExternalIdentity, User
@@ -42,11 +42,16 @@ class AlreadySigned(SigningError):
 
 
 def statement_for(version: PolicyVersion) -> str:
-    """The exact words the signer agrees to; stored verbatim in the record."""
+    """The exact words the signer agrees to; stored verbatim in the record.
+
+    The employer is the organisation the settings name (``portal.organisation``): the policy's
+    own text is data, loaded with ``manage.py load_policy``, and names whoever wrote it.
+    """
     return (
         f"I confirm that I have read and understood the {version.policy.title} "
         f"({version.label}), that I will comply with it, and that I understand and accept "
-        f"that it forms part of my terms and conditions of employment."
+        f"that it forms part of my terms and conditions of employment with "
+        f"{organisation.current().name}."
     )
 
 

@@ -147,7 +147,7 @@ def _sweep() -> None:
 def _raw_sender(port: int, count: int, message: bytes) -> None:
     with smtplib.SMTP("127.0.0.1", port) as client:
         for _ in range(count):
-            client.sendmail("it-portal@caretech.example", ["someone@caretech.example"], message)
+            client.sendmail("it-portal@example.com", ["someone@example.com"], message)
 
 
 def run_against_sink(port: int, jobs: list[tuple[Callable[..., None], tuple]]) -> tuple[float, int]:
@@ -183,7 +183,7 @@ def sink_ceiling(parts: int, port: int) -> float:
     reach on this machine at this moment. Messages per second."""
     sample = Notification.objects.order_by("pk").first()
     message = mail.EmailMultiAlternatives(
-        sample.subject, sample.body_text, to=["someone@caretech.example"]
+        sample.subject, sample.body_text, to=["someone@example.com"]
     )
     message.attach_alternative(sample.body_html, "text/html")
     raw = message.message().as_bytes(linesep="\r\n")

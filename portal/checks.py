@@ -1,11 +1,12 @@
-"""System checks: whether the font files the PDFs embed are there, and, for deployment, which
-database role the portal really runs as, whether HTTPS can be seen behind the proxy, and whether
-the services it stands on are the production ones (PostgreSQL, Redis, a mail server, a sealing
-key of its own)."""
+"""System checks: whether the font files the PDFs embed are there and the organisation's logo is
+one of the portal's static files, and, for deployment, which database role the portal really
+runs as, whether HTTPS can be seen behind the proxy, and whether the services it stands on are
+the production ones (PostgreSQL, Redis, a mail server, a sealing key of its own)."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
@@ -178,5 +179,21 @@ def sealing_key(app_configs: object = None, **kwargs: object) -> list[CheckMessa
             "database and its backups, and set PORTAL_SEALING_KEY_FILE to PATH (README, Running "
             "the production stack).",
             id="portal.W008",
+        )
+    ]
+
+
+@register()
+def organisation_logo(app_configs: object = None, **kwargs: object) -> list[CheckMessage]:
+    """An error when PORTAL_ORG_LOGO names no static file: every page would fail to draw it."""
+    logo = settings.ORG_LOGO
+    if not logo or finders.find(logo):
+        return []
+    return [
+        Error(
+            f"PORTAL_ORG_LOGO is {logo!r}, but no static file has that path.",
+            hint="Put the logo in static/ (static/portal/logo.svg is portal/logo.svg) and run "
+            "`manage.py collectstatic`, or leave PORTAL_ORG_LOGO empty.",
+            id="portal.E002",
         )
     ]

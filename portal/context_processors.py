@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from portal import permissions
 from portal.models import Notification, User
+from portal.organisation import current as current_organisation
 
 
 @dataclass(frozen=True)
@@ -103,3 +104,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         "nav_home": items[0],
         "unread_count": unread,
     }
+
+
+def organisation(request: HttpRequest) -> dict[str, object]:
+    """The organisation the portal serves, on every page (e-mails get it in ``portal.outbox``)."""
+    return {"organisation": current_organisation()}

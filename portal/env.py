@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from decimal import Decimal, InvalidOperation
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -66,6 +67,35 @@ def env_pounds(name: str, default: str, *, minimum: str = "0") -> Decimal:
     return value.quantize(Decimal("0.01"))
 
 
+_HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+def _luminance(colour: str) -> float:
+    """WCAG 2.2 relative luminance of ``#rrggbb``."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def env_colour(name: str, default: str) -> str:
+    """A colour such as ``#0a58ca`` behind white text: dark enough for WCAG 2.2 AA (4.5:1)."""
+    raw = os.environ.get(name)
+    text = default if raw is None or raw.strip() == "" else raw.strip()
+    if not _HEX_COLOUR.fullmatch(text):
+        raise ImproperlyConfigured(
+            f"{name} must be a colour written as # and six hexadecimal digits, such as #0a58ca; "
+            f"got {raw!r}"
+        )
+    contrast = 1.05 / (_luminance(text) + 0.05)
+    if contrast < 4.5:
+        raise ImproperlyConfigured(
+            f"{name} is the background of the white menu text, so it must be dark enough for a "
+            f"contrast of at least 4.5:1 (WCAG 2.2 AA); {text} gives {contrast:.2f}:1. "
+            "Choose a darker shade."
+        )
+    return text.lower()
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:
@@ -75,18 +105,47 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 def env_emails(name: str) -> list[str]:
     """Comma-separated e-mail addresses; refuses one that is not an address."""
+    addresses = env_list(name, [])
+    _check_emails(name, addresses)
+    return addresses
+
+
+def env_email(name: str, default: str = "") -> str:
+    """One e-mail address, or "" when unset; refuses one that is not an address."""
+    raw = os.environ.get(name)
+    text = default if raw is None else raw.strip()
+    if text:
+        _check_emails(name, [text], one=True)
+    return text
+
+
+def _check_emails(name: str, addresses: list[str], *, one: bool = False) -> None:
     from django.core.exceptions import ValidationError
     from django.core.validators import validate_email
 
-    addresses = env_list(name, [])
     for address in addresses:
         try:
             validate_email(address)
         except ValidationError:
-            raise ImproperlyConfigured(
-                f"{name} must be e-mail addresses separated by commas; got {address!r}"
-            ) from None
-    return addresses
+            what = "an e-mail address" if one else "e-mail addresses separated by commas"
+            raise ImproperlyConfigured(f"{name} must be {what}; got {address!r}") from None
+
+
+def env_static_path(name: str, default: str = "") -> str:
+    """A file among the portal's static files, such as ``portal/logo.svg``, or "".
+
+    An address elsewhere is refused: pages load images from the portal only (its CSP), and an
+    e-mail that fetched one from another site would tell that site who read it.
+    """
+    raw = os.environ.get(name)
+    text = default if raw is None else raw.strip()
+    parts = urlsplit(text)
+    if parts.scheme or parts.netloc or text.startswith("/") or ".." in text.split("/"):
+        raise ImproperlyConfigured(
+            f"{name} must be the path of a file among the portal's static files, such as "
+            f"portal/logo.svg (put the file in static/ first); got {raw!r}"
+        )
+    return text
 
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network

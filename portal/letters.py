@@ -23,7 +23,7 @@ from django.utils import dateformat, timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.http import urlencode
 
-from portal import accounts, audit, fonts, outbox, permissions, qr, throttle
+from portal import accounts, audit, fonts, organisation, outbox, permissions, qr, throttle
 from portal.client import client_address
 from portal.models import FirstSignInLetter, User
 
@@ -204,21 +204,22 @@ def letter_redeem(
 # --- The PDF ---------------------------------------------------------------------------------
 
 
-def _who_to_ask(person: User) -> str:
+def _who_to_ask(person: User, hr: str) -> str:
     manager = person.line_manager
     if manager is not None and manager.is_active:
-        return f"your line manager, {manager.full_name}, or HR"
-    return "HR"
+        return f"your line manager, {manager.full_name}, or {hr}"
+    return hr
 
 
 def build_pdf(person: User, code: str, letter: FirstSignInLetter, actor: User) -> bytes:
     """The letter as a PDF; names print as typed, in any script (``portal.fonts``)."""
+    org = organisation.current()
     expires = dateformat.format(timezone.localtime(letter.expires_at), "j F Y, H:i")
     printed = dateformat.format(timezone.localtime(letter.created_at), "j F Y")
     heading = f"Welcome to the Acceptable Use Portal, {person.full_name}"
     lines = (
         "This letter lets you choose your password for the portal, where you read and sign the "
-        "company's policies. Keep it private: the code below is for you alone.",
+        f"policies of {org.name}. Keep it private: the code below is for you alone.",
         f"Your employee number: {person.employee_number}",
         f"Your one-time code: {shown_code(code)}",
         f"The code works once, until {expires} (UK time).",
@@ -226,13 +227,19 @@ def build_pdf(person: User, code: str, letter: FirstSignInLetter, actor: User) -
         "number and the code, then choose a password. After that, sign in with your employee "
         "number and that password.",
         letter_url(person),
-        f"Questions, or a lost or expired letter: ask {_who_to_ask(person)}.",
+        f"Questions, or a lost or expired letter: ask {_who_to_ask(person, org.hr_contact)}.",
         f"Printed by {actor.full_name} on {printed}. A new letter stops this one working.",
     )
     pdf = fonts.PortalPDF(format="A4")
-    fonts.prepare(pdf, [heading, *lines])
+    fonts.prepare(pdf, [org.name, heading, *lines])
     pdf.set_title("First sign-in letter")
+    pdf.set_author(org.name)
     pdf.add_page()
+    pdf.set_font(fonts.SANS, size=10)
+    pdf.set_text_color(80, 80, 80)
+    pdf.multi_cell(0, 6, org.name)
+    pdf.set_text_color(0, 0, 0)
+    pdf.ln(2)
     pdf.set_font(fonts.SANS, style="B", size=18)
     pdf.multi_cell(0, 10, heading)
     pdf.ln(4)

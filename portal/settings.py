@@ -16,15 +16,19 @@ from django.core.exceptions import ImproperlyConfigured
 from portal.env import (
     email_settings,
     env_bool,
+    env_colour,
+    env_email,
     env_emails,
     env_int,
     env_list,
     env_networks,
     env_pounds,
+    env_static_path,
     env_str,
     env_url,
 )
 from portal.logs import log_format
+from portal.organisation import DEFAULT_BRAND_COLOUR, DEMO, Organisation
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PORTAL_VAR_DIR", str(BASE_DIR / "var")))
@@ -73,6 +77,26 @@ PORTAL_BASE_URL = env_url(
     "PORTAL_BASE_URL", "http://127.0.0.1:8000", schemes=("http", "https")
 ).rstrip("/")
 CSRF_TRUSTED_ORIGINS = [PORTAL_BASE_URL]
+
+# --- The organisation ------------------------------------------------------------------------
+# Who the portal serves, as its pages, e-mails, receipts and letters name it
+# (portal/organisation.py). The demo is the seed company of the policy in
+# acknowledgements/policy_data; with DEBUG off nothing of it is used, and the name must be set.
+_seed = DEMO if DEBUG else Organisation(name="", short_name="")
+ORG_NAME = env_str("PORTAL_ORG_NAME", _seed.name).strip()
+if not ORG_NAME:
+    raise ImproperlyConfigured(
+        "PORTAL_ORG_NAME must be set when DJANGO_DEBUG is off: your organisation's name, as the "
+        "portal's pages, e-mails, receipts and letters give it (e.g. Northwind Home Care Ltd)."
+    )
+ORG_SHORT_NAME = env_str("PORTAL_ORG_SHORT_NAME", _seed.short_name).strip() or ORG_NAME
+IT_HELPLINE_EMAIL = env_email("PORTAL_IT_HELPLINE_EMAIL", _seed.it_helpline_email)
+IT_HELPLINE_PHONE = env_str("PORTAL_IT_HELPLINE_PHONE", _seed.it_helpline_phone).strip()
+HR_CONTACT_NAME = env_str("PORTAL_HR_CONTACT_NAME", _seed.hr_contact_name).strip() or "HR"
+HR_CONTACT_EMAIL = env_email("PORTAL_HR_CONTACT_EMAIL", _seed.hr_contact_email)
+HR_CONTACT_PHONE = env_str("PORTAL_HR_CONTACT_PHONE", _seed.hr_contact_phone).strip()
+ORG_LOGO = env_static_path("PORTAL_ORG_LOGO", _seed.logo)
+BRAND_COLOUR = env_colour("PORTAL_BRAND_COLOUR", DEFAULT_BRAND_COLOUR)
 
 INSTALLED_APPS = [
     "portal.admin_site.PortalAdminConfig",
@@ -132,6 +156,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "portal.context_processors.navigation",
+                "portal.context_processors.organisation",
             ],
             "builtins": ["portal.templatetags.form_tokens"],
         },
@@ -363,7 +388,9 @@ if not DEBUG and _email["EMAIL_BACKEND"] != "django.core.mail.backends.smtp.Emai
     )
 # A hung mail server must not hold an outbox row (and a worker) until the task's time limit.
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "IT Department <it-portal@caretech.example>")
+DEFAULT_FROM_EMAIL = env_str(
+    "DEFAULT_FROM_EMAIL", _seed.sender or "IT Department <it-portal@localhost>"
+)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Celery ---------------------------------------------------------------------------------

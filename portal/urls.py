@@ -50,6 +50,7 @@ urlpatterns = [
         name="department_history",
     ),
     path("healthz", healthz.view, name="healthz"),
+    path("brand.css", views.brand_css, name="brand_css"),
     # Scheduled jobs and the outbox (IT and admins)
     path("operations/", operations_views.operations_page, name="operations"),
     path("operations/jobs/<slug:name>/run/", operations_views.run_job, name="run_job"),

@@ -5,6 +5,7 @@ import functools
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import (
@@ -21,13 +22,34 @@ from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portal import accounts, audit, import_jobs, outbox, permissions, selectors, throttle
+from portal import (
+    accounts,
+    audit,
+    import_jobs,
+    organisation,
+    outbox,
+    permissions,
+    selectors,
+    throttle,
+)
 from portal.forms import AuditFilterForm, FirstPasswordResetForm, SignInForm, StaffImportForm
 from portal.models import AuditEvent, Notification, StaffImport
 from portal.oidc import views as oidc_views
 from portal.permissions import role_required
 from portal.staff_import import ImportFileError
 from portal.todo import todo_for
+
+
+@login_not_required
+@require_GET
+def brand_css(request: HttpRequest) -> HttpResponse:
+    """The organisation's colour as a stylesheet: pages take styles from the portal's own files
+    only (the CSP), and base.html links here with the colour in the address, so a new colour is
+    a new address and a browser may keep each one for a day."""
+    colour = organisation.current().brand_colour
+    response = HttpResponse(f":root {{ --portal-brand: {colour}; }}\n", content_type="text/css")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @require_GET

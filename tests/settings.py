@@ -4,6 +4,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from portal.organisation import DEMO
+
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-" + "x" * 40)
 os.environ.setdefault("DJANGO_HTTPS", "0")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
@@ -12,6 +14,15 @@ os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 # to the in-memory mailbox (EMAIL_BACKEND below), so this server is never reached.
 os.environ.setdefault("PORTAL_TRIAL", "1")
 os.environ.setdefault("EMAIL_URL", "smtp://127.0.0.1:25")
+# The demo's organisation, so that what the tests see is what the demo shows; the tests read its
+# name and contacts from settings (portal/organisation.py), never write them out.
+os.environ.setdefault("PORTAL_ORG_NAME", DEMO.name)
+os.environ.setdefault("PORTAL_ORG_SHORT_NAME", DEMO.short_name)
+os.environ.setdefault("PORTAL_IT_HELPLINE_EMAIL", DEMO.it_helpline_email)
+os.environ.setdefault("PORTAL_IT_HELPLINE_PHONE", DEMO.it_helpline_phone)
+os.environ.setdefault("PORTAL_HR_CONTACT_NAME", DEMO.hr_contact_name)
+os.environ.setdefault("PORTAL_HR_CONTACT_EMAIL", DEMO.hr_contact_email)
+os.environ.setdefault("PORTAL_HR_CONTACT_PHONE", DEMO.hr_contact_phone)
 # A sealing key of the test run's own, made in a throwaway folder; processes the tests start
 # (workers, commands) inherit the variable and so seal and verify with the same key.
 if not os.environ.get("PORTAL_SEALING_KEY_FILE"):

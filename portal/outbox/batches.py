@@ -17,6 +17,7 @@ from django.db import transaction
 from django.template.loader import get_template
 from django.utils import timezone
 
+from portal import organisation
 from portal.models import Notification
 from portal.outbox.broker import enqueue_sweep
 from portal.outbox.notices import Notice, absolute_url, claimed_keys
@@ -65,7 +66,12 @@ class _Templates:
         self, kind: str, recipient: object, link: str, context: dict[str, Any]
     ) -> tuple[str, str, str]:
         subject, text, html = self._templates(kind)
-        ctx = {"recipient": recipient, "link": link, **context}
+        ctx = {
+            "recipient": recipient,
+            "link": link,
+            "organisation": organisation.current(),
+            **context,
+        }
         return " ".join(subject.render(ctx).split()), text.render(ctx), html.render(ctx)
 
     def render(self, notice: Notice) -> tuple[str, str, str]:

@@ -15,6 +15,7 @@ from django.db.models.expressions import RawSQL
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from portal import organisation
 from portal.models import Notification, User
 from portal.outbox.broker import enqueue_delivery
 
@@ -46,7 +47,12 @@ def notify(
     e-mail goes to ``address`` if given, else to the recipient's address when it is sent. With
     no recipient (an outside mailbox: ``notify_address``) there is no inbox item.
     """
-    ctx = {"recipient": recipient, "link": absolute_url(link) if link else "", **(context or {})}
+    ctx = {
+        "recipient": recipient,
+        "link": absolute_url(link) if link else "",
+        "organisation": organisation.current(),
+        **(context or {}),
+    }
     subject = " ".join(render_to_string(f"emails/{kind}-subject.txt", ctx).split())
     notification, created = Notification.objects.get_or_create(
         dedupe_key=dedupe_key,

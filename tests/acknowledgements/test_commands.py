@@ -294,6 +294,60 @@ def test_load_policy_again_asks_only_new_staff(employee, manager):
     assert "1 person newly asked to sign it" in output
 
 
+OWN_POLICY = """# Acceptable Use of IT Policy
+
+## 1 Purpose
+
+Northwind Home Care provides computers for work.
+
+## 2 Passwords
+
+Keep your password to yourself.
+"""
+
+
+def test_load_policy_loads_an_organisations_own_file(tmp_path, employee, manager):
+    path = tmp_path / "policy.md"
+    path.write_text(OWN_POLICY, encoding="utf-8")
+    out = StringIO()
+
+    call_command("load_policy", str(path), "--released", "2026-01-05", stdout=out)
+
+    version = PolicyVersion.objects.get()
+    assert version.policy.title == "Acceptable Use of IT Policy"
+    assert version.body.startswith("## 1 Purpose\n\nNorthwind Home Care provides")
+    assert (version.effective_date.isoformat(), version.next_review_date.isoformat()) == (
+        "2026-01-05",
+        "2027-01-05",
+    )
+    assert Assignment.objects.filter(version=version).count() == 2
+    assert "2 people newly asked to sign it" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("text", "options", "message"),
+    [
+        ("## 1 Purpose\n\nText.\n", [], "must start with the policy's title"),
+        ("# Policy\n\nNo sections.\n", [], "numbered sections"),
+        (OWN_POLICY, ["--released", "5/1/2026"], "'5/1/2026' is not a date"),
+        (OWN_POLICY, ["--released", "2026-01-05", "--next-review", "2025-01-05"], "after"),
+    ],
+)
+def test_load_policy_refuses_a_file_it_cannot_use(db, tmp_path, text, options, message):
+    path = tmp_path / "policy.md"
+    path.write_text(text, encoding="utf-8")
+
+    with pytest.raises(CommandError, match=message):
+        call_command("load_policy", str(path), *options, stdout=StringIO())
+
+    assert not PolicyVersion.objects.exists()
+
+
+def test_load_policy_says_when_the_file_cannot_be_read(db, tmp_path):
+    with pytest.raises(CommandError, match="Cannot read"):
+        call_command("load_policy", str(tmp_path / "missing.md"), stdout=StringIO())
+
+
 def test_load_policy_does_not_ask_people_who_have_signed_again(employee, manager):
     load_policy()
     sign(employee, PolicyVersion.objects.get())

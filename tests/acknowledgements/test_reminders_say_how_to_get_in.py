@@ -12,7 +12,7 @@ from tests.acknowledgements.test_reminders import A, assign, morning
 
 pytestmark = pytest.mark.django_db
 
-BASE_URL = "https://aup.caretech.example"
+BASE_URL = "https://aup.northwind-care.example"
 GET_IN = "You have not signed in to the portal yet."
 
 
@@ -40,17 +40,17 @@ def test_with_organisation_sign_in_it_says_to_use_the_work_account(
     settings, version, employee
 ) -> None:
     settings.OIDC_ENABLED = True
-    settings.OIDC_BUTTON_LABEL = "Sign in with your CareTech account"
+    settings.OIDC_BUTTON_LABEL = "Sign in with your Northwind account"
     assign(version, [employee])
 
     reminders.unsigned_job(morning(A))
 
     notice = Notification.objects.get(recipient=employee, kind=reminders.SIGNER_KIND)
-    assert f'Sign in at {BASE_URL}/accounts/login/ with "Sign in with your CareTech account"' in (
+    assert f'Sign in at {BASE_URL}/accounts/login/ with "Sign in with your Northwind account"' in (
         notice.body_text
     )
     assert "/accounts/reset/" not in notice.body_text
-    assert "“Sign in with your CareTech account”" in notice.body_html
+    assert "“Sign in with your Northwind account”" in notice.body_html
 
 
 def test_a_line_managers_reminder_says_it_too(version, employee, manager) -> None:

@@ -31,11 +31,14 @@ SETTINGS_MODULES = [ROOT / "portal" / "settings.py"]
 READERS = {
     "env_str",
     "env_bool",
+    "env_colour",
+    "env_email",
     "env_int",
     "env_pounds",
     "env_list",
     "env_emails",
     "env_networks",
+    "env_static_path",
     "env_url",
 }
 # Values in the portal's environment that are the same on every host: paths inside the image,
@@ -135,7 +138,7 @@ def test_the_checker_refuses_what_the_file_used_to_hard_code() -> None:
     for value in [
         "smtp://mailpit:1025",
         "postgres://portal_app:${PORTAL_DB_APP_PASSWORD}@db:5432/portal",
-        "IT Department <it-portal@caretech.example>",
+        "IT Department <it-portal@northwind-care.example>",
     ]:
         assert not FIXED_PART.fullmatch(REFERENCE.sub("", value)), value
 

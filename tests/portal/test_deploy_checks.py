@@ -100,3 +100,15 @@ def test_the_demo_settings_are_reported_by_check_deploy(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     for check_id in ("portal.W005", "portal.W006", "portal.W007", "portal.W008"):
         assert check_id in result.stderr, check_id
+
+
+def test_a_logo_that_is_no_static_file_is_an_error_on_every_start(settings) -> None:
+    settings.ORG_LOGO = "portal/no-such-logo.svg"
+    [error] = [m for m in checks.run_checks() if m.id == "portal.E002"]
+    assert error.level == checks.ERROR
+    assert "PORTAL_ORG_LOGO is 'portal/no-such-logo.svg'" in error.msg
+
+    settings.ORG_LOGO = "portal/favicon.svg"
+    assert "portal.E002" not in portal_warnings()
+    settings.ORG_LOGO = ""
+    assert "portal.E002" not in portal_warnings()

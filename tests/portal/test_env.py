@@ -12,10 +12,13 @@ from django.core.exceptions import ImproperlyConfigured
 from portal.env import (
     email_settings,
     env_bool,
+    env_colour,
+    env_email,
     env_int,
     env_list,
     env_networks,
     env_pounds,
+    env_static_path,
     env_url,
 )
 
@@ -108,12 +111,14 @@ def test_email_console_and_locmem() -> None:
 
 
 def test_email_smtp_with_user_password_and_starttls() -> None:
-    settings = email_settings("smtp://it%40caretech.example:p%40ss%2Fword@mail.example:587?tls=1")
+    settings = email_settings(
+        "smtp://it%40northwind-care.example:p%40ss%2Fword@mail.example:587?tls=1"
+    )
     assert settings == {
         "EMAIL_BACKEND": SMTP,
         "EMAIL_HOST": "mail.example",
         "EMAIL_PORT": 587,
-        "EMAIL_HOST_USER": "it@caretech.example",
+        "EMAIL_HOST_USER": "it@northwind-care.example",
         "EMAIL_HOST_PASSWORD": "p@ss/word",
         "EMAIL_USE_SSL": False,
         "EMAIL_USE_TLS": True,
@@ -192,3 +197,80 @@ def test_env_networks_refuses_what_is_not_an_address(monkeypatch, raw: str) -> N
         ImproperlyConfigured, match=r"^PORTAL_PROXIES must list .*" + re.escape(repr(raw))
     ):
         env_networks("PORTAL_PROXIES")
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("#0A58CA", "#0a58ca"), (" #1d4b2c ", "#1d4b2c")])
+def test_env_colour_reads_a_hex_colour(monkeypatch, raw: str, expected: str) -> None:
+    monkeypatch.setenv("PORTAL_BRAND_COLOUR", raw)
+    assert env_colour("PORTAL_BRAND_COLOUR", "#000000") == expected
+
+
+def test_env_colour_takes_one_just_dark_enough(monkeypatch) -> None:
+    monkeypatch.setenv("PORTAL_BRAND_COLOUR", "#0d6efd")  # Bootstrap's blue: 4.50:1
+    assert env_colour("PORTAL_BRAND_COLOUR", "#0a58ca") == "#0d6efd"
+
+
+def test_env_colour_uses_the_default_when_unset_or_empty(monkeypatch) -> None:
+    monkeypatch.delenv("PORTAL_BRAND_COLOUR", raising=False)
+    assert env_colour("PORTAL_BRAND_COLOUR", "#0a58ca") == "#0a58ca"
+    monkeypatch.setenv("PORTAL_BRAND_COLOUR", " ")
+    assert env_colour("PORTAL_BRAND_COLOUR", "#0a58ca") == "#0a58ca"
+
+
+@pytest.mark.parametrize("raw", ["blue", "0a58ca", "#0a58c", "#0a58cag", "#fff", "rgb(0,0,0)"])
+def test_env_colour_refuses_what_is_not_a_hex_colour(monkeypatch, raw: str) -> None:
+    monkeypatch.setenv("PORTAL_BRAND_COLOUR", raw)
+    with pytest.raises(
+        ImproperlyConfigured,
+        match=r"^PORTAL_BRAND_COLOUR must be a colour written as # and six hexadecimal digits, "
+        r"such as #0a58ca; got " + re.escape(repr(raw)),
+    ):
+        env_colour("PORTAL_BRAND_COLOUR", "#0a58ca")
+
+
+@pytest.mark.parametrize(
+    ("raw", "ratio"), [("#ffffff", "1.00"), ("#ffcc00", "1.51"), ("#777777", "4.48")]
+)
+def test_env_colour_refuses_one_too_light_for_white_text(monkeypatch, raw: str, ratio) -> None:
+    monkeypatch.setenv("PORTAL_BRAND_COLOUR", raw)
+    with pytest.raises(ImproperlyConfigured, match=rf"{raw} gives {ratio}:1\. Choose a darker"):
+        env_colour("PORTAL_BRAND_COLOUR", "#0a58ca")
+
+
+def test_env_email_reads_one_address_or_nothing(monkeypatch) -> None:
+    monkeypatch.setenv("PORTAL_IT_HELPLINE_EMAIL", " it@northwind.example ")
+    assert env_email("PORTAL_IT_HELPLINE_EMAIL") == "it@northwind.example"
+    monkeypatch.setenv("PORTAL_IT_HELPLINE_EMAIL", "")
+    assert env_email("PORTAL_IT_HELPLINE_EMAIL", "default@example.com") == ""
+    monkeypatch.delenv("PORTAL_IT_HELPLINE_EMAIL")
+    assert env_email("PORTAL_IT_HELPLINE_EMAIL", "default@example.com") == "default@example.com"
+
+
+@pytest.mark.parametrize("raw", ["it desk", "it@", "a@b.example, c@d.example"])
+def test_env_email_refuses_what_is_not_one_address(monkeypatch, raw: str) -> None:
+    monkeypatch.setenv("PORTAL_IT_HELPLINE_EMAIL", raw)
+    with pytest.raises(
+        ImproperlyConfigured,
+        match=r"^PORTAL_IT_HELPLINE_EMAIL must be an e-mail address; got " + re.escape(repr(raw)),
+    ):
+        env_email("PORTAL_IT_HELPLINE_EMAIL")
+
+
+def test_env_static_path_reads_a_static_file_or_nothing(monkeypatch) -> None:
+    monkeypatch.setenv("PORTAL_ORG_LOGO", " portal/logo.svg ")
+    assert env_static_path("PORTAL_ORG_LOGO") == "portal/logo.svg"
+    monkeypatch.delenv("PORTAL_ORG_LOGO")
+    assert env_static_path("PORTAL_ORG_LOGO") == ""
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["https://cdn.example/logo.png", "//cdn.example/logo.png", "/etc/passwd", "portal/../x.svg"],
+)
+def test_env_static_path_refuses_addresses_elsewhere(monkeypatch, raw: str) -> None:
+    monkeypatch.setenv("PORTAL_ORG_LOGO", raw)
+    with pytest.raises(
+        ImproperlyConfigured,
+        match=r"^PORTAL_ORG_LOGO must be the path of a file among the portal's static files",
+    ):
+        env_static_path("PORTAL_ORG_LOGO")

@@ -21,7 +21,7 @@ from tests.portal.test_outbox import queued_tasks  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db
 
-BASE_URL = "https://aup.caretech.example"
+BASE_URL = "https://aup.northwind-care.example"
 
 __all__ = ["eager_imports"]  # a fixture, used by name
 
@@ -96,7 +96,9 @@ def test_inviting_twice_in_a_day_sends_nothing_twice_and_the_next_day_sends_agai
 
 
 # --- What the invitation says ------------------------------------------------------------------
-def test_the_invitation_is_branded_and_its_link_is_made_when_it_is_sent(client, hr_user) -> None:
+def test_the_invitation_is_branded_and_its_link_is_made_when_it_is_sent(
+    client, settings, hr_user
+) -> None:
     signed_in(hr_user)
     person = never_signed_in(email="carer@example.com", first_name="Aoife")
     invitations.invite_everyone(actor=hr_user)
@@ -110,7 +112,7 @@ def test_the_invitation_is_branded_and_its_link_is_made_when_it_is_sent(client, 
     assert message.to == [person.email]
     assert message.subject == "Choose your password for the Acceptable Use Portal"
     assert message.body.startswith("Dear Aoife,")
-    assert "CareTech Community Services" in message.body
+    assert settings.ORG_NAME in message.body
     assert f"Sign in at {BASE_URL}/accounts/login/" in message.body
     [link] = re.findall(rf"{re.escape(BASE_URL)}/accounts/reset/\S+/", message.body)
     assert f'href="{link}"' in message.alternatives[0].content
@@ -129,7 +131,7 @@ def test_with_organisation_sign_in_the_invitation_says_to_use_the_work_account(
     settings, hr_user
 ) -> None:
     settings.OIDC_ENABLED = True
-    settings.OIDC_BUTTON_LABEL = "Sign in with your CareTech account"
+    settings.OIDC_BUTTON_LABEL = "Sign in with your Northwind account"
     signed_in(hr_user)
     person = never_signed_in(email="carer@example.com")
     invitations.invite_everyone(actor=hr_user)
@@ -138,7 +140,7 @@ def test_with_organisation_sign_in_the_invitation_says_to_use_the_work_account(
     [message] = mail.outbox
     assert message.to == [person.email]
     assert message.subject == "Sign in to the Acceptable Use Portal with your work account"
-    assert 'with "Sign in with your CareTech account"' in message.body
+    assert 'with "Sign in with your Northwind account"' in message.body
     assert "You do not need a separate password" in message.body
     assert not re.search(r"/accounts/reset/[^/\s]+/[^/\s]+/", message.body)
     assert "Choose your password" not in message.alternatives[0].content

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from portal import outbox
+from portal import organisation, outbox
 from portal.models import Notification, User
 from tests.factories import UserFactory
 from tests.portal.test_outbox import free_port, notify_password_changed
@@ -276,7 +276,12 @@ def test_rendering_once_for_many_gives_what_rendering_each_gives(db, kind: str) 
     outbox.notify_many(outbox.Notice(p, kind, f"golden:{p.pk}", KINDS[kind], link) for p in people)
     for person in people:
         row = Notification.objects.get(dedupe_key=f"golden:{person.pk}")
-        ctx = {"recipient": person, "link": outbox.absolute_url(link), **KINDS[kind]}
+        ctx = {
+            "recipient": person,
+            "link": outbox.absolute_url(link),
+            "organisation": organisation.current(),
+            **KINDS[kind],
+        }
         subject = " ".join(render_to_string(f"emails/{kind}-subject.txt", ctx).split())
         assert row.subject == subject
         assert row.body_text == render_to_string(f"emails/{kind}-body.txt", ctx)

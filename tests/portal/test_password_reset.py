@@ -122,17 +122,17 @@ def test_a_closed_account_gets_nothing_and_the_same_page(client, db) -> None:
 def test_the_mail_is_the_portals_own_with_the_real_site_address(client, employee, settings) -> None:
     """Never Django's stock text ("Password reset on 127.0.0.1:8000 ... Thanks for using our
     site!"): the organisation's name, the portal's words and its configured address."""
-    settings.PORTAL_BASE_URL = "https://aup.caretech.example"
+    settings.PORTAL_BASE_URL = "https://aup.northwind-care.example"
     ask(client, employee.email)
     outbox.sweep()
 
     [message] = mail.outbox
     html = message.alternatives[0].content
     for body in (message.body, html):
-        assert "CareTech Community Services" in body
+        assert settings.ORG_NAME in body
         assert "Acceptable Use Portal" in body
         assert "Thanks for using our site" not in body
         assert "Password reset on" not in body
         assert "127.0.0.1" not in body
-    assert re.search(r"https://aup\.caretech\.example/accounts/reset/\S+/\S+/", message.body)
-    assert 'href="https://aup.caretech.example/accounts/reset/' in html
+    assert re.search(r"https://aup\.northwind-care\.example/accounts/reset/\S+/\S+/", message.body)
+    assert 'href="https://aup.northwind-care.example/accounts/reset/' in html

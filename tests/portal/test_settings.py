@@ -52,6 +52,7 @@ def production_env(tmp_path: Path, **values: str) -> dict[str, str]:
         PORTAL_BASE_URL="https://portal.example",
         **{
             "PORTAL_SEALING_KEY_FILE": str(key_file),
+            "PORTAL_ORG_NAME": "Northwind Home Care",
             "PORTAL_TRUSTED_PROXIES": "10.0.0.2",
             # The SQLite file of clean_env: a trial, which the portal starts only when told.
             "PORTAL_TRIAL": "1",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from portal.organisation import DEMO
 from tests.portal.test_settings import clean_env, production_env, run
 
 # What gunicorn loads, and the command line.
@@ -94,3 +95,44 @@ def test_manage_py_with_production_settings_says_nothing_of_development(tmp_path
     refused = run(["manage.py", "check"], clean_env(tmp_path, DJANGO_DEBUG="0"))
     assert refused.returncode != 0
     assert DEVELOPMENT not in refused.stderr
+
+
+def test_production_refuses_to_start_without_the_organisations_name(tmp_path: Path) -> None:
+    env = production_env(tmp_path)
+    del env["PORTAL_ORG_NAME"]
+    for args in STARTS:
+        result = run(args, env)
+        assert result.returncode != 0, args
+        assert "ImproperlyConfigured: PORTAL_ORG_NAME must be set when DJANGO_DEBUG is off" in (
+            result.stderr
+        ), args
+
+    blank = run(["manage.py", "check"], {**env, "PORTAL_ORG_NAME": "  "})
+    assert "PORTAL_ORG_NAME must be set" in blank.stderr
+
+
+def test_production_refuses_a_brand_colour_too_light_for_the_menu(tmp_path: Path) -> None:
+    result = run(["manage.py", "check"], production_env(tmp_path, PORTAL_BRAND_COLOUR="#ffcc00"))
+    assert result.returncode != 0
+    assert "PORTAL_BRAND_COLOUR is the background of the white menu text" in result.stderr
+
+
+def test_the_demo_is_the_seed_company_and_production_only_what_it_is_told(tmp_path: Path) -> None:
+    show = [
+        "-c",
+        "from django.conf import settings as s; import django; django.setup(); "
+        "print(s.ORG_NAME, s.IT_HELPLINE_EMAIL or '-', s.HR_CONTACT_NAME, s.DEFAULT_FROM_EMAIL, "
+        "sep='|')",
+    ]
+    demo = run(show, clean_env(tmp_path, DJANGO_DEBUG="1"))
+    assert demo.returncode == 0, demo.stderr
+    assert demo.stdout.split("|") == [
+        DEMO.name,
+        DEMO.it_helpline_email,
+        DEMO.hr_contact_name,
+        DEMO.sender + "\n",
+    ]
+
+    production = run(show, production_env(tmp_path))
+    assert production.returncode == 0, production.stderr
+    assert production.stdout == "Northwind Home Care|-|HR|IT Department <it-portal@localhost>\n"

@@ -263,6 +263,8 @@ OPEN_PAGES = {
     "password_reset_complete",
     "letter_password",
     "healthz",
+    # The organisation's colour: a stylesheet the sign-in page itself needs.
+    "brand_css",
     "admin:login",
     # Checking a receipt: anyone holding one, with or without an account.
     "acknowledgements:verify",

@@ -99,7 +99,7 @@ EVERYONE = ("rowan", "hannah", "harriet", "ivan", "morgan", *STAFF)
 
 
 def email(name: str) -> str:
-    return f"{name}@caretech.example"
+    return f"{name}@example.com"
 
 
 class Company:

@@ -98,6 +98,8 @@ PORTAL: dict[str, Expect] = {
     "department_history": Expect(get=only(200, "hr"), args=lambda w: [w.team.department.pk]),
     # The health report, to anyone: "failing" (503) here, where no worker or beat runs.
     "healthz": Expect(get=public(503), post=public(405)),
+    # The organisation's colour, a stylesheet every page links to, signed in or not.
+    "brand_css": Expect(get=public(200), post=public(405)),
     # Someone signed in is sent on from the sign-in page, whatever they send it.
     "login": Expect(get=public(REDIRECT, anonymous=200), post=public(REDIRECT, anonymous=200)),
     "logout": Expect(get=signed_in(405), post=signed_in(REDIRECT)),
