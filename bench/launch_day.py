@@ -110,6 +110,7 @@ def configure(args: argparse.Namespace) -> dict[str, str]:
         "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(60),
         "DJANGO_HTTPS": "1",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "PORTAL_ORG_NAME": os.environ.get("PORTAL_ORG_NAME", "Bench Care Ltd"),
         "PORTAL_BASE_URL": f"https://127.0.0.1:{args.port}",
         "DATABASE_URL": os.environ.get(
             "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_load"

@@ -536,8 +536,9 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env_str("PORTAL_LOG_LEVEL", "INFO")},
-    # fontTools reports every font subset it makes for a PDF (portal.fonts) at INFO.
-    "loggers": {"axes": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
+    # fontTools reports every font subset it makes for a PDF (portal.fonts) at INFO, and each
+    # font-editing table it leaves out of one (TSI0-TSI5, hinting sources) as a WARNING.
+    "loggers": {"axes": {"level": "WARNING"}, "fontTools": {"level": "ERROR"}},
 }
 
 # --- Errors to Sentry -----------------------------------------------------------------------

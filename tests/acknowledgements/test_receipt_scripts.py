@@ -10,7 +10,6 @@ there, in order).
 
 from __future__ import annotations
 
-import time
 import unicodedata
 
 import pytest
@@ -60,10 +59,7 @@ def test_the_receipt_prints_the_name_as_recorded(version, language, first, last,
     ack = sign(user, version)
     assert ack.printed_name == f"{first} {last}".strip()
 
-    receipts.build_pdf(ack)  # the first in a process reads each font's character map once
-    started = time.perf_counter()
     pdf = receipts.build_pdf(ack)
-    took = time.perf_counter() - started
 
     text = extracted_text(pdf)
     expected = read_as(nfc(ack.printed_name), reading)
@@ -71,9 +67,8 @@ def test_the_receipt_prints_the_name_as_recorded(version, language, first, last,
         text = "".join(text.split())
     assert expected in text, f"{language}: {ack.printed_name!r} not in {text[:300]!r}"
     assert ack.receipt_code in extracted_text(pdf)
-    print(f"\n{language} receipt: {len(pdf) / 1024:.1f} KB, made in {took:.2f} s")
+    print(f"\n{language} receipt: {len(pdf) / 1024:.1f} KB")
     assert len(pdf) < MAX_BYTES
-    assert took < 1.0
 
 
 def test_a_name_mixing_scripts_falls_back_within_the_line(version) -> None:
