@@ -75,5 +75,6 @@ def main() -> None:
         size = len(printed.pdf) / 1024
         print(f"| {person.full_name} | {size:.1f} KB | {timed.median_ms:.0f} ms |")
 
+
 if __name__ == "__main__":
     main()
