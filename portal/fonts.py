@@ -88,12 +88,20 @@ def font_dirs() -> list[Path]:
 
 def find(name: str) -> Path:
     """The path of the font file ``name`` in the first font directory that has it."""
-    for folder in font_dirs():
+    return _find(tuple(settings.FONT_DIRS), name)
+
+
+@cache
+def _find(folders: tuple[str, ...], name: str) -> Path:
+    # Looked up once per process for each set of directories: ``covers`` asks for every
+    # character of a document, and the files do not move while the portal runs. A missing file
+    # raises, which is not kept, so installing it later is seen.
+    for folder in map(Path, folders):
         if (folder / name).is_file():
             return folder / name
     raise MissingFont(
         f"The font file {name} is in none of the font directories "
-        f"({', '.join(str(folder) for folder in font_dirs()) or 'none set'}). Install the "
+        f"({', '.join(folders) or 'none set'}). Install the "
         f"font packages ({PACKAGES}) or set PORTAL_FONT_DIRS to the folders that hold them."
     )
 

@@ -37,9 +37,7 @@ class Organisation:
     @property
     def it_helpline(self) -> str:
         """How to reach the IT helpline, as a sentence gives it: "it@… or 0161 …"."""
-        return " or ".join(
-            part for part in (self.it_helpline_email, self.it_helpline_phone) if part
-        )
+        return _either(self.it_helpline_email, self.it_helpline_phone)
 
     @property
     def hr_reach(self) -> str:
